@@ -1,0 +1,84 @@
+/*
+ * cli.h - shared declarations of the `hallmark` command-line tool.
+ *
+ * The CLI is a client of libhallmark's public API only (it is compiled with
+ * -Iinclude and nothing else from the library's source tree).  Conventions,
+ * after jq and curl: data on stdout, messages on stderr prefixed with
+ * "hallmark: "; `--help` on stdout with status 0; misuse on stderr with
+ * status 2; exit status 0 = success or "detected", 1 = "not detected",
+ * 2 = error.  64-bit integers in JSON are strings.
+ */
+#ifndef HM_CLI_H
+#define HM_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "hallmark.h"
+
+enum cli_exit {
+    CLI_OK = 0,           /* success, or "detected" */
+    CLI_NOT_DETECTED = 1, /* the test ran and did not detect */
+    CLI_ERROR = 2         /* error or misuse */
+};
+
+/* One subcommand: `run` gets argv with argv[0] = the subcommand name. */
+struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+/* Subcommands (one file each: cli/cmd_<name>.c). */
+int cli_key(int argc, char **argv);
+int cli_tokenize(int argc, char **argv);
+int cli_detokenize(int argc, char **argv);
+int cli_bench(int argc, char **argv);
+
+/* `hallmark bench <what>` targets, defined beside the feature they measure. */
+int cli_bench_tokenize(int argc, char **argv);
+
+/* Messages on stderr, prefixed "hallmark: " and ended with a newline. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "hallmark: WHAT: <hm_strerror(status)>" and returns CLI_ERROR. */
+int cli_fail(int status, const char *what);
+/* Prints "hallmark: MESSAGE\nTry 'hallmark CMD --help'." and returns CLI_ERROR. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Reads a whole file ("-" = stdin) into a NUL-terminated malloc'd buffer.
+ * Returns HM_OK, HM_E_IO (message printed by caller) or HM_E_NOMEM. */
+int cli_read_file(const char *path, unsigned char **out, size_t *len);
+
+/* Writes `len` bytes to `path` atomically (temp file + rename) with the
+ * given permission bits; "-" writes to stdout.  Returns HM_OK or HM_E_IO. */
+int cli_write_file(const char *path, const void *data, size_t len, unsigned mode);
+
+/* Reads a passphrase: from `file` if non-NULL (first line, newline
+ * stripped), else from $HALLMARK_PASSPHRASE, else from a no-echo prompt on
+ * the controlling TTY (asked twice when `confirm`).  The result is written
+ * NUL-terminated into `out` (capacity `cap`); wipe it with sodium_memzero
+ * (hm_wipe) after use.  Returns HM_OK, HM_E_IO, HM_E_MISUSE (no source) or
+ * HM_E_RANGE (too long / empty / mismatch), with a message printed. */
+int cli_get_passphrase(const char *file, int confirm, char *out, size_t cap);
+
+/* Prints a cJSON item (as void* to keep cJSON out of this header) to
+ * stdout, pretty unless `compact`, followed by a newline. */
+int cli_print_json(const void *cjson_item, int compact);
+
+/* A progress bar on stderr, shown only when stderr is a TTY. */
+struct cli_progress {
+    int enabled;
+    double start;
+    double last_draw;
+    const char *label;
+};
+void cli_progress_start(struct cli_progress *p, const char *label);
+/* done/total in bytes (total 0 = unknown); items = documents so far. */
+void cli_progress_update(struct cli_progress *p, unsigned long long done,
+                         unsigned long long total, unsigned long long items);
+void cli_progress_end(struct cli_progress *p);
+
+/* Seconds on a monotonic clock. */
+double cli_now(void);
+
+#endif /* HM_CLI_H */

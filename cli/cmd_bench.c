@@ -1,0 +1,39 @@
+/*
+ * cmd_bench.c - `hallmark bench WHAT`: dispatch to the benchmarks, each
+ * defined beside the feature it measures.  Every benchmark measures its
+ * baseline side by side in the same run and prints ratios.
+ */
+#include "cli.h"
+
+#include <string.h>
+
+static const struct cli_command benches[] = {
+    {"tokenize", cli_bench_tokenize, "encode throughput vs native tiktoken and HF tokenizers"},
+};
+
+#define N_BENCHES (sizeof benches / sizeof benches[0])
+
+static void usage(FILE *out)
+{
+    size_t i;
+    fprintf(out, "Usage: hallmark bench WHAT [OPTIONS]\n\nBenchmarks:\n");
+    for (i = 0; i < N_BENCHES; i++)
+        fprintf(out, "  %-10s %s\n", benches[i].name, benches[i].summary);
+    fprintf(out, "\nRun 'hallmark bench WHAT --help' for options.\n");
+}
+
+int cli_bench(int argc, char **argv)
+{
+    size_t i;
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_ERROR;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    for (i = 0; i < N_BENCHES; i++)
+        if (strcmp(argv[1], benches[i].name) == 0) return benches[i].run(argc - 1, argv + 1);
+    return cli_usage_error("bench", "unknown benchmark '%s'", argv[1]);
+}

@@ -1,0 +1,280 @@
+/*
+ * util.c - helpers shared by the CLI subcommands: messages, whole-file
+ * reads and atomic writes, passphrase input, JSON printing and the TTY
+ * progress bar.
+ */
+#include "cli.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+void cli_err(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("hallmark: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_fail(int status, const char *what)
+{
+    if (status == HM_E_IO && errno != 0)
+        cli_err("%s: %s (%s)", what, hm_strerror(status), strerror(errno));
+    else
+        cli_err("%s: %s", what, hm_strerror(status));
+    return CLI_ERROR;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("hallmark: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'hallmark %s --help'.\n", cmd);
+    return CLI_ERROR;
+}
+
+int cli_read_file(const char *path, unsigned char **out, size_t *len)
+{
+    FILE *f;
+    unsigned char *buf = NULL, *nbuf;
+    size_t cap = 0, n = 0, got;
+    int is_stdin = strcmp(path, "-") == 0;
+    *out = NULL;
+    *len = 0;
+    errno = 0;
+    f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f) return HM_E_IO;
+    for (;;) {
+        if (cap - n < 65536) {
+            size_t ncap = cap ? cap * 2 : 131072;
+            nbuf = realloc(buf, ncap + 1);
+            if (!nbuf) {
+                free(buf);
+                if (!is_stdin) fclose(f);
+                return HM_E_NOMEM;
+            }
+            buf = nbuf;
+            cap = ncap;
+        }
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    if (ferror(f)) {
+        free(buf);
+        if (!is_stdin) fclose(f);
+        return HM_E_IO;
+    }
+    if (!is_stdin) fclose(f);
+    buf[n] = 0;
+    *out = buf;
+    *len = n;
+    return HM_OK;
+}
+
+int cli_write_file(const char *path, const void *data, size_t len, unsigned mode)
+{
+    char *tmp;
+    size_t plen;
+    int fd;
+    const unsigned char *p = data;
+    if (strcmp(path, "-") == 0) {
+        if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) return HM_E_IO;
+        return HM_OK;
+    }
+    plen = strlen(path);
+    tmp = malloc(plen + 16);
+    if (!tmp) return HM_E_NOMEM;
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmpXXXXXX", 11);
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        free(tmp);
+        return HM_E_IO;
+    }
+    if (fchmod(fd, (mode_t)mode) != 0) goto fail;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            goto fail;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        fd = -1;
+        goto fail;
+    }
+    if (rename(tmp, path) != 0) {
+        unlink(tmp);
+        free(tmp);
+        return HM_E_IO;
+    }
+    free(tmp);
+    return HM_OK;
+fail:
+    if (fd >= 0) close(fd);
+    unlink(tmp);
+    free(tmp);
+    return HM_E_IO;
+}
+
+static int read_tty_line(FILE *tty, const char *prompt, char *out, size_t cap)
+{
+    struct termios old, noecho;
+    int fd = fileno(tty), have_attr = tcgetattr(fd, &old) == 0;
+    size_t n;
+    fputs(prompt, stderr);
+    fflush(stderr);
+    if (have_attr) {
+        noecho = old;
+        noecho.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
+        tcsetattr(fd, TCSAFLUSH, &noecho);
+    }
+    if (!fgets(out, (int)cap, tty)) out[0] = 0;
+    if (have_attr) tcsetattr(fd, TCSAFLUSH, &old);
+    fputc('\n', stderr);
+    n = strcspn(out, "\r\n");
+    if (out[n] == 0 && n == cap - 1) return HM_E_RANGE;
+    out[n] = 0;
+    return HM_OK;
+}
+
+int cli_get_passphrase(const char *file, int confirm, char *out, size_t cap)
+{
+    const char *env = getenv("HALLMARK_PASSPHRASE");
+    out[0] = 0;
+    if (file) {
+        unsigned char *buf;
+        size_t len, n;
+        int s = cli_read_file(file, &buf, &len);
+        if (s != HM_OK) {
+            cli_fail(s, file);
+            return s;
+        }
+        n = strcspn((char *)buf, "\r\n");
+        if (n >= cap) {
+            sodium_memzero(buf, len);
+            free(buf);
+            cli_err("%s: passphrase is too long (at most %zu bytes)", file, cap - 1);
+            return HM_E_RANGE;
+        }
+        memcpy(out, buf, n);
+        out[n] = 0;
+        sodium_memzero(buf, len);
+        free(buf);
+    } else if (env) {
+        size_t n = strlen(env);
+        if (n >= cap) {
+            cli_err("HALLMARK_PASSPHRASE is too long (at most %zu bytes)", cap - 1);
+            return HM_E_RANGE;
+        }
+        memcpy(out, env, n + 1);
+    } else {
+        FILE *tty = fopen("/dev/tty", "r+");
+        int s;
+        if (!tty || !isatty(fileno(tty))) {
+            if (tty) fclose(tty);
+            cli_err("no passphrase: use --passphrase-file FILE, set HALLMARK_PASSPHRASE, "
+                    "or run on a terminal");
+            return HM_E_MISUSE;
+        }
+        s = read_tty_line(tty, "Passphrase: ", out, cap);
+        if (s == HM_OK && confirm) {
+            char *again = sodium_malloc(cap);
+            if (!again) {
+                fclose(tty);
+                return HM_E_NOMEM;
+            }
+            s = read_tty_line(tty, "Passphrase again: ", again, cap);
+            if (s == HM_OK && strcmp(out, again) != 0) {
+                cli_err("the passphrases do not match");
+                s = HM_E_RANGE;
+            }
+            sodium_free(again);
+        }
+        fclose(tty);
+        if (s != HM_OK) {
+            sodium_memzero(out, cap);
+            return s;
+        }
+    }
+    if (out[0] == 0) {
+        cli_err("the passphrase is empty");
+        return HM_E_RANGE;
+    }
+    return HM_OK;
+}
+
+int cli_print_json(const void *item, int compact)
+{
+    char *s = compact ? cJSON_PrintUnformatted(item) : cJSON_Print(item);
+    if (!s) return HM_E_NOMEM;
+    fputs(s, stdout);
+    fputc('\n', stdout);
+    free(s);
+    return fflush(stdout) == 0 ? HM_OK : HM_E_IO;
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void cli_progress_start(struct cli_progress *p, const char *label)
+{
+    p->enabled = isatty(STDERR_FILENO) && !getenv("HALLMARK_NO_PROGRESS");
+    p->start = cli_now();
+    p->last_draw = 0;
+    p->label = label;
+}
+
+void cli_progress_update(struct cli_progress *p, unsigned long long done,
+                         unsigned long long total, unsigned long long items)
+{
+    double now, el, mbs, ips;
+    if (!p->enabled) return;
+    now = cli_now();
+    if (now - p->last_draw < 0.2) return;
+    p->last_draw = now;
+    el = now - p->start;
+    if (el <= 0) el = 1e-9;
+    mbs = (double)done / el / 1e6;
+    ips = (double)items / el;
+    if (total > 0) {
+        double frac = (double)done / (double)total;
+        int width = 30, fill = (int)(frac * width), i;
+        double eta = frac > 0 ? el * (1 - frac) / frac : 0;
+        fprintf(stderr, "\r%s [", p->label);
+        for (i = 0; i < width; i++) fputc(i < fill ? '#' : '.', stderr);
+        fprintf(stderr, "] %3.0f%% %.0f docs/s %.1f MB/s ETA %02d:%02d ", frac * 100, ips, mbs,
+                (int)eta / 60, (int)eta % 60);
+    } else {
+        fprintf(stderr, "\r%s %llu docs %.0f docs/s %.1f MB/s ", p->label, items, ips, mbs);
+    }
+    fflush(stderr);
+}
+
+void cli_progress_end(struct cli_progress *p)
+{
+    if (!p->enabled) return;
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+}
