@@ -43,7 +43,7 @@ LDLIBS_ALL := $(PKG_LIBS) -lpthread -lm
 
 # Debian packages that `make deps` installs when missing.  Fragments add more.
 DEB_PKGS := build-essential pkg-config libsodium-dev libssl-dev libcjson-dev \
-            libpcre2-dev zlib1g-dev python3 python3-scipy nodejs npm parallel \
+            libpcre2-dev zlib1g-dev python3 python3-scipy parallel \
             bible-kjv clang libclang-rt-14-dev
 # Targets that `make deps` runs after apt (e.g. pinned downloads); fragments add.
 DEPS_HOOKS :=
@@ -176,6 +176,8 @@ deps-apt:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' \
 	    || missing="$$missing $$p"; done; \
+	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+	  || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing$$missing"; \
 	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
