@@ -1,0 +1,279 @@
+/* test_schemes.c - embedding and detection round trips for the native
+ * schemes (kgw lefthash/selfhash, unigram, gumbel): power on marked text,
+ * calibration on unmarked text, exactness of the pruned Gumbel sampler,
+ * distortion-freeness, and the KGW green-fraction theory. */
+#include "embed_internal.h"
+#include "hallmark/error.h"
+#include "detect_internal.h"
+#include "harness.h"
+#include "sampler.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static const uint8_t SECRET[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+
+/* Zipf-shaped logits over V with a context-dependent permutation, so
+ * generated text varies (a stand-in for a language model). */
+static void zipf_logits(float *lg, size_t V, uint64_t seed, double s)
+{
+    size_t i;
+    hm_rng r;
+    hm_rng_seed(&r, seed);
+    for (i = 0; i < V; i++) lg[i] = (float)(-s * log((double)(i + 1)));
+    for (i = V - 1; i > 0; i--) { /* Fisher-Yates */
+        size_t j = (size_t)(hm_rng_next(&r) % (i + 1));
+        float t = lg[i];
+        lg[i] = lg[j];
+        lg[j] = t;
+    }
+}
+
+/* Generates n tokens with `scheme` (or plainly when scheme is NULL). */
+static int generate(const char *scheme, const char *const *params, size_t np, size_t V, size_t n,
+                    uint64_t seed, uint32_t *out)
+{
+    hm_embedder *e = NULL;
+    hm_session *s = NULL;
+    float *lg = malloc(V * sizeof *lg);
+    size_t i;
+    int st = HM_OK;
+    hm_sampling sp = hm_sampling_default();
+    hm_rng plain;
+    hm_candset cs;
+    if (!lg) return HM_E_NOMEM;
+    if (scheme) {
+        st = hm_embedder_new_secret(&e, scheme, SECRET, params, np, (uint32_t)V, NULL);
+        if (st == HM_OK) st = hm_session_new(e, &s);
+        if (st == HM_OK) hm_session_set_seed(s, seed);
+    } else {
+        st = hm_candset_alloc(&cs, V);
+        hm_rng_seed(&plain, seed);
+    }
+    for (i = 0; i < n && st == HM_OK; i++) {
+        uint64_t ctxseed = seed * 1000003u + (i ? out[i - 1] : 7u);
+        zipf_logits(lg, V, ctxseed, 1.1);
+        if (scheme) {
+            st = hm_session_sample(s, lg, V, &sp, &out[i], NULL);
+            if (st == HM_OK) st = hm_session_accept(s, out[i]);
+        } else {
+            st = hm_candset_from_dense(&cs, lg, V, &sp);
+            out[i] = hm_candset_sample_plain(&cs, &plain);
+        }
+    }
+    if (!scheme) hm_candset_release(&cs);
+    hm_session_free(s);
+    hm_embedder_free(e);
+    free(lg);
+    return st;
+}
+
+static double detect_ln_p(const char *scheme, const char *const *params, size_t np,
+                          const uint32_t *ids, size_t n, const uint8_t *secret,
+                          hm_detect_result *res)
+{
+    hm_detector *d = NULL;
+    hm_detect_result r;
+    double lp = 1;
+    if (hm_detector_new_secret(&d, scheme, secret, params, np, 1000, NULL) != HM_OK) return 1;
+    if (hm_detect(d, NULL, 0, ids, n, &r, NULL) == HM_OK) {
+        lp = r.ln_p;
+        if (res) *res = r;
+    }
+    hm_detector_free(d);
+    return lp;
+}
+
+struct case_ {
+    const char *scheme;
+    const char *params[3];
+    size_t np;
+};
+
+static const struct case_ CASES[] = {
+    {"kgw", {"seeding=selfhash"}, 1},
+    {"kgw", {"seeding=lefthash", "gamma=0.5"}, 2},
+    {"unigram", {"gamma=0.5"}, 1},
+    {"gumbel", {"h=4"}, 1},
+    {"gumbel", {"h=1"}, 1},
+};
+
+HM_TEST(marked_text_is_detected_and_plain_text_is_not)
+{
+    size_t c, n = 300, V = 5000;
+    uint32_t *ids = malloc(n * sizeof *ids);
+    REQUIRE(ids != NULL);
+    for (c = 0; c < sizeof CASES / sizeof CASES[0]; c++) {
+        hm_detect_result r;
+        double lp;
+        REQUIRE_OK(generate(CASES[c].scheme, CASES[c].params, CASES[c].np, V, n, 42 + c, ids));
+        lp = detect_ln_p(CASES[c].scheme, CASES[c].params, CASES[c].np, ids, n, SECRET, &r);
+        if (!(lp < log(1e-6)))
+            hm_test_fail(__FILE__, __LINE__, "%s: marked text ln p = %g (n_scored %llu)",
+                         CASES[c].scheme, lp, (unsigned long long)r.n_scored);
+        /* the wrong key sees nothing */
+        {
+            uint8_t other[32] = {99};
+            lp = detect_ln_p(CASES[c].scheme, CASES[c].params, CASES[c].np, ids, n, other, &r);
+            if (!(lp > log(1e-3)))
+                hm_test_fail(__FILE__, __LINE__, "%s: wrong key ln p = %g", CASES[c].scheme, lp);
+        }
+        REQUIRE_OK(generate(NULL, NULL, 0, V, n, 4242 + c, ids));
+        lp = detect_ln_p(CASES[c].scheme, CASES[c].params, CASES[c].np, ids, n, SECRET, &r);
+        if (!(lp > log(1e-3)))
+            hm_test_fail(__FILE__, __LINE__, "%s: plain text ln p = %g", CASES[c].scheme, lp);
+    }
+    free(ids);
+}
+
+/* The pruned Gumbel sampler must pick exactly the argmax over all tokens. */
+HM_TEST(gumbel_pruning_is_exact)
+{
+    size_t V = 3001, trial;
+    float *lg = malloc(V * sizeof *lg);
+    hm_embedder *e = NULL;
+    hm_session *s = NULL;
+    const char *params[] = {"h=2"};
+    REQUIRE(lg != NULL);
+    REQUIRE_OK(hm_embedder_new_secret(&e, "gumbel", SECRET, params, 1, (uint32_t)V, NULL));
+    REQUIRE_OK(hm_session_new(e, &s));
+    for (trial = 0; trial < 200; trial++) {
+        uint32_t tok, ctx[2] = {(uint32_t)trial, (uint32_t)(trial * 7)}, t, best = 0;
+        double bestv = -INFINITY;
+        hm_prf prf;
+        hm_prf_ctx c;
+        float temp = trial % 3 == 0 ? 0.7f : 1.0f;
+        hm_sampling sp = hm_sampling_default();
+        sp.temperature = temp;
+        zipf_logits(lg, V, trial, trial % 2 ? 1.1 : 3.0);
+        hm_session_reset(s);
+        REQUIRE_OK(hm_session_seed(s, ctx, 2));
+        REQUIRE_OK(hm_session_sample(s, lg, V, &sp, &tok, NULL));
+        REQUIRE_OK(hm_prf_init(&prf, SECRET, HM_PRF_SCHEME_GUMBEL));
+        hm_prf_context(&prf, &c, ctx, 2);
+        for (t = 0; t < V; t++) {
+            double v = (double)(lg[t] * (1.0f / temp)) -
+                       log(-log(hm_prf_unit(hm_prf_value(&c, t, 0))));
+            if (v > bestv) {
+                bestv = v;
+                best = t;
+            }
+        }
+        CHECK_EQ_INT(tok, best);
+    }
+    hm_session_free(s);
+    hm_embedder_free(e);
+    free(lg);
+}
+
+/* Over many keys, Gumbel sampling reproduces the model's distribution
+ * (chi-square goodness of fit, fixed seeds). */
+HM_TEST(gumbel_is_distortion_free_over_keys)
+{
+    enum { V = 8, N = 20000 };
+    float lg[V] = {2.0f, 1.5f, 1.0f, 0.5f, 0.0f, -0.5f, -1.0f, -3.0f};
+    double p[V], sum = 0, chi = 0;
+    unsigned counts[V] = {0};
+    int i, k;
+    const char *params[] = {"h=1"};
+    for (i = 0; i < V; i++) sum += exp(lg[i]);
+    for (i = 0; i < V; i++) p[i] = exp(lg[i]) / sum;
+    for (k = 0; k < N; k++) {
+        uint8_t secret[32] = {0};
+        hm_embedder *e;
+        hm_session *s;
+        uint32_t tok, ctx = 5;
+        secret[0] = (uint8_t)k;
+        secret[1] = (uint8_t)(k >> 8);
+        secret[2] = 0xA5;
+        REQUIRE_OK(hm_embedder_new_secret(&e, "gumbel", secret, params, 1, V, NULL));
+        REQUIRE_OK(hm_session_new(e, &s));
+        REQUIRE_OK(hm_session_seed(s, &ctx, 1));
+        REQUIRE_OK(hm_session_sample(s, lg, V, NULL, &tok, NULL));
+        counts[tok]++;
+        hm_session_free(s);
+        hm_embedder_free(e);
+    }
+    for (i = 0; i < V; i++) chi += (counts[i] - N * p[i]) * (counts[i] - N * p[i]) / (N * p[i]);
+    /* chi2 with 7 degrees of freedom: P[chi2 > 24.3] = 1e-3 */
+    if (!(chi < 24.3)) hm_test_fail(__FILE__, __LINE__, "chi-square %g", chi);
+}
+
+/* KGW: the green fraction of generated text matches theory,
+ * E[green] = sum_v p'(v) g(v), with p' the biased distribution, averaged
+ * over the sampled contexts; and the rejection sampler equals apply+draw. */
+HM_TEST(kgw_green_fraction_matches_theory)
+{
+    size_t V = 2000, n = 4000, i;
+    float *lg = malloc(V * sizeof *lg), *biased = malloc(V * sizeof *biased);
+    hm_embedder *e = NULL;
+    hm_session *s = NULL;
+    const char *params[] = {"seeding=lefthash", "gamma=0.25", "delta=2"};
+    double expect = 0, observed = 0;
+    uint32_t prev = 17;
+    REQUIRE(lg && biased);
+    REQUIRE_OK(hm_embedder_new_secret(&e, "kgw", SECRET, params, 3, (uint32_t)V, NULL));
+    REQUIRE_OK(hm_session_new(e, &s));
+    hm_session_set_seed(s, 99);
+    REQUIRE_OK(hm_session_seed(s, &prev, 1));
+    for (i = 0; i < n; i++) {
+        uint32_t tok, t;
+        double z = 0, g = 0;
+        hm_prf prf;
+        hm_prf_ctx c;
+        zipf_logits(lg, V, 1000 + prev, 1.0);
+        memcpy(biased, lg, V * sizeof *lg);
+        REQUIRE_OK(hm_session_apply(s, biased, V));
+        REQUIRE_OK(hm_prf_init(&prf, SECRET, HM_PRF_SCHEME_KGW));
+        hm_prf_context(&prf, &c, &prev, 1);
+        for (t = 0; t < V; t++) {
+            int green = hm_prf_unit(hm_prf_value(&c, t, 0)) < 0.25;
+            double w = exp((double)biased[t]);
+            CHECK(biased[t] == lg[t] + (green ? 2.0f : 0.0f));
+            z += w;
+            g += green ? w : 0;
+        }
+        expect += g / z;
+        REQUIRE_OK(hm_session_sample(s, lg, V, NULL, &tok, NULL));
+        observed += hm_prf_unit(hm_prf_value(&c, tok, 0)) < 0.25;
+        REQUIRE_OK(hm_session_accept(s, tok));
+        prev = tok;
+        if (hm_test_failed_now()) break;
+    }
+    /* binomial standard error of the mean is below 0.0079; allow 4.5 sigma */
+    CHECK(fabs(observed / (double)n - expect / (double)n) < 0.036);
+    hm_session_free(s);
+    hm_embedder_free(e);
+    free(lg);
+    free(biased);
+}
+
+HM_TEST(streaming_equals_one_shot_and_dedup_counts)
+{
+    uint32_t ids[64];
+    size_t i;
+    hm_detector *d;
+    hm_detect_stream *st;
+    hm_detect_result a, b;
+    const char *params[] = {"h=1"};
+    for (i = 0; i < 64; i++) ids[i] = (uint32_t)(i % 8); /* repeats */
+    REQUIRE_OK(hm_detector_new_secret(&d, "gumbel", SECRET, params, 1, 100, NULL));
+    REQUIRE_OK(hm_detect(d, NULL, 0, ids, 64, &a, NULL));
+    REQUIRE_OK(hm_detect_init(d, &st, NULL, 0));
+    for (i = 0; i < 64; i += 5) REQUIRE_OK(hm_detect_update(st, ids + i, i + 5 <= 64 ? 5 : 64 - i, NULL));
+    REQUIRE_OK(hm_detect_final(st, &b));
+    hm_detect_stream_free(st);
+    CHECK_EQ_INT(a.n_scored, b.n_scored);
+    CHECK(a.ln_p == b.ln_p);
+    CHECK_EQ_INT(a.n_scored, 8); /* (prev, tok) pairs: 8 distinct */
+    CHECK_EQ_INT(a.n_no_context, 1);
+    CHECK_EQ_INT(a.n_duplicate, 55);
+    CHECK_EQ_INT(a.dedup, HM_DEDUP_TUPLE);
+    REQUIRE_OK(hm_detector_set_dedup(d, HM_DEDUP_NONE));
+    REQUIRE_OK(hm_detect(d, NULL, 0, ids, 64, &a, NULL));
+    CHECK_EQ_INT(a.n_scored, 63);
+    REQUIRE_OK(hm_detector_set_eos(d, 5));
+    REQUIRE_OK(hm_detect(d, NULL, 0, ids, 64, &a, NULL));
+    CHECK_EQ_INT(a.n_scored, 4); /* positions 1..4 precede the first 5 */
+    hm_detector_free(d);
+}

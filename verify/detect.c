@@ -1,0 +1,401 @@
+/*
+ * detect.c - scoring token sequences: the context rule, deduplication, EOS
+ * masking, the per-scheme exact test, several keys at once, and
+ * localization of the most significant span.
+ */
+#include "hallmark/detect.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dedup.h"
+#include "detect_internal.h"
+#include "embed_internal.h"
+#include "hallmark/error.h"
+#include "hallmark/stats.h"
+#include "key_internal.h"
+
+struct hm_detector {
+    hm_embedder *e; /* scheme state, context width and rule */
+    int dedup;
+    int64_t eos;
+};
+
+struct hm_detect_stream {
+    const hm_detector *d;
+    hm_ctxbuf cb;
+    hm_u64set seen;
+    int eos_seen;
+    uint64_t n_tokens, n_scored, n_no_context, n_duplicate, n_after_eos;
+    double sum, sum_weighted;
+    uint32_t layers;
+};
+
+const char *hm_dedup_name(int policy)
+{
+    switch (policy) {
+    case HM_DEDUP_NONE: return "none";
+    case HM_DEDUP_CONTEXT: return "context";
+    case HM_DEDUP_TUPLE: return "tuple";
+    default: return NULL;
+    }
+}
+
+int hm_dedup_parse(const char *name)
+{
+    if (!name) return -1;
+    if (strcmp(name, "none") == 0) return HM_DEDUP_NONE;
+    if (strcmp(name, "context") == 0) return HM_DEDUP_CONTEXT;
+    if (strcmp(name, "tuple") == 0) return HM_DEDUP_TUPLE;
+    if (strcmp(name, "default") == 0) return HM_DEDUP_DEFAULT;
+    return -1;
+}
+
+static int resolve_dedup(const hm_detector *d)
+{
+    if (d->dedup != HM_DEDUP_DEFAULT) return d->dedup;
+    return d->e->ops->default_dedup ? d->e->ops->default_dedup : HM_DEDUP_TUPLE;
+}
+
+int hm_detector_new(hm_detector **out, const char *scheme, const hm_key *key,
+                    const char *const *params, size_t n_params, uint32_t vocab, int *bad_param)
+{
+    const uint8_t *secret = NULL;
+    if (key) {
+        secret = hm_key_secret(key);
+        if (!secret) return HM_E_MISUSE;
+    }
+    return hm_detector_new_secret(out, scheme, secret, params, n_params, vocab, bad_param);
+}
+
+int hm_detector_new_secret(hm_detector **out, const char *scheme, const uint8_t *secret,
+                           const char *const *params, size_t n_params, uint32_t vocab,
+                           int *bad_param)
+{
+    hm_detector *d;
+    int s;
+    if (!out) return HM_E_MISUSE;
+    *out = NULL;
+    d = calloc(1, sizeof *d);
+    if (!d) return HM_E_NOMEM;
+    s = hm_embedder_new_secret(&d->e, scheme, secret, params, n_params, vocab ? vocab : 1,
+                               bad_param);
+    if (s != HM_OK) {
+        free(d);
+        return s;
+    }
+    d->dedup = HM_DEDUP_DEFAULT;
+    d->eos = -1;
+    *out = d;
+    return HM_OK;
+}
+
+void hm_detector_free(hm_detector *d)
+{
+    if (!d) return;
+    hm_embedder_free(d->e);
+    free(d);
+}
+
+int hm_detector_set_dedup(hm_detector *d, int policy)
+{
+    if (!d) return HM_E_MISUSE;
+    if (policy != HM_DEDUP_DEFAULT && !hm_dedup_name(policy)) return HM_E_RANGE;
+    d->dedup = policy;
+    return HM_OK;
+}
+
+int hm_detector_set_eos(hm_detector *d, int64_t eos)
+{
+    if (!d) return HM_E_MISUSE;
+    d->eos = eos < 0 ? -1 : eos;
+    return HM_OK;
+}
+
+int hm_detector_describe(const hm_detector *d, char *buf, size_t cap)
+{
+    if (!d) return HM_E_MISUSE;
+    return hm_embedder_describe(d->e, buf, cap);
+}
+
+const char *hm_detector_scheme(const hm_detector *d) { return d ? d->e->ops->name : NULL; }
+
+const char *hm_detector_prf_version(const hm_detector *d)
+{
+    if (!d) return NULL;
+    return d->e->ops->prf_version ? d->e->ops->prf_version : HM_PRF_VERSION;
+}
+
+int hm_detect_init(const hm_detector *d, hm_detect_stream **out, const uint32_t *prompt,
+                   size_t n_prompt)
+{
+    hm_detect_stream *s;
+    size_t i;
+    if (!d || !out || (n_prompt && !prompt)) return HM_E_MISUSE;
+    *out = NULL;
+    s = calloc(1, sizeof *s);
+    if (!s) return HM_E_NOMEM;
+    s->d = d;
+    hm_ctxbuf_reset(&s->cb);
+    if (d->e->prompt_in_ctx)
+        for (i = 0; i < n_prompt; i++) hm_ctxbuf_push(&s->cb, prompt[i]);
+    s->layers = 1;
+    *out = s;
+    return HM_OK;
+}
+
+void hm_detect_stream_free(hm_detect_stream *s)
+{
+    if (!s) return;
+    hm_u64set_free(&s->seen);
+    free(s);
+}
+
+int hm_detect_update(hm_detect_stream *s, const uint32_t *ids, size_t n, hm_token_detail *details)
+{
+    const hm_detector *d;
+    const hm_embedder *e;
+    int dedup;
+    size_t i;
+    if (!s || (n && !ids)) return HM_E_MISUSE;
+    d = s->d;
+    e = d->e;
+    dedup = resolve_dedup(d);
+    for (i = 0; i < n; i++) {
+        uint32_t t = ids[i], ctx[HM_SCHEME_MAX_CTX];
+        size_t nctx = 0;
+        int skip = 0;
+        hm_token_score sc;
+        memset(&sc, 0, sizeof sc);
+        sc.u = NAN;
+        sc.layers = 1;
+        s->n_tokens++;
+        if (!s->eos_seen && d->eos >= 0 && (int64_t)t == d->eos) s->eos_seen = 1;
+        if (s->eos_seen) {
+            skip = 3;
+        } else if (!hm_ctxbuf_context(&s->cb, e->width, e->rule, ctx, &nctx)) {
+            skip = 1;
+        } else if (dedup != HM_DEDUP_NONE) {
+            uint64_t key = dedup == HM_DEDUP_TUPLE ? hm_context_hash(ctx, nctx, t, 1)
+                                                   : hm_context_hash(ctx, nctx, 0, 0);
+            int added = hm_u64set_add(&s->seen, key);
+            if (added < 0) return HM_E_NOMEM;
+            if (!added) skip = 2;
+        }
+        if (skip == 0) {
+            e->ops->score(e->st, ctx, nctx, t, &sc);
+            s->n_scored++;
+            s->sum += sc.value;
+            s->sum_weighted += sc.weight;
+            s->layers = sc.layers;
+        } else if (skip == 1) {
+            s->n_no_context++;
+        } else if (skip == 2) {
+            s->n_duplicate++;
+            if (details) e->ops->score(e->st, ctx, nctx, t, &sc); /* shown, not counted */
+        } else {
+            s->n_after_eos++;
+        }
+        if (details) {
+            details[i].id = t;
+            details[i].counted = skip == 0;
+            details[i].skip = skip;
+            details[i].green = sc.green;
+            details[i].value = sc.value;
+            details[i].u = sc.u;
+            details[i].gbits = sc.gbits;
+            details[i].layers = sc.layers;
+        }
+        hm_ctxbuf_push(&s->cb, t);
+    }
+    return HM_OK;
+}
+
+/* The exact test of `test` for statistic `k` over `n` scored positions. */
+static void run_test(int test, double null_param, uint32_t layers, double k, uint64_t n,
+                     hm_detect_result *r)
+{
+    double nd = (double)n;
+    r->test = test;
+    r->null_param = null_param;
+    r->score = k;
+    r->ln_p = 0;
+    r->z = 0;
+    switch (test) {
+    case HM_TEST_KIND_BINOMIAL:
+        r->test_name = "binomial-upper-tail";
+        r->trials = nd;
+        if (n) {
+            r->ln_p = hm_stats_binom_logsf((long)llround(k), (long)n, null_param);
+            r->z = (k - nd * null_param) / sqrt(nd * null_param * (1 - null_param));
+        }
+        break;
+    case HM_TEST_KIND_GAMMA:
+        r->test_name = "gamma-upper-tail";
+        r->trials = nd;
+        if (n) {
+            r->ln_p = hm_stats_gamma_logsf(k, nd);
+            r->z = (k - nd) / sqrt(nd);
+        }
+        break;
+    case HM_TEST_KIND_GAMMA_WEIGHTED: {
+        double a = null_param, var = (1 - a) * (1 - a) + a * a;
+        r->test_name = "weighted-gamma-upper-tail";
+        r->trials = nd / var;
+        if (n) {
+            r->ln_p = hm_stats_gamma_logsf(k / var, nd / var);
+            r->z = (k - nd) / sqrt(nd * var);
+        }
+        break;
+    }
+    case HM_TEST_KIND_GVALUES: {
+        double m = (double)layers;
+        r->test_name = "binomial-upper-tail-gcount";
+        r->null_param = 0.5;
+        r->trials = m * nd;
+        if (n) {
+            r->ln_p = hm_stats_binom_logsf((long)llround(k), (long)(m * nd), 0.5);
+            r->z = (k - 0.5 * m * nd) / sqrt(0.25 * m * nd);
+        }
+        break;
+    }
+    default:
+        r->test_name = "unknown";
+        break;
+    }
+    if (r->ln_p > 0) r->ln_p = 0;
+    r->log10_p = r->ln_p / log(10.0);
+}
+
+/* Maps the private scheme test ids to the public ones (the values agree). */
+static int public_test(const hm_embedder *e) { return e->ops->test; }
+
+int hm_detect_final(const hm_detect_stream *s, hm_detect_result *res)
+{
+    const hm_embedder *e;
+    double per;
+    if (!s || !res) return HM_E_MISUSE;
+    e = s->d->e;
+    memset(res, 0, sizeof *res);
+    res->struct_size = sizeof *res;
+    res->dedup = resolve_dedup(s->d);
+    res->n_tokens = s->n_tokens;
+    res->n_scored = s->n_scored;
+    res->n_no_context = s->n_no_context;
+    res->n_duplicate = s->n_duplicate;
+    res->n_after_eos = s->n_after_eos;
+    run_test(public_test(e), e->ops->null_param(e->st), s->layers, s->sum, s->n_scored, res);
+    per = (double)s->n_scored * (e->ops->test == HM_TEST_GVALUES ? (double)s->layers : 1.0);
+    res->mean_score = per > 0 ? s->sum / per : 0;
+    res->weighted_mean = per > 0 ? s->sum_weighted / per : 0;
+    return HM_OK;
+}
+
+int hm_detect(const hm_detector *d, const uint32_t *prompt, size_t n_prompt, const uint32_t *ids,
+              size_t n, hm_detect_result *res, hm_token_detail *details)
+{
+    hm_detect_stream *s;
+    int st = hm_detect_init(d, &s, prompt, n_prompt);
+    if (st != HM_OK) return st;
+    if (!res) {
+        hm_detect_stream_free(s);
+        return HM_E_MISUSE;
+    }
+    if (hm_u64set_init(&s->seen, n) != 0) {
+        hm_detect_stream_free(s);
+        return HM_E_NOMEM;
+    }
+    st = hm_detect_update(s, ids, n, details);
+    if (st == HM_OK) st = hm_detect_final(s, res);
+    hm_detect_stream_free(s);
+    return st;
+}
+
+int hm_detect_many(const hm_detector *const *dets, size_t k, const uint32_t *prompt,
+                   size_t n_prompt, const uint32_t *ids, size_t n, hm_detect_result *results,
+                   double *ln_p_holm, double *ln_p_family, size_t *best)
+{
+    size_t i, b = 0;
+    double *lp;
+    int st = HM_OK;
+    if (!dets || k == 0 || !results || !ln_p_family || !best) return HM_E_MISUSE;
+    lp = malloc(k * sizeof *lp);
+    if (!lp) return HM_E_NOMEM;
+    for (i = 0; i < k && st == HM_OK; i++) {
+        st = hm_detect(dets[i], prompt, n_prompt, ids, n, &results[i], NULL);
+        lp[i] = results[i].ln_p;
+        if (lp[i] < lp[b]) b = i;
+    }
+    if (st == HM_OK) {
+        *best = b;
+        *ln_p_family = hm_stats_sidak_logp(lp[b], (double)k);
+        if (ln_p_holm) {
+            size_t *work = malloc(k * sizeof *work);
+            if (!work)
+                st = HM_E_NOMEM;
+            else
+                st = hm_stats_holm_logp(lp, k, ln_p_holm, work);
+            free(work);
+        }
+    }
+    free(lp);
+    return st;
+}
+
+int hm_detect_localize(const hm_detector *d, const hm_token_detail *details, size_t n,
+                       hm_span *span)
+{
+    uint64_t *cn;
+    double *cs;
+    size_t i, len;
+    uint64_t windows = 0;
+    uint32_t layers = 1;
+    int test;
+    double null_param;
+    if (!d || !span || (n && !details)) return HM_E_MISUSE;
+    memset(span, 0, sizeof *span);
+    span->ln_p = span->ln_p_window = 0;
+    if (n == 0) return HM_OK;
+    cn = malloc((n + 1) * sizeof *cn);
+    cs = malloc((n + 1) * sizeof *cs);
+    if (!cn || !cs) {
+        free(cn);
+        free(cs);
+        return HM_E_NOMEM;
+    }
+    cn[0] = 0;
+    cs[0] = 0;
+    for (i = 0; i < n; i++) {
+        cn[i + 1] = cn[i] + (details[i].counted ? 1 : 0);
+        cs[i + 1] = cs[i] + (details[i].counted ? details[i].value : 0);
+        if (details[i].counted && details[i].layers > 1) layers = details[i].layers;
+    }
+    test = public_test(d->e);
+    null_param = d->e->ops->null_param(d->e->st);
+    for (len = 16;; len *= 2) {
+        size_t L = len < n ? len : n, stride = L / 4 ? L / 4 : 1, start;
+        for (start = 0; start + L <= n; start += stride) {
+            hm_detect_result r;
+            uint64_t k = cn[start + L] - cn[start];
+            windows++;
+            if (k == 0) continue;
+            memset(&r, 0, sizeof r);
+            run_test(test, null_param, layers, cs[start + L] - cs[start], k, &r);
+            if (span->n_scored == 0 || r.ln_p < span->ln_p_window) {
+                span->first = start;
+                span->last = start + L;
+                span->n_scored = k;
+                span->score = r.score;
+                span->ln_p_window = r.ln_p;
+            }
+            if (start + L == n) break;
+        }
+        if (L == n) break;
+    }
+    span->n_windows = windows;
+    span->ln_p = hm_stats_bonferroni_logp(span->ln_p_window, (double)windows);
+    free(cn);
+    free(cs);
+    return HM_OK;
+}

@@ -1,0 +1,39 @@
+/*
+ * embed_internal.h - the embedder and session structures (private), shared
+ * by embed.c, detect.c and the tests.
+ */
+#ifndef HM_EMBED_INTERNAL_H
+#define HM_EMBED_INTERNAL_H
+
+#include "context.h"
+#include "hallmark/embed.h"
+#include "sampler.h"
+#include "scheme.h"
+
+struct hm_embedder {
+    const hm_scheme_ops *ops;
+    _Alignas(16) unsigned char st[HM_SCHEME_STATE_BYTES];
+    uint32_t vocab;
+    size_t width;
+    int rule;
+    int prompt_in_ctx;
+    int skip_repeated;
+    uint32_t max_history;
+    int initialized; /* ops->init succeeded: destroy() is owed */
+};
+
+struct hm_session {
+    const hm_embedder *e;
+    hm_ctxbuf cb;
+    hm_seen seen;
+    hm_candset cs;
+    hm_rng rng;
+    uint64_t n_generated;
+};
+
+/* hm_embedder_new with a raw 32-byte secret (tests, detection, interop). */
+int hm_embedder_new_secret(hm_embedder **out, const char *scheme, const uint8_t *secret,
+                           const char *const *params, size_t n_params, uint32_t vocab,
+                           int *bad_param);
+
+#endif /* HM_EMBED_INTERNAL_H */
