@@ -37,6 +37,7 @@ int cli_bench(int argc, char **argv);
 
 /* `hallmark bench <what>` targets, defined beside the feature they measure. */
 int cli_bench_tokenize(int argc, char **argv);
+int cli_bench_embed(int argc, char **argv);
 
 /* Messages on stderr, prefixed "hallmark: " and ended with a newline. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -9,6 +9,7 @@
 
 static const struct cli_command benches[] = {
     {"tokenize", cli_bench_tokenize, "encode throughput vs native tiktoken and HF tokenizers"},
+    {"embed", cli_bench_embed, "per-token embedding cost vs plain sampling"},
 };
 
 #define N_BENCHES (sizeof benches / sizeof benches[0])

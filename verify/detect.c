@@ -81,6 +81,10 @@ int hm_detector_new_secret(hm_detector **out, const char *scheme, const uint8_t 
     if (!d) return HM_E_NOMEM;
     s = hm_embedder_new_secret(&d->e, scheme, secret, params, n_params, vocab ? vocab : 1,
                                bad_param);
+    if (s == HM_OK && !d->e->ops->score) {
+        hm_embedder_free(d->e);
+        s = HM_E_UNSUPPORTED; /* "none": nothing to detect */
+    }
     if (s != HM_OK) {
         free(d);
         return s;

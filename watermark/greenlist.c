@@ -35,8 +35,9 @@ uint32_t hm_green_sample(hm_candset *cs, hm_rng *rng, double delta, hm_green_fn 
     double accept_red = exp(-delta);
     size_t i, tries;
     /* Rejection sampling needs about e^delta / (1 + (e^delta - 1) G) tries,
-     * G being the green mass; for small sets the direct method is cheaper. */
-    if (cs->n > 64 && delta <= 4.0) {
+     * G being the green mass: a few for delta <= 4.  Larger biases go
+     * straight to the direct method. */
+    if (delta <= 4.0) {
         for (tries = 0; tries < HM_GREEN_MAX_TRIES; tries++) {
             size_t k = hm_candset_draw_cdf(cs, rng);
             uint32_t t = hm_candset_id(cs, k);

@@ -12,11 +12,13 @@
 extern const hm_scheme_ops hm_scheme_kgw;
 extern const hm_scheme_ops hm_scheme_unigram;
 extern const hm_scheme_ops hm_scheme_gumbel;
+extern const hm_scheme_ops hm_scheme_none;
 
 static const hm_scheme_ops *const registry[] = {
     &hm_scheme_kgw,
     &hm_scheme_unigram,
     &hm_scheme_gumbel,
+    &hm_scheme_none,
 };
 
 const hm_scheme_ops *hm_scheme_find(const char *name)
@@ -28,7 +30,7 @@ const hm_scheme_ops *hm_scheme_find(const char *name)
     return NULL;
 }
 
-const char *hm_scheme_names(void) { return "kgw, unigram, gumbel"; }
+const char *hm_scheme_names(void) { return "kgw, unigram, gumbel, none"; }
 
 /* Returns the value part when param is "name=value", else NULL. */
 static const char *match(const char *param, const char *name)
