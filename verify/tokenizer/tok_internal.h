@@ -1,0 +1,150 @@
+/*
+ * tok_internal.h - private structures of the tokenizer module (never
+ * installed): the loaded tokenizer, per-thread scratch, the byte-string and
+ * pair hash maps, and the entry points shared by the module's files.
+ */
+#ifndef HM_TOK_INTERNAL_H
+#define HM_TOK_INTERNAL_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hallmark/tokenizer.h"
+
+#define TOK_NONE UINT32_MAX
+
+enum tok_kind { TOK_TIKTOKEN = 0, TOK_HF_BYTELEVEL = 1, TOK_HF_SPM = 2 };
+
+/* Which hand-written pre-splitter (if any) replaces the regex. */
+enum tok_fast { TOK_FAST_NONE = 0, TOK_FAST_CL100K = 1, TOK_FAST_O200K = 2 };
+
+/* Open addressing map: byte string -> uint32 value.  Keys live in `blob`. */
+struct tok_strmap {
+    uint64_t *slots; /* 0 = empty, else (hash tag << 32) | (entry + 1) */
+    uint64_t mask;
+    uint32_t n, cap;
+    uint32_t *koff, *klen, *val;
+    unsigned char *blob;
+    size_t blob_len, blob_cap;
+};
+
+/* Open addressing map: (left id, right id) -> (merge rank, merged id). */
+struct tok_pairmap {
+    uint64_t *keys; /* UINT64_MAX = empty */
+    uint32_t *rank, *id;
+    uint64_t mask;
+    uint32_t n;
+};
+
+struct tok_special {
+    unsigned char *s;
+    size_t len;
+    uint32_t id;
+    int special; /* 1: only with HM_TOK_SPECIAL; 0: HF added, always */
+};
+
+enum tok_norm_op { NORM_NFC = 1, NORM_PREPEND = 2, NORM_REPLACE = 3 };
+struct tok_norm {
+    enum tok_norm_op op;
+    unsigned char *a; /* prepend text / replace pattern */
+    size_t alen;
+    unsigned char *b; /* replace content */
+    size_t blen;
+};
+
+struct hm_tokenizer {
+    enum tok_kind kind;
+    char name[96];
+    unsigned char sha256[32];
+    uint32_t vocab_size;
+    /* id -> decoded bytes: dec_blob[dec_off[id] .. dec_off[id+1]), if present */
+    unsigned char *dec_blob;
+    uint64_t *dec_off;
+    uint8_t *present;
+    /* tiktoken: bytes -> rank; SPM: normalized piece -> id */
+    struct tok_strmap enc;
+    uint32_t byte_id[256];
+    struct tok_pairmap pairs;
+    struct tok_special *specials;
+    size_t n_specials;
+    uint8_t special_first[256]; /* 1 if some special starts with this byte */
+    pcre2_code *re;
+    enum tok_fast fast;
+    struct tok_norm *norms;
+    size_t n_norms;
+    int strip_leading_space; /* SPM decoder Strip(" ", 1, 0) */
+    uint32_t unk_id;         /* SPM unknown token or TOK_NONE */
+    int fuse_unk;
+    int byte_fallback;
+};
+
+struct tok_sym {
+    uint32_t start, end, id;
+    int32_t prev, next;
+    uint32_t ver;
+};
+struct tok_heap_ent {
+    uint32_t rank, left, vl, vr, id;
+};
+
+struct hm_tok_scratch {
+    pcre2_match_data *md;
+    pcre2_jit_stack *js;
+    pcre2_match_context *mctx;
+    struct tok_sym *syms;
+    size_t syms_cap;
+    struct tok_heap_ent *heap;
+    size_t heap_cap;
+    uint32_t *ranks;
+    size_t ranks_cap;
+    /* normalization double buffer with byte maps */
+    unsigned char *nb[2];
+    uint32_t *ms[2], *me[2];
+    size_t ncap[2];
+    int32_t *u32;
+    size_t u32_cap;
+    unsigned char *tmp;
+    size_t tmp_cap;
+};
+
+/* Maps. */
+uint64_t tok_hash(const unsigned char *p, size_t n);
+int tok_strmap_init(struct tok_strmap *m, uint32_t expect);
+int tok_strmap_put(struct tok_strmap *m, const unsigned char *k, size_t n, uint32_t v);
+uint32_t tok_strmap_get(const struct tok_strmap *m, const unsigned char *k, size_t n);
+void tok_strmap_free(struct tok_strmap *m);
+int tok_pairmap_init(struct tok_pairmap *m, uint32_t expect);
+void tok_pairmap_put(struct tok_pairmap *m, uint32_t a, uint32_t b, uint32_t rank, uint32_t id);
+int tok_pairmap_get(const struct tok_pairmap *m, uint32_t a, uint32_t b, uint32_t *rank,
+                    uint32_t *id);
+void tok_pairmap_free(struct tok_pairmap *m);
+
+/* Grows *buf (element size `elem`) to hold at least `need` elements. */
+int tok_grow(void **buf, size_t *cap, size_t need, size_t elem);
+
+/* Length of the valid UTF-8 prefix of p[0..n). */
+size_t tok_utf8_valid_prefix(const unsigned char *p, size_t n);
+/* Length of the maximal invalid run at p (>= 1 when n > 0). */
+size_t tok_utf8_invalid_run(const unsigned char *p, size_t n);
+
+/* Pre-splitting: calls `emit(ctx, start, end)` for every piece of the valid
+ * UTF-8 text p[0..n) in order.  Returns HM_OK or an error. */
+typedef int (*tok_piece_fn)(void *ctx, size_t start, size_t end);
+int tok_split(const hm_tokenizer *tok, hm_tok_scratch *s, const unsigned char *p, size_t n,
+              tok_piece_fn emit, void *ctx);
+int tok_split_regex(const pcre2_code *re, hm_tok_scratch *s, const unsigned char *p, size_t n,
+                    tok_piece_fn emit, void *ctx);
+int tok_split_fast(enum tok_fast which, const unsigned char *p, size_t n, tok_piece_fn emit,
+                   void *ctx);
+
+/* Normalization: applies tok->norms to p[0..n) whose byte i originally
+ * covers [base+i, base+i+1).  Result in s->nb[*which], maps s->ms/me. */
+int tok_normalize(const hm_tokenizer *tok, hm_tok_scratch *s, const unsigned char *p, size_t n,
+                  uint32_t base, int *which, size_t *out_len);
+
+/* Scratch helpers. */
+int tok_scratch_match_ready(hm_tok_scratch *s);
+
+#endif /* HM_TOK_INTERNAL_H */

@@ -1,0 +1,897 @@
+/*
+ * tok_load.c - loading tokenizers: tiktoken rank files (with the built-in
+ * split regexes and special tokens of cl100k_base, o200k_base, r50k_base and
+ * p50k_base) and Hugging Face tokenizer.json files with a BPE model
+ * (byte-level or SentencePiece-style with byte fallback).  Components
+ * outside that set are refused with a message naming them.
+ */
+#include "tok_internal.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <openssl/sha.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hallmark/error.h"
+
+#define MAX_FILE (1024u * 1024u * 1024u)
+
+static void errf(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void errf(char *err, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    if (!err || !cap) return;
+    va_start(ap, fmt);
+    vsnprintf(err, cap, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- built-in tiktoken encodings (regexes and special tokens from the
+ * tiktoken package's encoder definitions; see docs/tokenizers.md) -------- */
+
+struct builtin_special {
+    const char *s;
+    uint32_t id;
+};
+struct builtin {
+    const char *name;
+    const char *sha256_hex;
+    const char *pat;
+    enum tok_fast fast;
+    struct builtin_special specials[6];
+};
+
+#define PAT_GPT2                                                                        \
+    "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+"
+#define PAT_CL100K                                                                      \
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "          \
+    "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+#define PAT_O200K                                                                       \
+    "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}" \
+    "\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}"       \
+    "\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?" \
+    "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+
+/* Which encodings use the hand-written splitter (tests may turn it off). */
+int tok_use_fast_split = 0;
+
+static const struct builtin builtins[] = {
+    {"cl100k_base",
+     "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+     PAT_CL100K,
+     TOK_FAST_CL100K,
+     {{"<|endoftext|>", 100257},
+      {"<|fim_prefix|>", 100258},
+      {"<|fim_middle|>", 100259},
+      {"<|fim_suffix|>", 100260},
+      {"<|endofprompt|>", 100276},
+      {NULL, 0}}},
+    {"o200k_base",
+     "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+     PAT_O200K,
+     TOK_FAST_O200K,
+     {{"<|endoftext|>", 199999}, {"<|endofprompt|>", 200018}, {NULL, 0}}},
+    {"r50k_base",
+     "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930",
+     PAT_GPT2,
+     TOK_FAST_NONE,
+     {{"<|endoftext|>", 50256}, {NULL, 0}}},
+    {"p50k_base",
+     "94b5ca7dff4d00767bc256fdd1b27e5b17361d7b8a5f968547f9f23eb70d2069",
+     PAT_GPT2,
+     TOK_FAST_NONE,
+     {{"<|endoftext|>", 50256}, {NULL, 0}}},
+};
+#define N_BUILTINS (sizeof builtins / sizeof builtins[0])
+
+static int compile_re(hm_tokenizer *t, const char *pat, char *err, size_t cap)
+{
+    int ecode;
+    PCRE2_SIZE eoff;
+    t->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP, &ecode,
+                          &eoff, NULL);
+    if (!t->re) {
+        PCRE2_UCHAR msg[160];
+        pcre2_get_error_message(ecode, msg, sizeof msg);
+        errf(err, cap, "split regex does not compile at offset %zu: %s", (size_t)eoff,
+             (const char *)msg);
+        return HM_E_UNSUPPORTED;
+    }
+    (void)pcre2_jit_compile(t->re, PCRE2_JIT_COMPLETE);
+    return HM_OK;
+}
+
+/* Sets up the id -> bytes table for ids [0, vocab_size). */
+static int dec_alloc(hm_tokenizer *t, uint32_t vocab_size)
+{
+    t->vocab_size = vocab_size;
+    t->dec_off = calloc((size_t)vocab_size + 1, sizeof *t->dec_off);
+    t->present = calloc((size_t)vocab_size + 1, 1);
+    return (t->dec_off && t->present) ? HM_OK : HM_E_NOMEM;
+}
+
+struct dec_item {
+    uint32_t id;
+    uint32_t len;
+    size_t off; /* into a staging blob */
+};
+
+/* Builds dec_blob/dec_off from (id, bytes) items; later items win. */
+static int dec_build(hm_tokenizer *t, const struct dec_item *it, size_t n,
+                     const unsigned char *stage)
+{
+    size_t i, total = 0;
+    uint64_t *len = calloc((size_t)t->vocab_size + 1, sizeof *len);
+    size_t *src = calloc((size_t)t->vocab_size + 1, sizeof *src);
+    if (!len || !src) {
+        free(len);
+        free(src);
+        return HM_E_NOMEM;
+    }
+    for (i = 0; i < n; i++) {
+        len[it[i].id] = it[i].len;
+        src[it[i].id] = it[i].off;
+        t->present[it[i].id] = 1;
+    }
+    for (i = 0; i < t->vocab_size; i++) total += (size_t)len[i];
+    t->dec_blob = malloc(total + 1);
+    if (!t->dec_blob) {
+        free(len);
+        free(src);
+        return HM_E_NOMEM;
+    }
+    total = 0;
+    for (i = 0; i < t->vocab_size; i++) {
+        t->dec_off[i] = total;
+        if (len[i]) memcpy(t->dec_blob + total, stage + src[i], (size_t)len[i]);
+        total += (size_t)len[i];
+    }
+    t->dec_off[t->vocab_size] = total;
+    free(len);
+    free(src);
+    return HM_OK;
+}
+
+static int add_special(hm_tokenizer *t, const char *s, size_t len, uint32_t id, int special)
+{
+    struct tok_special *ns;
+    if (len == 0) return HM_E_FORMAT;
+    ns = realloc(t->specials, (t->n_specials + 1) * sizeof *ns);
+    if (!ns) return HM_E_NOMEM;
+    t->specials = ns;
+    ns[t->n_specials].s = malloc(len);
+    if (!ns[t->n_specials].s) return HM_E_NOMEM;
+    memcpy(ns[t->n_specials].s, s, len);
+    ns[t->n_specials].len = len;
+    ns[t->n_specials].id = id;
+    ns[t->n_specials].special = special;
+    t->n_specials++;
+    t->special_first[(unsigned char)s[0]] = 1;
+    return HM_OK;
+}
+
+/* ---- tiktoken rank files ---------------------------------------------- */
+
+static int load_tiktoken(hm_tokenizer *t, const unsigned char *d, size_t n,
+                         const struct builtin *b, char *err, size_t cap)
+{
+    size_t lines = 0, i, pos = 0, stage_len = 0, nit = 0, line_no = 0;
+    unsigned char *stage = NULL;
+    struct dec_item *items = NULL;
+    uint32_t maxid = 0;
+    int rc = HM_OK;
+    for (i = 0; i < n; i++)
+        if (d[i] == '\n') lines++;
+    lines++;
+    stage = malloc(n + 1);
+    items = malloc((lines + 8) * sizeof *items);
+    if (!stage || !items) {
+        rc = HM_E_NOMEM;
+        goto out;
+    }
+    rc = tok_strmap_init(&t->enc, (uint32_t)lines + 8);
+    if (rc) goto out;
+    while (pos < n) {
+        size_t e = pos, sp, blen = 0;
+        unsigned long long rank = 0;
+        const char *end_b64;
+        line_no++;
+        while (e < n && d[e] != '\n') e++;
+        if (e == pos || (e == pos + 1 && d[pos] == '\r')) {
+            pos = e + 1;
+            continue;
+        }
+        sp = pos;
+        while (sp < e && d[sp] != ' ') sp++;
+        if (sp == e || sp == pos) {
+            errf(err, cap, "tiktoken file: line %zu is not 'base64 rank'", line_no);
+            rc = HM_E_FORMAT;
+            goto out;
+        }
+        if (sodium_base642bin(stage + stage_len, n - stage_len, (const char *)d + pos, sp - pos,
+                              NULL, &blen, &end_b64, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+            end_b64 != (const char *)d + sp || blen == 0) {
+            errf(err, cap, "tiktoken file: line %zu has invalid base64", line_no);
+            rc = HM_E_FORMAT;
+            goto out;
+        }
+        for (i = sp + 1; i < e && d[i] != '\r'; i++) {
+            if (d[i] < '0' || d[i] > '9' || rank > 0xFFFFFFF) {
+                errf(err, cap, "tiktoken file: line %zu has an invalid rank", line_no);
+                rc = HM_E_FORMAT;
+                goto out;
+            }
+            rank = rank * 10 + (unsigned)(d[i] - '0');
+        }
+        if (i == sp + 1) {
+            errf(err, cap, "tiktoken file: line %zu has no rank", line_no);
+            rc = HM_E_FORMAT;
+            goto out;
+        }
+        if (tok_strmap_get(&t->enc, stage + stage_len, blen) != TOK_NONE) {
+            errf(err, cap, "tiktoken file: line %zu repeats a token", line_no);
+            rc = HM_E_FORMAT;
+            goto out;
+        }
+        rc = tok_strmap_put(&t->enc, stage + stage_len, blen, (uint32_t)rank);
+        if (rc) goto out;
+        items[nit].id = (uint32_t)rank;
+        items[nit].len = (uint32_t)blen;
+        items[nit].off = stage_len;
+        nit++;
+        if (rank > maxid) maxid = (uint32_t)rank;
+        stage_len += blen;
+        pos = e + 1;
+    }
+    if (nit == 0) {
+        errf(err, cap, "tiktoken file: no tokens");
+        rc = HM_E_FORMAT;
+        goto out;
+    }
+    for (i = 0; i < 256; i++) {
+        unsigned char c = (unsigned char)i;
+        t->byte_id[i] = tok_strmap_get(&t->enc, &c, 1);
+        if (t->byte_id[i] == TOK_NONE) {
+            errf(err, cap, "tiktoken file: byte 0x%02zx has no token", i);
+            rc = HM_E_FORMAT;
+            goto out;
+        }
+    }
+    for (i = 0; b->specials[i].s; i++)
+        if (b->specials[i].id > maxid) maxid = b->specials[i].id;
+    rc = dec_alloc(t, maxid + 1);
+    if (rc) goto out;
+    /* specials: staged after the ordinary tokens */
+    {
+        size_t extra = 0;
+        unsigned char *ns;
+        for (i = 0; b->specials[i].s; i++) extra += strlen(b->specials[i].s);
+        ns = realloc(stage, stage_len + extra + 1);
+        if (!ns) {
+            rc = HM_E_NOMEM;
+            goto out;
+        }
+        stage = ns;
+        for (i = 0; b->specials[i].s; i++) {
+            size_t L = strlen(b->specials[i].s);
+            memcpy(stage + stage_len, b->specials[i].s, L);
+            items[nit].id = b->specials[i].id;
+            items[nit].len = (uint32_t)L;
+            items[nit].off = stage_len;
+            nit++;
+            stage_len += L;
+            rc = add_special(t, b->specials[i].s, L, b->specials[i].id, 1);
+            if (rc) goto out;
+        }
+    }
+    rc = dec_build(t, items, nit, stage);
+    if (rc) goto out;
+    rc = compile_re(t, b->pat, err, cap);
+    if (rc) goto out;
+    t->kind = TOK_TIKTOKEN;
+    t->fast = tok_use_fast_split ? b->fast : TOK_FAST_NONE;
+    t->unk_id = TOK_NONE;
+out:
+    free(stage);
+    free(items);
+    return rc;
+}
+
+/* ---- Hugging Face tokenizer.json --------------------------------------- */
+
+/* GPT-2's byte <-> printable character table. */
+static void bytelevel_table(uint32_t cp_of[256])
+{
+    uint32_t n = 0;
+    int b;
+    for (b = 0; b < 256; b++) {
+        if ((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255))
+            cp_of[b] = (uint32_t)b;
+        else
+            cp_of[b] = 256 + n++;
+    }
+}
+
+/* Decodes a byte-level token string into raw bytes; -1 if not byte-level. */
+static long bytelevel_decode(const unsigned char *s, size_t n, const int16_t *byte_of_cp,
+                             unsigned char *o)
+{
+    size_t i = 0;
+    long w = 0;
+    while (i < n) {
+        uint32_t c;
+        if (s[i] < 0x80) {
+            c = s[i++];
+        } else if ((s[i] & 0xE0) == 0xC0 && i + 1 < n) {
+            c = ((uint32_t)(s[i] & 0x1F) << 6) | (s[i + 1] & 0x3F);
+            i += 2;
+        } else {
+            return -1;
+        }
+        if (c >= 512 || byte_of_cp[c] < 0) return -1;
+        o[w++] = (unsigned char)byte_of_cp[c];
+    }
+    return w;
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const char *jtype(const cJSON *o)
+{
+    const char *s = jstr(o, "type");
+    return s ? s : "(no type)";
+}
+
+static int jtrue(const cJSON *o, const char *k)
+{
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+static int add_norm(hm_tokenizer *t, enum tok_norm_op op, const char *a, const char *b)
+{
+    struct tok_norm *nn = realloc(t->norms, (t->n_norms + 1) * sizeof *nn);
+    struct tok_norm *x;
+    if (!nn) return HM_E_NOMEM;
+    t->norms = nn;
+    x = &nn[t->n_norms];
+    memset(x, 0, sizeof *x);
+    x->op = op;
+    t->n_norms++;
+    if (a) {
+        x->alen = strlen(a);
+        x->a = malloc(x->alen + 1);
+        if (!x->a) return HM_E_NOMEM;
+        memcpy(x->a, a, x->alen + 1);
+    }
+    if (b) {
+        x->blen = strlen(b);
+        x->b = malloc(x->blen + 1);
+        if (!x->b) return HM_E_NOMEM;
+        memcpy(x->b, b, x->blen + 1);
+    }
+    return HM_OK;
+}
+
+static int parse_normalizer(hm_tokenizer *t, const cJSON *n, char *err, size_t cap)
+{
+    const char *ty;
+    if (!n || cJSON_IsNull(n)) return HM_OK;
+    ty = jtype(n);
+    if (strcmp(ty, "Sequence") == 0) {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(n, "normalizers"))
+        {
+            int rc = parse_normalizer(t, it, err, cap);
+            if (rc) return rc;
+        }
+        return HM_OK;
+    }
+    if (strcmp(ty, "NFC") == 0) return add_norm(t, NORM_NFC, NULL, NULL);
+    if (strcmp(ty, "Prepend") == 0) {
+        const char *p = jstr(n, "prepend");
+        if (!p || !*p) {
+            errf(err, cap, "normalizer Prepend without a 'prepend' string");
+            return HM_E_FORMAT;
+        }
+        return add_norm(t, NORM_PREPEND, p, NULL);
+    }
+    if (strcmp(ty, "Replace") == 0) {
+        const char *pat = jstr(cJSON_GetObjectItemCaseSensitive(n, "pattern"), "String");
+        const char *content = jstr(n, "content");
+        if (!pat || !*pat || !content) {
+            errf(err, cap, "unsupported normalizer: Replace with a Regex pattern");
+            return HM_E_UNSUPPORTED;
+        }
+        return add_norm(t, NORM_REPLACE, pat, content);
+    }
+    errf(err, cap, "unsupported normalizer: %s", ty);
+    return HM_E_UNSUPPORTED;
+}
+
+struct pre_info {
+    const char *regex;
+    int bytelevel;
+};
+
+static int parse_pre(const cJSON *p, struct pre_info *pi, char *err, size_t cap)
+{
+    const char *ty;
+    if (!p || cJSON_IsNull(p)) return HM_OK;
+    ty = jtype(p);
+    if (strcmp(ty, "Sequence") == 0) {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(p, "pretokenizers"))
+        {
+            int rc = parse_pre(it, pi, err, cap);
+            if (rc) return rc;
+        }
+        return HM_OK;
+    }
+    if (strcmp(ty, "ByteLevel") == 0) {
+        if (jtrue(p, "add_prefix_space")) {
+            errf(err, cap, "unsupported pre_tokenizer: ByteLevel with add_prefix_space");
+            return HM_E_UNSUPPORTED;
+        }
+        pi->bytelevel = 1;
+        if (jtrue(p, "use_regex") || !cJSON_GetObjectItemCaseSensitive(p, "use_regex")) {
+            if (pi->regex) {
+                errf(err, cap, "unsupported pre_tokenizer: two split regexes");
+                return HM_E_UNSUPPORTED;
+            }
+            pi->regex = PAT_GPT2;
+        }
+        return HM_OK;
+    }
+    if (strcmp(ty, "Split") == 0) {
+        const char *re = jstr(cJSON_GetObjectItemCaseSensitive(p, "pattern"), "Regex");
+        const char *beh = jstr(p, "behavior");
+        if (!re || !beh || strcmp(beh, "Isolated") != 0 || jtrue(p, "invert")) {
+            errf(err, cap, "unsupported pre_tokenizer: Split other than an Isolated Regex");
+            return HM_E_UNSUPPORTED;
+        }
+        if (pi->regex) {
+            errf(err, cap, "unsupported pre_tokenizer: two split regexes");
+            return HM_E_UNSUPPORTED;
+        }
+        pi->regex = re;
+        return HM_OK;
+    }
+    errf(err, cap, "unsupported pre_tokenizer: %s", ty);
+    return HM_E_UNSUPPORTED;
+}
+
+static int parse_decoder(hm_tokenizer *t, const cJSON *d, char *err, size_t cap)
+{
+    const char *ty;
+    if (!d || cJSON_IsNull(d)) return HM_OK;
+    ty = jtype(d);
+    if (strcmp(ty, "Sequence") == 0) {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(d, "decoders"))
+        {
+            int rc = parse_decoder(t, it, err, cap);
+            if (rc) return rc;
+        }
+        return HM_OK;
+    }
+    if (strcmp(ty, "ByteLevel") == 0 || strcmp(ty, "ByteFallback") == 0 ||
+        strcmp(ty, "Fuse") == 0)
+        return HM_OK;
+    if (strcmp(ty, "Replace") == 0) {
+        const char *pat = jstr(cJSON_GetObjectItemCaseSensitive(d, "pattern"), "String");
+        const char *content = jstr(d, "content");
+        if (pat && content && strcmp(pat, "\xe2\x96\x81") == 0 && strcmp(content, " ") == 0)
+            return HM_OK;
+        errf(err, cap, "unsupported decoder: Replace other than \"\xe2\x96\x81\" -> \" \"");
+        return HM_E_UNSUPPORTED;
+    }
+    if (strcmp(ty, "Strip") == 0) {
+        const char *content = jstr(d, "content");
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(d, "start");
+        const cJSON *sp = cJSON_GetObjectItemCaseSensitive(d, "stop");
+        if (content && strcmp(content, " ") == 0 && cJSON_IsNumber(st) && st->valueint <= 1 &&
+            (!sp || (cJSON_IsNumber(sp) && sp->valueint == 0))) {
+            t->strip_leading_space = st->valueint == 1;
+            return HM_OK;
+        }
+        errf(err, cap, "unsupported decoder: Strip other than one leading space");
+        return HM_E_UNSUPPORTED;
+    }
+    errf(err, cap, "unsupported decoder: %s", ty);
+    return HM_E_UNSUPPORTED;
+}
+
+static int is_byte_token(const char *s, size_t n, unsigned *v)
+{
+    unsigned x = 0;
+    size_t i;
+    if (n != 6 || memcmp(s, "<0x", 3) != 0 || s[5] != '>') return 0;
+    for (i = 3; i < 5; i++) {
+        char c = s[i];
+        x <<= 4;
+        if (c >= '0' && c <= '9') x |= (unsigned)(c - '0');
+        else if (c >= 'A' && c <= 'F') x |= (unsigned)(c - 'A' + 10);
+        else return 0;
+    }
+    *v = x;
+    return 1;
+}
+
+static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err, size_t cap)
+{
+    cJSON *root = cJSON_ParseWithLength((const char *)d, n);
+    const cJSON *model, *vocab, *merges, *added, *it;
+    struct pre_info pi = {NULL, 0};
+    uint32_t cp_of[256], maxid = 0, nvocab;
+    int16_t byte_of_cp[512];
+    unsigned char *stage = NULL, *tmp = NULL;
+    size_t stage_len = 0, stage_cap = 0, nit = 0, i, tmp_cap = 0;
+    struct dec_item *items = NULL;
+    const char *mt, *s;
+    int rc = HM_OK;
+    uint32_t rank;
+
+    if (!root || !cJSON_IsObject(root)) {
+        errf(err, cap, "tokenizer.json: malformed JSON");
+        cJSON_Delete(root);
+        return HM_E_FORMAT;
+    }
+    model = cJSON_GetObjectItemCaseSensitive(root, "model");
+    if (!cJSON_IsObject(model)) {
+        errf(err, cap, "tokenizer.json: no 'model' object");
+        rc = HM_E_FORMAT;
+        goto out;
+    }
+    mt = jstr(model, "type");
+    if (mt && strcmp(mt, "BPE") != 0) {
+        errf(err, cap, "unsupported model: %s (only BPE)", mt);
+        rc = HM_E_UNSUPPORTED;
+        goto out;
+    }
+    it = cJSON_GetObjectItemCaseSensitive(model, "dropout");
+    if (it && !cJSON_IsNull(it) && !(cJSON_IsNumber(it) && it->valuedouble == 0.0)) {
+        errf(err, cap, "unsupported model option: BPE dropout");
+        rc = HM_E_UNSUPPORTED;
+        goto out;
+    }
+    s = jstr(model, "continuing_subword_prefix");
+    if (s && *s) {
+        errf(err, cap, "unsupported model option: continuing_subword_prefix");
+        rc = HM_E_UNSUPPORTED;
+        goto out;
+    }
+    s = jstr(model, "end_of_word_suffix");
+    if (s && *s) {
+        errf(err, cap, "unsupported model option: end_of_word_suffix");
+        rc = HM_E_UNSUPPORTED;
+        goto out;
+    }
+    if (jtrue(model, "ignore_merges")) {
+        errf(err, cap, "unsupported model option: ignore_merges");
+        rc = HM_E_UNSUPPORTED;
+        goto out;
+    }
+    rc = parse_normalizer(t, cJSON_GetObjectItemCaseSensitive(root, "normalizer"), err, cap);
+    if (rc) goto out;
+    rc = parse_pre(cJSON_GetObjectItemCaseSensitive(root, "pre_tokenizer"), &pi, err, cap);
+    if (rc) goto out;
+    rc = parse_decoder(t, cJSON_GetObjectItemCaseSensitive(root, "decoder"), err, cap);
+    if (rc) goto out;
+    t->byte_fallback = jtrue(model, "byte_fallback");
+    t->fuse_unk = jtrue(model, "fuse_unk");
+    t->kind = pi.bytelevel ? TOK_HF_BYTELEVEL : TOK_HF_SPM;
+    if (t->kind == TOK_HF_BYTELEVEL && t->byte_fallback) {
+        errf(err, cap, "unsupported model option: byte_fallback with ByteLevel");
+        rc = HM_E_UNSUPPORTED;
+        goto out;
+    }
+    if (pi.regex) {
+        rc = compile_re(t, pi.regex, err, cap);
+        if (rc) goto out;
+    }
+
+    vocab = cJSON_GetObjectItemCaseSensitive(model, "vocab");
+    merges = cJSON_GetObjectItemCaseSensitive(model, "merges");
+    added = cJSON_GetObjectItemCaseSensitive(root, "added_tokens");
+    if (!cJSON_IsObject(vocab) || !cJSON_IsArray(merges)) {
+        errf(err, cap, "tokenizer.json: model.vocab must be an object and model.merges an array");
+        rc = HM_E_FORMAT;
+        goto out;
+    }
+    nvocab = (uint32_t)cJSON_GetArraySize(vocab);
+    items = malloc(((size_t)nvocab + (size_t)cJSON_GetArraySize(added) + 1) * sizeof *items);
+    if (!items) {
+        rc = HM_E_NOMEM;
+        goto out;
+    }
+    rc = tok_strmap_init(&t->enc, nvocab + 1);
+    if (rc) goto out;
+    bytelevel_table(cp_of);
+    for (i = 0; i < 512; i++) byte_of_cp[i] = -1;
+    for (i = 0; i < 256; i++) byte_of_cp[cp_of[i]] = (int16_t)i;
+    for (i = 0; i < 256; i++) t->byte_id[i] = TOK_NONE;
+
+    cJSON_ArrayForEach(it, vocab)
+    {
+        size_t kl = strlen(it->string);
+        double dv = it->valuedouble;
+        uint32_t id;
+        unsigned bv;
+        if (!cJSON_IsNumber(it) || dv < 0 || dv > 16777216.0 || dv != (double)(uint32_t)dv) {
+            errf(err, cap, "tokenizer.json: vocab entry has an invalid id");
+            rc = HM_E_FORMAT;
+            goto out;
+        }
+        id = (uint32_t)dv;
+        if (id > maxid) maxid = id;
+        rc = tok_strmap_put(&t->enc, (const unsigned char *)it->string, kl, id);
+        if (rc) goto out;
+        if (tok_grow((void **)&stage, &stage_cap, stage_len + kl + 1, 1)) {
+            rc = HM_E_NOMEM;
+            goto out;
+        }
+        items[nit].off = stage_len;
+        items[nit].id = id;
+        if (t->kind == TOK_HF_BYTELEVEL) {
+            long w = bytelevel_decode((const unsigned char *)it->string, kl, byte_of_cp,
+                                      stage + stage_len);
+            if (w < 0) {
+                errf(err, cap, "tokenizer.json: vocab token is not byte-level encoded");
+                rc = HM_E_FORMAT;
+                goto out;
+            }
+            items[nit].len = (uint32_t)w;
+            if (w == 1) t->byte_id[stage[stage_len]] = id;
+        } else if (t->byte_fallback && is_byte_token(it->string, kl, &bv)) {
+            stage[stage_len] = (unsigned char)bv;
+            items[nit].len = 1;
+            t->byte_id[bv] = id;
+        } else {
+            size_t w = 0, j = 0;
+            while (j < kl) {
+                if (j + 3 <= kl && memcmp(it->string + j, "\xe2\x96\x81", 3) == 0) {
+                    stage[stage_len + w++] = ' ';
+                    j += 3;
+                } else {
+                    stage[stage_len + w++] = (unsigned char)it->string[j++];
+                }
+            }
+            items[nit].len = (uint32_t)w;
+        }
+        stage_len += items[nit].len;
+        nit++;
+    }
+    if (t->kind == TOK_HF_BYTELEVEL) {
+        for (i = 0; i < 256; i++)
+            if (t->byte_id[i] == TOK_NONE) {
+                errf(err, cap, "tokenizer.json: byte-level vocabulary lacks byte 0x%02zx", i);
+                rc = HM_E_FORMAT;
+                goto out;
+            }
+    }
+    s = jstr(model, "unk_token");
+    t->unk_id = s ? tok_strmap_get(&t->enc, (const unsigned char *)s, strlen(s)) : TOK_NONE;
+
+    rc = tok_pairmap_init(&t->pairs, (uint32_t)cJSON_GetArraySize(merges) + 1);
+    if (rc) goto out;
+    rank = 0;
+    cJSON_ArrayForEach(it, merges)
+    {
+        const char *a = NULL, *b = NULL;
+        size_t al, bl;
+        uint32_t ia, ib, im;
+        if (cJSON_IsString(it)) {
+            const char *sp = strchr(it->valuestring, ' ');
+            if (!sp || strchr(sp + 1, ' ')) {
+                errf(err, cap, "tokenizer.json: merge %u is not \"a b\"", rank);
+                rc = HM_E_FORMAT;
+                goto out;
+            }
+            a = it->valuestring;
+            al = (size_t)(sp - a);
+            b = sp + 1;
+            bl = strlen(b);
+        } else if (cJSON_IsArray(it) && cJSON_GetArraySize(it) == 2 &&
+                   cJSON_IsString(cJSON_GetArrayItem(it, 0)) &&
+                   cJSON_IsString(cJSON_GetArrayItem(it, 1))) {
+            a = cJSON_GetArrayItem(it, 0)->valuestring;
+            b = cJSON_GetArrayItem(it, 1)->valuestring;
+            al = strlen(a);
+            bl = strlen(b);
+        } else {
+            errf(err, cap, "tokenizer.json: merge %u is neither \"a b\" nor [a, b]", rank);
+            rc = HM_E_FORMAT;
+            goto out;
+        }
+        if (tok_grow((void **)&tmp, &tmp_cap, al + bl + 1, 1)) {
+            rc = HM_E_NOMEM;
+            goto out;
+        }
+        memcpy(tmp, a, al);
+        memcpy(tmp + al, b, bl);
+        ia = tok_strmap_get(&t->enc, (const unsigned char *)a, al);
+        ib = tok_strmap_get(&t->enc, (const unsigned char *)b, bl);
+        im = tok_strmap_get(&t->enc, tmp, al + bl);
+        if (ia == TOK_NONE || ib == TOK_NONE || im == TOK_NONE) {
+            errf(err, cap, "tokenizer.json: merge %u uses a token missing from the vocab", rank);
+            rc = HM_E_FORMAT;
+            goto out;
+        }
+        tok_pairmap_put(&t->pairs, ia, ib, rank, im);
+        rank++;
+    }
+
+    cJSON_ArrayForEach(it, added)
+    {
+        const cJSON *idv = cJSON_GetObjectItemCaseSensitive(it, "id");
+        const char *content = jstr(it, "content");
+        size_t L;
+        uint32_t id;
+        if (!cJSON_IsNumber(idv) || idv->valuedouble < 0 || idv->valuedouble > 16777216.0 ||
+            !content || !*content) {
+            errf(err, cap, "tokenizer.json: added token without id or content");
+            rc = HM_E_FORMAT;
+            goto out;
+        }
+        if (jtrue(it, "lstrip") || jtrue(it, "rstrip") || jtrue(it, "single_word")) {
+            errf(err, cap, "unsupported added token option: lstrip/rstrip/single_word (%s)",
+                 content);
+            rc = HM_E_UNSUPPORTED;
+            goto out;
+        }
+        id = (uint32_t)idv->valuedouble;
+        if (id > maxid) maxid = id;
+        L = strlen(content);
+        if (tok_grow((void **)&stage, &stage_cap, stage_len + L + 1, 1)) {
+            rc = HM_E_NOMEM;
+            goto out;
+        }
+        memcpy(stage + stage_len, content, L);
+        items[nit].off = stage_len;
+        items[nit].len = (uint32_t)L;
+        items[nit].id = id;
+        nit++;
+        stage_len += L;
+        rc = add_special(t, content, L, id, jtrue(it, "special"));
+        if (rc) goto out;
+    }
+    rc = dec_alloc(t, maxid + 1);
+    if (rc) goto out;
+    rc = dec_build(t, items, nit, stage ? stage : (const unsigned char *)"");
+out:
+    free(stage);
+    free(tmp);
+    free(items);
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* ---- entry points ------------------------------------------------------ */
+
+static void set_name(hm_tokenizer *t, const char *name)
+{
+    snprintf(t->name, sizeof t->name, "%s", name);
+}
+
+int hm_tokenizer_load_memory(hm_tokenizer **out, const void *data, size_t len,
+                             const char *encoding, char *err, size_t errcap)
+{
+    hm_tokenizer *t;
+    const unsigned char *d = data;
+    size_t i = 0;
+    int rc;
+    if (err && errcap) err[0] = 0;
+    if (!out || (!data && len)) return HM_E_MISUSE;
+    *out = NULL;
+    if (len > MAX_FILE) {
+        errf(err, errcap, "tokenizer file larger than 1 GiB");
+        return HM_E_LIMIT;
+    }
+    rc = hm_init();
+    if (rc) return rc;
+    t = calloc(1, sizeof *t);
+    if (!t) return HM_E_NOMEM;
+    t->unk_id = TOK_NONE;
+    SHA256(d, len, t->sha256);
+    while (i < len && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n')) i++;
+    if (i < len && d[i] == '{') {
+        set_name(t, encoding ? encoding : "tokenizer.json");
+        rc = load_hf(t, d, len, err, errcap);
+    } else {
+        const struct builtin *b = NULL;
+        size_t k;
+        char hex[65];
+        sodium_bin2hex(hex, sizeof hex, t->sha256, 32);
+        for (k = 0; k < N_BUILTINS; k++) {
+            if (encoding ? strcmp(encoding, builtins[k].name) == 0
+                         : strcmp(hex, builtins[k].sha256_hex) == 0)
+                b = &builtins[k];
+        }
+        if (!b) {
+            if (encoding)
+                errf(err, errcap,
+                     "unknown tiktoken encoding '%s' (known: cl100k_base, o200k_base, "
+                     "r50k_base, p50k_base)",
+                     encoding);
+            else
+                errf(err, errcap,
+                     "not a published tiktoken file (sha256 %.16s...); name its encoding", hex);
+            rc = HM_E_NOTFOUND;
+        } else {
+            set_name(t, b->name);
+            rc = load_tiktoken(t, d, len, b, err, errcap);
+        }
+    }
+    if (rc) {
+        hm_tokenizer_free(t);
+        return rc;
+    }
+    *out = t;
+    return HM_OK;
+}
+
+int hm_tokenizer_load(hm_tokenizer **out, const char *path, const char *encoding, char *err,
+                      size_t errcap)
+{
+    FILE *f;
+    unsigned char *buf = NULL;
+    size_t cap = 0, n = 0, got;
+    int rc;
+    char base[96];
+    const char *slash;
+    if (err && errcap) err[0] = 0;
+    if (!out || !path) return HM_E_MISUSE;
+    *out = NULL;
+    errno = 0;
+    f = fopen(path, "rb");
+    if (!f) {
+        errf(err, errcap, "cannot open %s: %s", path, strerror(errno));
+        return HM_E_IO;
+    }
+    for (;;) {
+        if (cap - n < 65536) {
+            size_t ncap = cap ? cap * 2 : 1u << 20;
+            unsigned char *nb;
+            if (ncap > (size_t)MAX_FILE + (1u << 21)) {
+                free(buf);
+                fclose(f);
+                errf(err, errcap, "%s is larger than 1 GiB", path);
+                return HM_E_LIMIT;
+            }
+            nb = realloc(buf, ncap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return HM_E_NOMEM;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    if (ferror(f)) {
+        int e = errno;
+        free(buf);
+        fclose(f);
+        errf(err, errcap, "cannot read %s: %s", path, strerror(e));
+        return HM_E_IO;
+    }
+    fclose(f);
+    slash = strrchr(path, '/');
+    snprintf(base, sizeof base, "%s", slash ? slash + 1 : path);
+    rc = hm_tokenizer_load_memory(out, buf, n, encoding, err, errcap);
+    if (rc == HM_OK && !encoding && strcmp((*out)->name, "tokenizer.json") == 0)
+        set_name(*out, base);
+    free(buf);
+    return rc;
+}
