@@ -34,10 +34,28 @@ int cli_key(int argc, char **argv);
 int cli_tokenize(int argc, char **argv);
 int cli_detokenize(int argc, char **argv);
 int cli_bench(int argc, char **argv);
+int cli_detect(int argc, char **argv);
+int cli_generate(int argc, char **argv);
 
 /* `hallmark bench <what>` targets, defined beside the feature they measure. */
 int cli_bench_tokenize(int argc, char **argv);
 int cli_bench_embed(int argc, char **argv);
+
+/* Opens a tokenizer by name (cl100k_base, o200k_base, r50k_base, p50k_base,
+ * qwen3, mistral, gpt2) or path; encoding (may be NULL) names the split
+ * regex of a .tiktoken file given by path.  Prints a message and returns
+ * CLI_ERROR on failure.  (cli/cmd_tokenize.c) */
+struct hm_tokenizer;
+int cli_open_tokenizer(const char *arg, const char *encoding, struct hm_tokenizer **tok);
+
+/* Loads a key file, asking for the passphrase (--passphrase-file FILE,
+ * $HALLMARK_PASSPHRASE or the TTY) only when the file is encrypted.  Prints
+ * a message naming the problem and returns CLI_ERROR on failure.
+ * (cli/keyload.c) */
+struct hm_key;
+int cli_load_key(const char *path, const char *passphrase_file, struct hm_key **out);
+/* Prints the message for a key-file status (see hm_key_load); returns CLI_ERROR. */
+int cli_key_file_error(const char *path, int status);
 
 /* Messages on stderr, prefixed "hallmark: " and ended with a newline. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -98,7 +98,7 @@ static int resolve_tokenizer(const char *arg, char *path, size_t cap, const char
     return 0;
 }
 
-static int open_tokenizer(const char *arg, const char *encoding_opt, hm_tokenizer **tok)
+int cli_open_tokenizer(const char *arg, const char *encoding_opt, hm_tokenizer **tok)
 {
     char path[PATH_MAX + 64], err[256];
     const char *encoding;
@@ -162,7 +162,7 @@ int cli_tokenize(int argc, char **argv)
     if (!tname) return cli_usage_error("tokenize", "--tokenizer is required");
     if (argc - optind > 1) return cli_usage_error("tokenize", "at most one input file");
     if (optind < argc) input = argv[optind];
-    if (open_tokenizer(tname, encoding, &tok) != CLI_OK) return CLI_ERROR;
+    if (cli_open_tokenizer(tname, encoding, &tok) != CLI_OK) return CLI_ERROR;
     rc = cli_read_file(input, &text, &len);
     if (rc) {
         hm_tokenizer_free(tok);
@@ -339,7 +339,7 @@ int cli_detokenize(int argc, char **argv)
         return CLI_ERROR;
     }
     free(text);
-    if (open_tokenizer(tname, encoding, &tok) != CLI_OK) {
+    if (cli_open_tokenizer(tname, encoding, &tok) != CLI_OK) {
         free(ids);
         return CLI_ERROR;
     }
@@ -490,7 +490,7 @@ int cli_bench_tokenize(int argc, char **argv)
         hm_tokenizer *tok = NULL;
         double t0 = cli_now(), best = 1e30;
         long r;
-        if (open_tokenizer(rows[k].name, NULL, &tok) != CLI_OK) {
+        if (cli_open_tokenizer(rows[k].name, NULL, &tok) != CLI_OK) {
             status = CLI_ERROR;
             continue;
         }

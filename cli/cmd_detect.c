@@ -1,0 +1,747 @@
+/*
+ * cmd_detect.c - `hallmark detect`: test a text, a list of token ids, or a
+ * JSON-lines file of documents for a watermark, with exact p-values.
+ */
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hallmark/detect.h"
+#include "hallmark/key.h"
+#include "hallmark/stats.h"
+#include "hallmark/tokenizer.h"
+
+#define MAX_KEYS 64
+#define MAX_PARAMS 32
+#define DEFAULT_MAX_BYTES (256u << 20)
+
+struct dopts {
+    const char *keys[MAX_KEYS];
+    size_t n_keys;
+    const char *scheme;
+    const char *params[MAX_PARAMS + 2];
+    size_t np;
+    const char *tokenizer;
+    const char *prompt_file;
+    const char *passfile;
+    const char *field;
+    const char *prompt_field;
+    const char *input;
+    double alpha;
+    int json, ids, jsonl, per_token, localize, special, allow_invalid, dedup;
+    long long eos;
+    unsigned long long max_bytes;
+    char interop_param[2][600];
+};
+
+/* Everything loaded once and used for every document. */
+struct dctx {
+    struct dopts *o;
+    hm_detector *dets[MAX_KEYS];
+    char key_ids[MAX_KEYS][40];
+    size_t n_dets;
+    hm_tokenizer *tok;
+    hm_tok_scratch *scratch;
+    char tok_sha[65];
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+"Usage: hallmark detect --key FILE --scheme S [--param k=v ...] [--tokenizer T]\n"
+"                       [--prompt-file F] [--alpha A] [--json] [FILE|-]\n"
+"\n"
+"Tests a text (FILE or standard input) for the watermark of a key, with an exact\n"
+"p-value.  Exit status: 0 detected at --alpha, 1 not detected, 2 error.\n"
+"\n"
+"Input:\n"
+"  (default)           text, tokenized with --tokenizer (default cl100k_base)\n"
+"  --ids               whitespace-separated token ids\n"
+"  --jsonl             one JSON object per line; --field NAME holds the text\n"
+"                      (default \"text\"), --prompt-field NAME an optional prompt.\n"
+"                      Prints one result per line, then a line with \"summary\": true\n"
+"  --prompt-file F     the prompt (text, or ids with --ids): it only feeds contexts;\n"
+"                      only the completion is scored\n"
+"Keys and schemes:\n"
+"  --key FILE          a Hallmark key (repeat for several keys: one pass, with a\n"
+"                      family-wise Sidak correction and Holm-adjusted p-values)\n"
+"  --passphrase-file F passphrase for encrypted key files (or $HALLMARK_PASSPHRASE)\n"
+"  --scheme S          kgw, unigram, gumbel, synthid, vllm, sglang\n"
+"  --param k=v         scheme parameter (see docs/schemes.md); repeatable\n"
+"  --vllm-key N        vLLM's integer key (--scheme vllm); --no-dedup scores every\n"
+"                      position instead of vLLM's first-occurrence-of-each-context rule\n"
+"  --sglang-key HEX    SGLang's key (--scheme sglang)\n"
+"  --synthid-keys F    a JSON array of SynthID layer keys (--scheme synthid)\n"
+"Scoring:\n"
+"  --dedup P           tuple (default), context or none\n"
+"  --eos ID            do not score positions from the first EOS token on\n"
+"  --alpha A           significance level (default 1e-6)\n"
+"Output:\n"
+"  --json              a JSON object (scheme, params, prf_version, key_id, dedup,\n"
+"                      n_scored, score, log10_p, p, detected, ...)\n"
+"  --per-token         add \"tokens\": per-token id, offsets, counted, green/u/g\n"
+"  --localize          add \"span\": the most significant span, with a p-value\n"
+"                      corrected for every window tried\n"
+"  --special           recognize special tokens in text\n"
+"  --allow-invalid-utf8  score text that is not valid UTF-8 (bytes are tokenized\n"
+"                      as tiktoken does) instead of refusing it\n"
+"  --max-bytes N       refuse larger inputs (default 256 MiB)\n");
+}
+
+static int valid_utf8(const unsigned char *s, size_t n, size_t *bad)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        size_t len, k;
+        unsigned cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            *bad = i;
+            return 0;
+        }
+        if (i + len > n) {
+            *bad = i;
+            return 0;
+        }
+        for (k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) {
+                *bad = i;
+                return 0;
+            }
+            cp = (cp << 6) | (s[i + k] & 0x3Fu);
+        }
+        if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+            *bad = i;
+            return 0;
+        }
+        i += len;
+    }
+    return 1;
+}
+
+/* Parses whitespace-separated ids.  Returns HM_OK or HM_E_FORMAT. */
+static int parse_ids(const char *s, size_t n, uint32_t **out, size_t *count)
+{
+    size_t cap = 256, k = 0, i = 0;
+    uint32_t *ids = malloc(cap * sizeof *ids);
+    if (!ids) return HM_E_NOMEM;
+    while (i < n) {
+        unsigned long long v = 0;
+        size_t start;
+        while (i < n && isspace((unsigned char)s[i])) i++;
+        if (i >= n) break;
+        start = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            v = v * 10 + (unsigned)(s[i] - '0');
+            if (v > 0xFFFFFFFFull) break;
+            i++;
+        }
+        if (i == start || v > 0xFFFFFFFFull || (i < n && !isspace((unsigned char)s[i]))) {
+            free(ids);
+            *count = start; /* byte offset of the bad token, for the message */
+            return HM_E_FORMAT;
+        }
+        if (k == cap) {
+            uint32_t *nids = realloc(ids, 2 * cap * sizeof *ids);
+            if (!nids) {
+                free(ids);
+                return HM_E_NOMEM;
+            }
+            ids = nids;
+            cap *= 2;
+        }
+        ids[k++] = (uint32_t)v;
+    }
+    *out = ids;
+    *count = k;
+    return HM_OK;
+}
+
+/* Turns a document (text or ids) into token ids (+ offsets for text).
+ * Prints a message and returns CLI_ERROR on bad input. */
+static int to_ids(struct dctx *dc, const char *what, const unsigned char *buf, size_t len,
+                  hm_tok_output *out)
+{
+    out->len = 0;
+    if (dc->o->ids) {
+        uint32_t *ids;
+        size_t n;
+        int s = parse_ids((const char *)buf, len, &ids, &n);
+        if (s == HM_E_FORMAT) {
+            cli_err("%s: not a list of token ids (bad token at byte %zu)", what, n);
+            return CLI_ERROR;
+        }
+        if (s != HM_OK) return cli_fail(s, what);
+        free(out->ids);
+        free(out->offsets);
+        out->ids = ids;
+        out->offsets = NULL;
+        out->len = out->cap = n;
+        return CLI_OK;
+    }
+    {
+        size_t bad;
+        int s;
+        if (!dc->o->allow_invalid && !valid_utf8(buf, len, &bad)) {
+            cli_err("%s: invalid UTF-8 at byte %zu (use --allow-invalid-utf8 to score it anyway)",
+                    what, bad);
+            return CLI_ERROR;
+        }
+        s = hm_tokenizer_encode(dc->tok, dc->scratch, buf, len,
+                                HM_TOK_OFFSETS | (dc->o->special ? HM_TOK_SPECIAL : 0u), out);
+        if (s != HM_OK) return cli_fail(s, what);
+    }
+    return CLI_OK;
+}
+
+static void add_u64_string(cJSON *o, const char *name, uint64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+    cJSON_AddStringToObject(o, name, buf);
+}
+
+/* "kgw kgw-v1 gamma=0.25,delta=2" -> scheme_version and a params object. */
+static void add_description(cJSON *o, const char *desc)
+{
+    char buf[1024], *sp1, *sp2, *tok, *save = NULL;
+    cJSON *params = cJSON_CreateObject();
+    snprintf(buf, sizeof buf, "%s", desc);
+    sp1 = strchr(buf, ' ');
+    sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+    if (sp1) *sp1 = 0;
+    if (sp2) *sp2 = 0;
+    cJSON_AddStringToObject(o, "scheme", buf);
+    cJSON_AddStringToObject(o, "scheme_version", sp1 ? sp1 + 1 : "");
+    for (tok = sp2 ? strtok_r(sp2 + 1, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        char *end;
+        double d;
+        if (!eq) continue;
+        *eq = 0;
+        d = strtod(eq + 1, &end);
+        if (*end == 0 && end != eq + 1 && strlen(eq + 1) < 16)
+            cJSON_AddNumberToObject(params, tok, d);
+        else
+            cJSON_AddStringToObject(params, tok, eq + 1);
+    }
+    cJSON_AddItemToObject(o, "params", params);
+}
+
+static void add_pvalue(cJSON *o, double ln_p, const char *prefix)
+{
+    char name[64], pstr[64];
+    snprintf(name, sizeof name, "%slog10_p", prefix);
+    cJSON_AddNumberToObject(o, name, ln_p / log(10.0));
+    snprintf(name, sizeof name, "%sp", prefix);
+    cJSON_AddNumberToObject(o, name, exp(ln_p));
+    (void)hm_stats_format_p(ln_p, pstr, sizeof pstr);
+    snprintf(name, sizeof name, "%sp_text", prefix);
+    cJSON_AddStringToObject(o, name, pstr);
+}
+
+static cJSON *result_json(struct dctx *dc, size_t k, const hm_detect_result *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    char desc[1024];
+    (void)hm_detector_describe(dc->dets[k], desc, sizeof desc);
+    add_description(o, desc);
+    cJSON_AddStringToObject(o, "prf_version", hm_detector_prf_version(dc->dets[k]));
+    cJSON_AddStringToObject(o, "key_id", dc->key_ids[k]);
+    cJSON_AddStringToObject(o, "dedup", hm_dedup_name(r->dedup));
+    cJSON_AddStringToObject(o, "test", r->test_name);
+    add_u64_string(o, "n_tokens", r->n_tokens);
+    add_u64_string(o, "n_scored", r->n_scored);
+    add_u64_string(o, "n_no_context", r->n_no_context);
+    add_u64_string(o, "n_duplicate", r->n_duplicate);
+    add_u64_string(o, "n_after_eos", r->n_after_eos);
+    cJSON_AddNumberToObject(o, "score", r->score);
+    cJSON_AddNumberToObject(o, "trials", r->trials);
+    cJSON_AddNumberToObject(o, "null_param", r->null_param);
+    cJSON_AddNumberToObject(o, "mean_score", r->mean_score);
+    if (r->test == HM_TEST_KIND_GVALUES)
+        cJSON_AddNumberToObject(o, "weighted_mean_score", r->weighted_mean);
+    cJSON_AddNumberToObject(o, "z", r->z);
+    cJSON_AddNumberToObject(o, "ln_p", r->ln_p);
+    add_pvalue(o, r->ln_p, "");
+    return o;
+}
+
+static cJSON *tokens_json(const hm_token_detail *det, const hm_tok_output *t, size_t n)
+{
+    cJSON *arr = cJSON_CreateArray();
+    size_t i;
+    for (i = 0; i < n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "id", det[i].id);
+        if (t->offsets) {
+            cJSON_AddNumberToObject(o, "start", (double)t->offsets[i].start);
+            cJSON_AddNumberToObject(o, "end", (double)t->offsets[i].end);
+        }
+        cJSON_AddBoolToObject(o, "counted", det[i].counted);
+        if (det[i].skip == 1) cJSON_AddStringToObject(o, "skip", "no-context");
+        if (det[i].skip == 2) cJSON_AddStringToObject(o, "skip", "duplicate");
+        if (det[i].skip == 3) cJSON_AddStringToObject(o, "skip", "after-eos");
+        if (det[i].skip != 1 && det[i].skip != 3) {
+            if (det[i].layers > 1) {
+                cJSON *g = cJSON_CreateArray();
+                uint32_t l;
+                for (l = 0; l < det[i].layers; l++)
+                    cJSON_AddItemToArray(g, cJSON_CreateNumber((double)((det[i].gbits >> l) & 1)));
+                cJSON_AddItemToObject(o, "g", g);
+            } else if (!isnan(det[i].u)) {
+                cJSON_AddNumberToObject(o, "u", det[i].u);
+            } else {
+                cJSON_AddBoolToObject(o, "green", det[i].green);
+            }
+        }
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+/* Scores one document; returns a JSON result (caller frees) and sets
+ * *detected.  NULL on an internal error (message printed). */
+static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_tok_output *doc,
+                         int *detected)
+{
+    struct dopts *o = dc->o;
+    hm_detect_result res[MAX_KEYS];
+    hm_token_detail *det = NULL;
+    double ln_family = 0, holm[MAX_KEYS];
+    size_t best = 0, k;
+    cJSON *out;
+    int s;
+    if (o->per_token || o->localize) {
+        det = calloc(doc->len ? doc->len : 1, sizeof *det);
+        if (!det) {
+            cli_fail(HM_E_NOMEM, "detect");
+            return NULL;
+        }
+    }
+    if (dc->n_dets == 1) {
+        s = hm_detect(dc->dets[0], prompt ? prompt->ids : NULL, prompt ? prompt->len : 0,
+                      doc->ids, doc->len, &res[0], det);
+        ln_family = res[0].ln_p;
+    } else {
+        s = hm_detect_many((const hm_detector *const *)dc->dets, dc->n_dets,
+                           prompt ? prompt->ids : NULL, prompt ? prompt->len : 0, doc->ids,
+                           doc->len, res, holm, &ln_family, &best);
+        /* details for the best key */
+        if (s == HM_OK && det)
+            s = hm_detect(dc->dets[best], prompt ? prompt->ids : NULL, prompt ? prompt->len : 0,
+                          doc->ids, doc->len, &res[best], det);
+    }
+    if (s != HM_OK) {
+        free(det);
+        cli_fail(s, "detect");
+        return NULL;
+    }
+    out = result_json(dc, best, &res[best]);
+    if (dc->n_dets > 1) {
+        cJSON *keys = cJSON_CreateArray(), *fam = cJSON_CreateObject();
+        for (k = 0; k < dc->n_dets; k++) {
+            cJSON *r = result_json(dc, k, &res[k]);
+            add_pvalue(r, holm[k], "holm_");
+            cJSON_AddItemToArray(keys, r);
+        }
+        cJSON_AddStringToObject(fam, "correction", "sidak");
+        cJSON_AddNumberToObject(fam, "n_keys", (double)dc->n_dets);
+        cJSON_AddStringToObject(fam, "best_key_id", dc->key_ids[best]);
+        add_pvalue(fam, res[best].ln_p, "best_uncorrected_");
+        cJSON_AddItemToObject(out, "family", fam);
+        cJSON_AddItemToObject(out, "keys", keys);
+        /* the headline p-value is the family-wise one */
+        cJSON_DeleteItemFromObject(out, "ln_p");
+        cJSON_DeleteItemFromObject(out, "log10_p");
+        cJSON_DeleteItemFromObject(out, "p");
+        cJSON_DeleteItemFromObject(out, "p_text");
+        cJSON_AddNumberToObject(out, "ln_p", ln_family);
+        add_pvalue(out, ln_family, "");
+    }
+    *detected = ln_family <= log(o->alpha);
+    cJSON_AddNumberToObject(out, "alpha", o->alpha);
+    cJSON_AddBoolToObject(out, "detected", *detected);
+    if (!o->ids && dc->tok) {
+        cJSON_AddStringToObject(out, "tokenizer", hm_tokenizer_name(dc->tok));
+        cJSON_AddStringToObject(out, "tokenizer_sha256", dc->tok_sha);
+    }
+    if (o->localize) {
+        hm_span sp;
+        if (hm_detect_localize(dc->dets[best], det, doc->len, &sp) == HM_OK && sp.n_scored) {
+            cJSON *js = cJSON_CreateObject();
+            cJSON_AddNumberToObject(js, "first_token", (double)sp.first);
+            cJSON_AddNumberToObject(js, "last_token", (double)sp.last);
+            if (doc->offsets) {
+                cJSON_AddNumberToObject(js, "start", (double)doc->offsets[sp.first].start);
+                cJSON_AddNumberToObject(js, "end", (double)doc->offsets[sp.last - 1].end);
+            }
+            add_u64_string(js, "n_scored", sp.n_scored);
+            cJSON_AddNumberToObject(js, "score", sp.score);
+            add_pvalue(js, sp.ln_p_window, "window_");
+            add_u64_string(js, "n_windows", sp.n_windows);
+            cJSON_AddStringToObject(js, "correction", "bonferroni over every window tried");
+            add_pvalue(js, sp.ln_p, "");
+            cJSON_AddItemToObject(out, "span", js);
+        }
+    }
+    if (o->per_token) cJSON_AddItemToObject(out, "tokens", tokens_json(det, doc, doc->len));
+    free(det);
+    return out;
+}
+
+static void print_human(const cJSON *r)
+{
+    const char *pt = cJSON_GetStringValue(cJSON_GetObjectItem(r, "p_text"));
+    const cJSON *fam = cJSON_GetObjectItem(r, "family");
+    const cJSON *span = cJSON_GetObjectItem(r, "span");
+    int det = cJSON_IsTrue(cJSON_GetObjectItem(r, "detected"));
+    printf("%s: p = %s (alpha %g)%s\n", det ? "DETECTED" : "not detected", pt,
+           cJSON_GetNumberValue(cJSON_GetObjectItem(r, "alpha")),
+           fam ? " after a family-wise correction over all keys" : "");
+    printf("scheme %s, key %s, dedup %s, test %s\n",
+           cJSON_GetStringValue(cJSON_GetObjectItem(r, "scheme_version")),
+           cJSON_GetStringValue(cJSON_GetObjectItem(r, "key_id")),
+           cJSON_GetStringValue(cJSON_GetObjectItem(r, "dedup")),
+           cJSON_GetStringValue(cJSON_GetObjectItem(r, "test")));
+    printf("scored %s of %s tokens (%s without a full context, %s repeated, %s after EOS)\n",
+           cJSON_GetStringValue(cJSON_GetObjectItem(r, "n_scored")),
+           cJSON_GetStringValue(cJSON_GetObjectItem(r, "n_tokens")),
+           cJSON_GetStringValue(cJSON_GetObjectItem(r, "n_no_context")),
+           cJSON_GetStringValue(cJSON_GetObjectItem(r, "n_duplicate")),
+           cJSON_GetStringValue(cJSON_GetObjectItem(r, "n_after_eos")));
+    printf("statistic %.6g, mean per scored token %.4f, z = %.2f (informative only)\n",
+           cJSON_GetNumberValue(cJSON_GetObjectItem(r, "score")),
+           cJSON_GetNumberValue(cJSON_GetObjectItem(r, "mean_score")),
+           cJSON_GetNumberValue(cJSON_GetObjectItem(r, "z")));
+    if (fam)
+        printf("best key %s of %d\n",
+               cJSON_GetStringValue(cJSON_GetObjectItem(fam, "best_key_id")),
+               (int)cJSON_GetNumberValue(cJSON_GetObjectItem(fam, "n_keys")));
+    if (span)
+        printf("most significant span: tokens %d..%d, p = %s corrected for %s windows\n",
+               (int)cJSON_GetNumberValue(cJSON_GetObjectItem(span, "first_token")),
+               (int)cJSON_GetNumberValue(cJSON_GetObjectItem(span, "last_token")),
+               cJSON_GetStringValue(cJSON_GetObjectItem(span, "p_text")),
+               cJSON_GetStringValue(cJSON_GetObjectItem(span, "n_windows")));
+}
+
+/* Reads a SynthID key file into a "keys=[...]" parameter. */
+static int synthid_param(const char *file, char *out, size_t cap)
+{
+    unsigned char *buf;
+    size_t len, i, j = 0;
+    int s = cli_read_file(file, &buf, &len);
+    if (s != HM_OK) return cli_fail(s, file);
+    j = (size_t)snprintf(out, cap, "keys=");
+    for (i = 0; i < len && j + 1 < cap; i++)
+        if (!isspace(buf[i])) out[j++] = (char)buf[i];
+    out[j] = 0;
+    free(buf);
+    if (i < len) {
+        cli_err("%s: too many SynthID keys", file);
+        return CLI_ERROR;
+    }
+    return CLI_OK;
+}
+
+/* A public id for an interop key: BLAKE2b of the profile and key, 8 bytes. */
+static void interop_key_id(const char *scheme, const char *param, char out[40])
+{
+    unsigned char h[8];
+    crypto_generichash_state st;
+    size_t i;
+    crypto_generichash_init(&st, NULL, 0, sizeof h);
+    crypto_generichash_update(&st, (const unsigned char *)"hallmark-interop-key-id\0", 24);
+    crypto_generichash_update(&st, (const unsigned char *)scheme, strlen(scheme) + 1);
+    crypto_generichash_update(&st, (const unsigned char *)param, strlen(param));
+    crypto_generichash_final(&st, h, sizeof h);
+    i = (size_t)snprintf(out, 40, "%s:", scheme);
+    sodium_bin2hex(out + i, 40 - i, h, sizeof h);
+}
+
+static int setup(struct dctx *dc)
+{
+    struct dopts *o = dc->o;
+    size_t k, n = o->n_keys ? o->n_keys : 1;
+    int bad = -1, s;
+    for (k = 0; k < n; k++) {
+        hm_key *key = NULL;
+        if (o->n_keys) {
+            if (cli_load_key(o->keys[k], o->passfile, &key) != CLI_OK) return CLI_ERROR;
+            (void)hm_key_id(key, dc->key_ids[k]);
+        } else {
+            interop_key_id(o->scheme, o->np ? o->params[o->np - 1] : "", dc->key_ids[k]);
+        }
+        s = hm_detector_new(&dc->dets[k], o->scheme, key, o->params, o->np, 0, &bad);
+        hm_key_free(key);
+        if (s != HM_OK) {
+            if (bad >= 0) cli_err("parameter '%s': %s", o->params[bad], hm_strerror(s));
+            else if (s == HM_E_NOTFOUND) cli_err("unknown scheme '%s'", o->scheme);
+            else if (s == HM_E_MISUSE) cli_err("scheme '%s' needs --key FILE", o->scheme);
+            else cli_fail(s, o->scheme);
+            return CLI_ERROR;
+        }
+        dc->n_dets++;
+        if (o->dedup >= 0 && hm_detector_set_dedup(dc->dets[k], o->dedup) != HM_OK)
+            return cli_usage_error("detect", "bad --dedup");
+        if (o->eos >= 0) (void)hm_detector_set_eos(dc->dets[k], o->eos);
+    }
+    if (!o->ids) {
+        unsigned char sha[32];
+        if (cli_open_tokenizer(o->tokenizer, NULL, &dc->tok) != CLI_OK) return CLI_ERROR;
+        if (hm_tok_scratch_new(&dc->scratch) != HM_OK) return cli_fail(HM_E_NOMEM, "tokenizer");
+        if (hm_tokenizer_sha256(dc->tok, sha) == HM_OK) sodium_bin2hex(dc->tok_sha, 65, sha, 32);
+    }
+    return CLI_OK;
+}
+
+static int run_jsonl(struct dctx *dc, const unsigned char *buf, size_t len)
+{
+    size_t pos = 0;
+    unsigned long long line = 0, docs = 0, detected = 0, malformed = 0, empty = 0;
+    hm_tok_output doc, prompt;
+    int rc = CLI_OK;
+    cJSON *sum;
+    hm_tok_output_init(&doc);
+    hm_tok_output_init(&prompt);
+    while (pos < len) {
+        const unsigned char *nl = memchr(buf + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - buf) : len, l = end - pos;
+        cJSON *j, *f, *pf, *id, *r;
+        char what[64];
+        int det = 0;
+        line++;
+        snprintf(what, sizeof what, "line %llu", line);
+        if (l == 0 || (l == 1 && buf[pos] == '\r')) {
+            empty++;
+            pos = end + 1;
+            continue;
+        }
+        j = cJSON_ParseWithLength((const char *)buf + pos, l);
+        pos = end + 1;
+        f = j ? cJSON_GetObjectItem(j, dc->o->field) : NULL;
+        if (!j || !cJSON_IsString(f)) {
+            cli_err("%s: %s; skipped", what,
+                    !j ? "malformed JSON" : "no string field with the text");
+            printf("{\"line\":%llu,\"error\":\"%s\"}\n", line,
+                   !j ? "malformed JSON" : "missing text field");
+            malformed++;
+            cJSON_Delete(j);
+            continue;
+        }
+        if (f->valuestring[0] == 0) {
+            empty++;
+            cJSON_Delete(j);
+            continue;
+        }
+        pf = dc->o->prompt_field ? cJSON_GetObjectItem(j, dc->o->prompt_field) : NULL;
+        if (to_ids(dc, what, (const unsigned char *)f->valuestring, strlen(f->valuestring), &doc) !=
+                CLI_OK ||
+            (cJSON_IsString(pf) && to_ids(dc, what, (const unsigned char *)pf->valuestring,
+                                          strlen(pf->valuestring), &prompt) != CLI_OK)) {
+            printf("{\"line\":%llu,\"error\":\"bad input\"}\n", line);
+            malformed++;
+            cJSON_Delete(j);
+            continue;
+        }
+        r = detect_doc(dc, cJSON_IsString(pf) ? &prompt : NULL, &doc, &det);
+        if (!r) {
+            cJSON_Delete(j);
+            rc = CLI_ERROR;
+            break;
+        }
+        cJSON_AddNumberToObject(r, "line", (double)line);
+        id = cJSON_GetObjectItem(j, "id");
+        if (id) cJSON_AddItemToObject(r, "id", cJSON_Duplicate(id, 1));
+        cli_print_json(r, 1);
+        cJSON_Delete(r);
+        cJSON_Delete(j);
+        docs++;
+        detected += (unsigned long long)det;
+    }
+    hm_tok_output_clear(&doc);
+    hm_tok_output_clear(&prompt);
+    if (rc != CLI_OK) return rc;
+    sum = cJSON_CreateObject();
+    cJSON_AddBoolToObject(sum, "summary", 1);
+    add_u64_string(sum, "lines", line);
+    add_u64_string(sum, "scored", docs);
+    add_u64_string(sum, "detected", detected);
+    add_u64_string(sum, "empty", empty);
+    add_u64_string(sum, "malformed", malformed);
+    cJSON_AddNumberToObject(sum, "alpha", dc->o->alpha);
+    cJSON_AddStringToObject(sum, "note", "per-document alpha; no correction across documents "
+                                         "(use `hallmark scan` for corpus-level FDR control)");
+    cli_print_json(sum, 1);
+    cJSON_Delete(sum);
+    if (malformed) return CLI_ERROR;
+    return detected ? CLI_OK : CLI_NOT_DETECTED;
+}
+
+int cli_detect(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"key", required_argument, 0, 'k'},        {"scheme", required_argument, 0, 's'},
+        {"param", required_argument, 0, 'p'},      {"tokenizer", required_argument, 0, 't'},
+        {"prompt-file", required_argument, 0, 'P'}, {"alpha", required_argument, 0, 'a'},
+        {"json", no_argument, 0, 'j'},             {"ids", no_argument, 0, 'i'},
+        {"jsonl", no_argument, 0, 'l'},            {"field", required_argument, 0, 'f'},
+        {"prompt-field", required_argument, 0, 'F'}, {"per-token", no_argument, 0, 'T'},
+        {"localize", no_argument, 0, 'L'},         {"passphrase-file", required_argument, 0, 'x'},
+        {"dedup", required_argument, 0, 'd'},      {"no-dedup", no_argument, 0, 'N'},
+        {"eos", required_argument, 0, 'e'},        {"vllm-key", required_argument, 0, 'V'},
+        {"sglang-key", required_argument, 0, 'G'}, {"synthid-keys", required_argument, 0, 'S'},
+        {"special", no_argument, 0, 'c'},          {"allow-invalid-utf8", no_argument, 0, 'u'},
+        {"max-bytes", required_argument, 0, 'm'},  {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    struct dopts o;
+    struct dctx dc;
+    unsigned char *buf = NULL, *pbuf = NULL;
+    size_t len = 0, plen = 0, k;
+    hm_tok_output doc, prompt;
+    int c, rc = CLI_ERROR, s, det = 0;
+    char *end;
+    memset(&o, 0, sizeof o);
+    memset(&dc, 0, sizeof dc);
+    o.tokenizer = "cl100k_base";
+    o.field = "text";
+    o.alpha = 1e-6;
+    o.dedup = -1;
+    o.eos = -1;
+    o.max_bytes = DEFAULT_MAX_BYTES;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'k':
+            if (o.n_keys == MAX_KEYS) return cli_usage_error("detect", "at most %d keys", MAX_KEYS);
+            o.keys[o.n_keys++] = optarg;
+            break;
+        case 's': o.scheme = optarg; break;
+        case 'p':
+            if (o.np == MAX_PARAMS) return cli_usage_error("detect", "too many --param");
+            o.params[o.np++] = optarg;
+            break;
+        case 't': o.tokenizer = optarg; break;
+        case 'P': o.prompt_file = optarg; break;
+        case 'a':
+            errno = 0;
+            o.alpha = strtod(optarg, &end);
+            if (*end || errno || !(o.alpha > 0 && o.alpha < 1))
+                return cli_usage_error("detect", "--alpha takes a number in (0, 1)");
+            break;
+        case 'j': o.json = 1; break;
+        case 'i': o.ids = 1; break;
+        case 'l': o.jsonl = 1; break;
+        case 'f': o.field = optarg; break;
+        case 'F': o.prompt_field = optarg; break;
+        case 'T': o.per_token = 1; break;
+        case 'L': o.localize = 1; break;
+        case 'x': o.passfile = optarg; break;
+        case 'd':
+            o.dedup = hm_dedup_parse(optarg);
+            if (o.dedup < 0) return cli_usage_error("detect", "--dedup: tuple, context or none");
+            break;
+        case 'N': o.dedup = HM_DEDUP_NONE; break;
+        case 'e':
+            errno = 0;
+            o.eos = strtoll(optarg, &end, 10);
+            if (*end || errno || o.eos < 0) return cli_usage_error("detect", "--eos takes a token id");
+            break;
+        case 'V':
+            snprintf(o.interop_param[0], sizeof o.interop_param[0], "key=%s", optarg);
+            break;
+        case 'G':
+            snprintf(o.interop_param[0], sizeof o.interop_param[0], "key=%s", optarg);
+            break;
+        case 'S':
+            if (synthid_param(optarg, o.interop_param[0], sizeof o.interop_param[0]) != CLI_OK)
+                return CLI_ERROR;
+            break;
+        case 'c': o.special = 1; break;
+        case 'u': o.allow_invalid = 1; break;
+        case 'm': o.max_bytes = strtoull(optarg, NULL, 10); break;
+        case 'h': usage(stdout); return CLI_OK;
+        default: return cli_usage_error("detect", "invalid option");
+        }
+    }
+    if (!o.scheme) return cli_usage_error("detect", "--scheme is required");
+    if (o.interop_param[0][0]) {
+        if (o.n_keys) return cli_usage_error("detect", "give either --key or an engine key");
+        o.params[o.np++] = o.interop_param[0];
+    } else if (!o.n_keys) {
+        return cli_usage_error("detect", "--key FILE is required");
+    }
+    if (optind < argc - 1) return cli_usage_error("detect", "at most one input file");
+    o.input = optind < argc ? argv[optind] : "-";
+    dc.o = &o;
+    hm_tok_output_init(&doc);
+    hm_tok_output_init(&prompt);
+    if (setup(&dc) != CLI_OK) goto done;
+    s = cli_read_file(o.input, &buf, &len);
+    if (s != HM_OK) {
+        cli_fail(s, o.input);
+        goto done;
+    }
+    if (len > o.max_bytes) {
+        cli_err("%s: input is %zu bytes, over the limit of %llu (--max-bytes)", o.input, len,
+                o.max_bytes);
+        goto done;
+    }
+    if (o.jsonl) {
+        rc = run_jsonl(&dc, buf, len);
+        goto done;
+    }
+    if (o.prompt_file) {
+        s = cli_read_file(o.prompt_file, &pbuf, &plen);
+        if (s != HM_OK) {
+            cli_fail(s, o.prompt_file);
+            goto done;
+        }
+        if (to_ids(&dc, o.prompt_file, pbuf, plen, &prompt) != CLI_OK) goto done;
+    }
+    if (to_ids(&dc, o.input, buf, len, &doc) != CLI_OK) goto done;
+    if (doc.len == 0) {
+        cli_err("%s: the input is empty: nothing to test", o.input);
+        goto done;
+    }
+    {
+        cJSON *r = detect_doc(&dc, o.prompt_file ? &prompt : NULL, &doc, &det);
+        if (!r) goto done;
+        if (o.json)
+            cli_print_json(r, 0);
+        else
+            print_human(r);
+        cJSON_Delete(r);
+        rc = det ? CLI_OK : CLI_NOT_DETECTED;
+    }
+done:
+    free(buf);
+    free(pbuf);
+    hm_tok_output_clear(&doc);
+    hm_tok_output_clear(&prompt);
+    for (k = 0; k < dc.n_dets; k++) hm_detector_free(dc.dets[k]);
+    hm_tok_scratch_free(dc.scratch);
+    hm_tokenizer_free(dc.tok);
+    return rc;
+}
