@@ -444,6 +444,7 @@ HM_TEST(lm_save_load_round_trip)
         REQUIRE_OK(slm_logits(m2, ctx, 3, b));
         CHECK(memcmp(a, b, sizeof a) == 0);
     }
+    slm_free(m2);
     CHECK_EQ_INT(slm_load("/nonexistent/hm_lm_model", &m2), HM_E_IO);
     CHECK(m2 == NULL);
     slm_free(m);
