@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,6 +33,10 @@ static const unsigned char slm_magic[8] = {'H', 'M', 'S', 'L', 'M', '\r', '\n', 
 struct slm_model {
     unsigned char *blob; /* the file image (owned) */
     size_t blob_len;
+    int blob_mapped;     /* blob is a private file mapping, else malloc'd */
+    void *dmem;          /* one block for the derived arrays below */
+    size_t dmem_len;
+    int dmem_mapped;
     unsigned order;
     uint32_t V, eos;
     uint64_t n_tokens, n_docs;
@@ -87,6 +92,35 @@ static uint64_t get_u64(const unsigned char *p)
 }
 
 static size_t pad8(size_t n) { return (n + 7u) & ~(size_t)7u; }
+
+/* Large blocks come from mmap with MAP_POPULATE where available: one
+ * system call instead of one page fault per 4 KiB, which is most of the
+ * load time on virtual machines.  Falls back to malloc. */
+#define BIG_BLOCK ((size_t)1 << 20)
+static void *big_alloc(size_t len, int *mapped)
+{
+    *mapped = 0;
+#if defined(MAP_ANONYMOUS) && defined(MAP_POPULATE)
+    if (len >= BIG_BLOCK) {
+        void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        if (p != MAP_FAILED) {
+            *mapped = 1;
+            return p;
+        }
+    }
+#endif
+    return malloc(len ? len : 1);
+}
+
+static void big_free(void *p, size_t len, int mapped)
+{
+    if (!p) return;
+    if (mapped)
+        munmap(p, len);
+    else
+        free(p);
+}
 
 /* Byte size of one u32 section of n entries, padded to 8. */
 static size_t sec_bytes(size_t n) { return pad8(n * 4u); }
@@ -272,7 +306,7 @@ static uint32_t padded_at(const uint32_t *ids, const struct doc *d, size_t j,
 static int serialize(const struct level *lv, unsigned order, uint32_t V,
                      uint32_t eos, uint64_t n_tokens, uint64_t n_docs,
                      double D[][4], unsigned char **blob_out, size_t *len_out);
-static int attach(unsigned char *blob, size_t len, slm_model **out);
+static int attach(unsigned char *blob, size_t len, int mapped, slm_model **out);
 
 int slm_train(const uint32_t *ids, size_t n_ids, const size_t *doc_starts,
               size_t n_docs, unsigned order, uint32_t vocab_size,
@@ -420,7 +454,7 @@ int slm_train(const uint32_t *ids, size_t n_ids, const size_t *doc_starts,
     rc = serialize(lv, order, vocab_size, eos_id, (uint64_t)n_ids, (uint64_t)nd,
                    D, &blob, &blob_len);
     if (rc == HM_OK) {
-        rc = attach(blob, blob_len, out);
+        rc = attach(blob, blob_len, 0, out);
         blob = NULL; /* attach owns it, even on failure */
     }
 
@@ -516,7 +550,7 @@ static int rank_cmp(const void *a, const void *b)
 
 /* Checks the tables and derives the back-off weights and the unigram
  * distribution.  Takes ownership of `blob` in every case. */
-static int attach(unsigned char *blob, size_t len, slm_model **out)
+static int attach(unsigned char *blob, size_t len, int mapped, slm_model **out)
 {
     slm_model *m = NULL;
     unsigned char hash[HASH_BYTES];
@@ -620,19 +654,41 @@ static int attach(unsigned char *blob, size_t len, slm_model **out)
     }
     m->blob = blob;
     m->blob_len = len;
+    m->blob_mapped = mapped;
     blob = NULL;
+
+    /* The derived arrays, in one block. */
+    {
+        size_t total = 0, V = m->V;
+        unsigned char *q;
+        for (n = 0; n < m->order; n++) total += 2 * pad8((n == 0 ? 1 : m->cnt[n]) * sizeof(double));
+        total += pad8(V * sizeof(double)) + pad8(V * sizeof(float)) + pad8(V * sizeof(uint32_t));
+        m->dmem = big_alloc(total, &m->dmem_mapped);
+        if (!m->dmem) {
+            rc = HM_E_NOMEM;
+            goto fail;
+        }
+        m->dmem_len = total;
+        q = m->dmem;
+        for (n = 0; n < m->order; n++) {
+            size_t b = pad8((n == 0 ? 1 : m->cnt[n]) * sizeof(double));
+            m->gamma[n] = (double *)(void *)q;
+            q += b;
+            m->inv_s[n] = (double *)(void *)q;
+            q += b;
+        }
+        m->p1 = (double *)(void *)q;
+        q += pad8(V * sizeof(double));
+        m->logp1 = (float *)(void *)q;
+        q += pad8(V * sizeof(float));
+        m->rank = (uint32_t *)(void *)q;
+    }
 
     /* Back-off weights: for each context node, from its children. */
     for (n = 0; n < m->order; n++) {
         size_t nodes = n == 0 ? 1 : m->cnt[n];
         const uint32_t *c = m->count[n + 1];
         const double *d = m->D[n + 1];
-        m->gamma[n] = malloc((nodes ? nodes : 1) * sizeof(double));
-        m->inv_s[n] = malloc((nodes ? nodes : 1) * sizeof(double));
-        if (!m->gamma[n] || !m->inv_s[n]) {
-            rc = HM_E_NOMEM;
-            goto fail;
-        }
         for (i = 0; i < nodes; i++) {
             uint32_t b = n == 0 ? 0 : m->child[n][i];
             uint32_t e = n == 0 ? m->cnt[1] : m->child[n][i + 1];
@@ -652,13 +708,6 @@ static int attach(unsigned char *blob, size_t len, slm_model **out)
         }
     }
     /* Unigram distribution interpolated with the uniform floor. */
-    m->p1 = malloc((size_t)m->V * sizeof(double));
-    m->logp1 = malloc((size_t)m->V * sizeof(float));
-    m->rank = malloc((size_t)m->V * sizeof(uint32_t));
-    if (!m->p1 || !m->logp1 || !m->rank) {
-        rc = HM_E_NOMEM;
-        goto fail;
-    }
     {
         double floor_p = m->gamma[0][0] / (double)m->V;
         struct rank_item *items;
@@ -703,23 +752,16 @@ fail_corrupt_or_format:
 fail_format:
     rc = HM_E_FORMAT;
 fail:
-    free(blob);
+    if (blob) big_free(blob, len, mapped);
     slm_free(m);
     return rc;
 }
 
 void slm_free(slm_model *m)
 {
-    unsigned n;
     if (!m) return;
-    for (n = 0; n < SLM_MAX_ORDER; n++) {
-        free(m->gamma[n]);
-        free(m->inv_s[n]);
-    }
-    free(m->p1);
-    free(m->logp1);
-    free(m->rank);
-    free(m->blob);
+    big_free(m->dmem, m->dmem_len, m->dmem_mapped);
+    big_free(m->blob, m->blob_len, m->blob_mapped);
     free(m);
 }
 
@@ -732,7 +774,7 @@ int slm_load_buffer(const unsigned char *data, size_t len, slm_model **out)
     copy = malloc(len ? len : 1);
     if (!copy) return HM_E_NOMEM;
     if (len) memcpy(copy, data, len);
-    return attach(copy, len, out);
+    return attach(copy, len, 0, out);
 }
 
 int slm_load(const char *path, slm_model **out)
@@ -756,6 +798,19 @@ int slm_load(const char *path, slm_model **out)
         return HM_E_LIMIT;
     }
     len = (size_t)st.st_size;
+#if defined(MAP_POPULATE)
+    /* A private, writable mapping: the pages come from the page cache in
+     * one call, and in-place byte swapping (big-endian hosts) stays
+     * private. */
+    if (len >= BIG_BLOCK) {
+        void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE,
+                       fileno(f), 0);
+        if (p != MAP_FAILED) {
+            fclose(f);
+            return attach(p, len, 1, out);
+        }
+    }
+#endif
     buf = malloc(len ? len : 1);
     if (!buf) {
         fclose(f);
@@ -767,7 +822,7 @@ int slm_load(const char *path, slm_model **out)
         return HM_E_IO;
     }
     fclose(f);
-    return attach(buf, len, out);
+    return attach(buf, len, 0, out);
 }
 
 int slm_file_image(const slm_model *m, const unsigned char **data, size_t *len)
