@@ -69,7 +69,7 @@ typedef struct slm_model slm_model;
  * eos_id:      the end-of-text id (< V), e.g. SLM_CL100K_EOS.
  * out:         receives the new model; free it with slm_free.
  *
- * Memory is about 40 bytes per training token per order during training.
+ * Peak memory is about 20 bytes per training token per order.
  * Returns HM_OK; HM_E_MISUSE (NULL pointers, bad order/V/eos, offsets out of
  * order); HM_E_RANGE (an id >= V); HM_E_LIMIT (more than 2^31 tokens);
  * HM_E_NOMEM.  On error *out is NULL.  Thread-safe (no shared state). */
