@@ -344,6 +344,10 @@ int slm_train(const uint32_t *ids, size_t n_ids, const size_t *doc_starts,
     rc = collect_docs(ids, n_ids, doc_starts, n_docs, eos_id, &docs, &nd);
     if (rc != HM_OK) return rc;
     for (d = 0; d < nd; d++) targets += docs[d].e - docs[d].b + 1;
+    if (targets > 0x7fffffffu) { /* tokens + one EOS per document */
+        free(docs);
+        return HM_E_LIMIT;
+    }
 
     /* Maximal n-grams ending at each target position j >= 1 of each padded
      * document: length min(order, j+1).  Full-length ones go to the top
