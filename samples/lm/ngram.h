@@ -71,7 +71,8 @@ typedef struct slm_model slm_model;
  *
  * Peak memory is about 20 bytes per training token per order.
  * Returns HM_OK; HM_E_MISUSE (NULL pointers, bad order/V/eos, offsets out of
- * order); HM_E_RANGE (an id >= V); HM_E_LIMIT (more than 2^31 tokens);
+ * order); HM_E_RANGE (an id >= V); HM_E_LIMIT (2^31 or more tokens
+ * plus documents);
  * HM_E_NOMEM.  On error *out is NULL.  Thread-safe (no shared state). */
 int slm_train(const uint32_t *ids, size_t n_ids, const size_t *doc_starts,
               size_t n_docs, unsigned order, uint32_t vocab_size,
@@ -84,7 +85,9 @@ int slm_train(const uint32_t *ids, size_t n_ids, const size_t *doc_starts,
 int slm_save(const slm_model *model, const char *path);
 
 /* The serialized model: a pointer to the exact bytes slm_save writes, owned
- * by the model (valid until slm_free).  Returns HM_OK or HM_E_MISUSE. */
+ * by the model (valid until slm_free).  Returns HM_OK, HM_E_MISUSE, or
+ * HM_E_UNSUPPORTED on big-endian hosts (which keep the tables in host order
+ * after loading; slm_save fails the same way there). */
 int slm_file_image(const slm_model *model, const unsigned char **data,
                    size_t *len);
 
