@@ -133,11 +133,15 @@ sed 's/^Kind: master$/Kind: mastex/' e.key >tampered-e.key
 st "tampered encrypted file is corrupt, not a wrong passphrase" 2 "$HALLMARK" key info tampered-e.key --passphrase-file pw
 expect_grep "tampered encrypted file is named" "modified or damaged" "$TMP/err"
 
-# Every byte of a key file, changed, is detected by the CLI.
-$PY - m.key <<'EOF'
+# Every byte of a key file, changed, is detected by the CLI (every 7th byte
+# under the sanitizers, where each run costs a slow start-up; the unit tests
+# cover every byte and several values either way).
+stride=1
+[ -n "${HM_SANITIZED:-}" ] && stride=7
+$PY - m.key "$stride" <<'EOF'
 import sys
 data = open(sys.argv[1], "rb").read()
-for i in range(len(data)):
+for i in range(0, len(data), int(sys.argv[2])):
     b = bytearray(data)
     b[i] ^= 0x01
     open("mut-%04d.key" % i, "wb").write(bytes(b))
@@ -152,7 +156,7 @@ for f in mut-*.key; do
     fi
 done
 rm -f mut-*.key
-if [ "$bad" = 0 ]; then ok "every single-byte change is detected (CLI)"; else notok "every single-byte change is detected (CLI)" "$bad undetected"; fi
+if [ "$bad" = 0 ]; then ok "every single-byte change is detected (CLI, stride $stride)"; else notok "every single-byte change is detected (CLI)" "$bad undetected"; fi
 
 # --- derivation ------------------------------------------------------------------
 st "derive from an insecure master" 0 "$HALLMARK" key derive m.key --tenant "acme corp" --epoch 7 --out d.key --insecure-no-passphrase
