@@ -97,7 +97,7 @@ expect_grep "wrong passphrase is named" "wrong passphrase" "$TMP/err"
 HALLMARK_PASSPHRASE="nope" st "wrong env passphrase is an error" 2 "$HALLMARK" key commit e.key
 expect_grep "wrong env passphrase is named" "wrong passphrase" "$TMP/err"
 if command -v setsid >/dev/null 2>&1; then
-    setsid "$HALLMARK" key info e.key </dev/null >"$TMP/out" 2>"$TMP/err"
+    setsid -w "$HALLMARK" key info e.key </dev/null >"$TMP/out" 2>"$TMP/err"
     rc=$?
     cat "$TMP/out" "$TMP/err" >>"$LOG"
     if [ "$rc" = 2 ] && grep -q "no passphrase" "$TMP/err"; then ok "no passphrase source is an error"; else notok "no passphrase source is an error" "status $rc: $(cat "$TMP/err")"; fi
