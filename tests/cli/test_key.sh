@@ -133,6 +133,18 @@ sed 's/^Kind: master$/Kind: mastex/' e.key >tampered-e.key
 st "tampered encrypted file is corrupt, not a wrong passphrase" 2 "$HALLMARK" key info tampered-e.key --passphrase-file pw
 expect_grep "tampered encrypted file is named" "modified or damaged" "$TMP/err"
 
+# A crafted file (checksum recomputed) asking for 1 TiB of Argon2id memory.
+$PY - e.key huge.key <<'EOF'
+import hashlib, re, sys
+t = open(sys.argv[1], "rb").read()
+t = re.sub(rb"KDF-Memlimit: [0-9]+\n", b"KDF-Memlimit: 1099511627776\n", t)
+head = t[: t.index(b"Checksum: ")]
+t = head + b"Checksum: " + hashlib.blake2b(head, digest_size=32).hexdigest().encode() + b"\n" + t[t.index(b"-----END"):]
+open(sys.argv[2], "wb").write(t)
+EOF
+st "absurd Argon2id parameters are refused" 2 "$HALLMARK" key info huge.key --passphrase-file pw
+expect_grep "absurd parameters are named" "Argon2id parameters beyond the allowed limits" "$TMP/err"
+
 # Every byte of a key file, changed, is detected by the CLI (every 7th byte
 # under the sanitizers, where each run costs a slow start-up; the unit tests
 # cover every byte and several values either way).
