@@ -52,7 +52,7 @@ int64_t hm_synthid_asr(int64_t x, unsigned s)
 /* Bit j (0 = least significant) of a 256-bit big-endian number. */
 static unsigned bit_be(const unsigned char *be32, unsigned j)
 {
-    return (be32[31 - j / 8] >> (j % 8)) & 1u;
+    return ((unsigned)be32[31 - j / 8] >> (j % 8)) & 1u;
 }
 
 int hm_synthid_hash_iv(const int64_t *keys, size_t m, int64_t *iv)
