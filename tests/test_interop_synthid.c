@@ -314,3 +314,14 @@ HM_TEST(synthid_watermarked_mean_matches_theory)
     CHECK(fabs(acc / 5000.0 - hm_synthid_expected_mean(V)) < 0.01);
     CHECK_REL(hm_synthid_expected_mean(V), 0.7475, 1e-12);
 }
+
+HM_TEST(synthid_generation_context_starts_from_zeros)
+{
+    int64_t gen[3] = {11, 12, 13}, ctx[4];
+    hm_synthid_generation_context(gen, 0, 5, ctx);
+    CHECK(ctx[0] == 0 && ctx[1] == 0 && ctx[2] == 0 && ctx[3] == 0);
+    hm_synthid_generation_context(gen, 3, 5, ctx);
+    CHECK(ctx[0] == 0 && ctx[1] == 11 && ctx[2] == 12 && ctx[3] == 13);
+    hm_synthid_generation_context(gen, 3, 3, ctx);
+    CHECK(ctx[0] == 12 && ctx[1] == 13);
+}

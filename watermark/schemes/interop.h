@@ -220,6 +220,9 @@ int hm_sglang_sample_sparse(const uint32_t *ids, const float *probs, size_t n,
 uint64_t hm_sglang_key_for(uint64_t key_a, int has_b, uint64_t key_b,
                            uint32_t threshold, uint32_t ctx_hash);
 
+/* Per-token detection score s = -log1p(-u), u = (H(t) + 0.5) / 2^32. */
+double hm_sglang_token_score(uint64_t key, uint32_t ctx_hash, uint32_t token);
+
 /* Generation context: the last min(h, n_prompt + n_generated) tokens of
  * prompt + generated, written to ctx (length in *L, 0 = unmarked). */
 void hm_sglang_generation_context(const uint32_t *prompt, size_t n_prompt,
@@ -305,6 +308,15 @@ int hm_synthid_hash_iv(const int64_t *keys, size_t m, int64_t *iv);
 
 /* h_ctx = accumulate(iv, ctx[0..n-1]). */
 int64_t hm_synthid_context_hash(int64_t iv, const int64_t *ctx, size_t n);
+
+/* Generation context of the reference's stateful logits processor: its
+ * state starts as ngram_len-1 zeros and each call appends the previously
+ * generated token, so the context is the last ngram_len-1 *generated*
+ * tokens left-padded with 0 (the prompt never enters it).  Writes
+ * ctx[0..ngram_len-2]. */
+void hm_synthid_generation_context(const int64_t *generated,
+                                   size_t n_generated, size_t ngram_len,
+                                   int64_t *ctx);
 
 /* g-value of (h_ctx, token) at one layer key: k = accumulate(accumulate(
  * h_ctx, token), key); 12 times k = accumulate(k, 1) >> 5 (arithmetic);

@@ -131,6 +131,11 @@ int hm_sglang_parse_key(const char *s, uint64_t *key)
     return HM_OK;
 }
 
+double hm_sglang_token_score(uint64_t key, uint32_t ctx_hash, uint32_t token)
+{
+    return -log1p(-hm_sglang_uniform(hm_sglang_token_hash(key, ctx_hash, token)));
+}
+
 /* fp32 score ln(u)/p of one candidate; -inf when p <= 0 (or NaN). */
 static float select_score(float p, uint64_t key, uint32_t ctx_hash, uint32_t id)
 {
@@ -343,11 +348,10 @@ int hm_sglang_detect(const hm_sglang_detect_params *params,
         }
         scratch[slot] = (uint32_t)(pos + 1);
         distinct++;
-        sa = -log1p(-hm_sglang_uniform(hm_sglang_token_hash(params->key_a, ch, tok)));
+        sa = hm_sglang_token_score(params->key_a, ch, tok);
         stats_add(&result->key_a_all, &k_a, sa);
         if (params->has_b) {
-            double sb = -log1p(-hm_sglang_uniform(
-                hm_sglang_token_hash(params->key_b, ch, tok)));
+            double sb = hm_sglang_token_score(params->key_b, ch, tok);
             stats_add(&result->key_b_all, &k_b, sb);
             if (hm_sglang_coin(params->key_a, params->key_b, ch) < threshold)
                 stats_add(&part_a, &k_pa, sa);

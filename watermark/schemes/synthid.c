@@ -94,6 +94,15 @@ int64_t hm_synthid_context_hash(int64_t iv, const int64_t *ctx, size_t n)
     return iv;
 }
 
+void hm_synthid_generation_context(const int64_t *generated,
+                                   size_t n_generated, size_t ngram_len,
+                                   int64_t *ctx)
+{
+    size_t w = ngram_len - 1, k;
+    for (k = 0; k < w; k++)
+        ctx[k] = n_generated + k >= w ? generated[n_generated + k - w] : 0;
+}
+
 static int g_from_key(int64_t k)
 {
     int r;
