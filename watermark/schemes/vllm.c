@@ -174,9 +174,17 @@ int hm_vllm_gumbel_sample(const float *logits, size_t V, float temperature,
     for (v = 0; v < V; v += 4) {
         uint32_t w[4];
         size_t j;
+        int live = 0;
+        /* masked (-inf) and NaN candidates score -inf whatever their noise:
+         * skip the Philox call when a whole group of 4 is masked */
+        for (j = 0; j < 4 && v + j < V; j++)
+            if (logits[v + j] > -INFINITY) live = 1;
+        if (!live) continue;
         hm_vllm_words4(key, state, (uint32_t)(v >> 2), 0, w);
         for (j = 0; j < 4 && v + j < V; j++) {
-            float s = gumbel_score(logits[v + j], temperature, w[j]);
+            float s;
+            if (!(logits[v + j] > -INFINITY)) continue;
+            s = gumbel_score(logits[v + j], temperature, w[j]);
             if (s > best) { /* strict: ties keep the lowest id */
                 best = s;
                 best_id = v + j;
