@@ -250,7 +250,7 @@ static double gamma_logsf_int(double x, long n)
     return term < 0.0 ? term : 0.0;
 }
 
-static void run_golden(const golden *g, const float *routing, int *ok_tokens)
+static void run_golden(const golden *g, const float *routing, int *ok_tokens, int *p_checked)
 {
     int64_t gen[64], ctx[16];
     float logits[128];
@@ -337,6 +337,7 @@ static void run_golden(const golden *g, const float *routing, int *ok_tokens)
     /* p-value: vLLM's integer path for gumbel and alpha in {0, 1/2, 1} */
     if (!g->dual || g->det_alpha == 0.0 || g->det_alpha == 0.5 || g->det_alpha == 1.0) {
         double p = exp(gamma_logsf_int(dr.scaled, lround(dr.shape)));
+        (*p_checked)++;
         if (!(fabs(p - g->p_value) <= 1e-9 * g->p_value))
             hm_test_fail(__FILE__, __LINE__, "%s: p %.17g vs %.17g", g->id, p, g->p_value);
     }
@@ -357,7 +358,7 @@ HM_TEST(vllm_goldens_reproduce)
     float routing[64];
     size_t n_routing = 0;
     golden g;
-    int cases = 0, token_ok = 0;
+    int cases = 0, token_ok = 0, p_checked = 0;
 
     memset(&g, 0, sizeof g);
     REQUIRE(vfile_open(&f, "vectors/vllm_goldens.txt") == 0);
@@ -417,7 +418,7 @@ HM_TEST(vllm_goldens_reproduce)
             int ok = 0;
             REQUIRE(n_routing == 64);
             REQUIRE(g.n_gen == g.N && g.V <= 128 && g.W <= 16);
-            run_golden(&g, routing, &ok);
+            run_golden(&g, routing, &ok, &p_checked);
             token_ok += ok;
             cases++;
         }
@@ -425,6 +426,7 @@ HM_TEST(vllm_goldens_reproduce)
     vfile_close(&f);
     CHECK_EQ_INT(cases, 23);
     CHECK_EQ_INT(token_ok, 23);
+    CHECK_EQ_INT(p_checked, 17); /* the rest need hm_stats_gamma_logsf */
 }
 
 HM_TEST(vllm_generation_skip_rules)
