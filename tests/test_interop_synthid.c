@@ -163,9 +163,9 @@ HM_TEST(synthid_vectors)
     vfile_close(&f);
     CHECK_EQ_INT(acc, 7);
     CHECK_EQ_INT(asr, 7);
-    CHECK_EQ_INT(ivs, 4);
-    CHECK_EQ_INT(gs, 17);
-    CHECK_EQ_INT(dets, 4);
+    CHECK_EQ_INT(ivs, 5);
+    CHECK_EQ_INT(gs, 19);
+    CHECK_EQ_INT(dets, 5);
     CHECK_EQ_INT(ups, 2);
 }
 

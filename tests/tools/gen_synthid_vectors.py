@@ -126,6 +126,10 @@ def main():
         [654, 400, 836, 123, 340],
         [-1, 9223372036854775807, -9223372036854775808, 0, 42],
         list(range(100, 130)),
+        # DEFAULT_WATERMARKING_CONFIG["keys"] of the reference's synthid_mixin.py
+        # (google-deepmind/synthid-text src/synthid_text/synthid_mixin.py@13dc0ad35adccc5e30ed2c4f56e1a08efd3e5698)
+        [654, 400, 836, 123, 340, 443, 597, 160, 57, 29, 590, 639, 13, 715, 468,
+         990, 966, 226, 324, 585, 118, 504, 421, 521, 129, 669, 732, 225, 90, 960],
     ]
     print("# iv M KEYS... IV")
     for ks in key_sets:
@@ -136,6 +140,7 @@ def main():
         (key_sets[1], [100, 200, 300, 400], [0, 5, 99, 256000]),
         (key_sets[2], [-1, 0, 1, 9223372036854775807], [0, 1, -5]),
         (key_sets[3], [11, 22, 33, 44], [7, 8, 9]),
+        (key_sets[4], [1, 2, 3, 4], [5, 256000]),
     ]
     for ks, ctx, toks in cases:
         iv = hash_iv(ks)
@@ -147,7 +152,8 @@ def main():
            3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4,
            6, 2, 6, 4, 3, 3, 8, 3, 2, 7]
     for ks, ngram, eos, hist in [(key_sets[1], 5, -1, 1024), (key_sets[3], 5, -1, 1024),
-                                 (key_sets[3], 3, 7, 1024), (key_sets[0], 2, -1, 4)]:
+                                 (key_sets[3], 3, 7, 1024), (key_sets[0], 2, -1, 4),
+                                 (key_sets[4], 5, -1, 1024)]:
         iv = hash_iv(ks)
         c, tr, un, mean, wmean = detect(iv, ks, ngram, seq, eos, hist)
         print("detect", len(ks), *ks, ngram, eos, hist, len(seq), *seq, c, tr, un,
