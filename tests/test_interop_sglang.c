@@ -344,3 +344,49 @@ HM_TEST(sglang_detector_rejects_bad_config)
     p.mixing = 0.5;
     CHECK_EQ_INT(hm_sglang_detect(&p, NULL, 0, t, 1, g_scratch, 100, &r), HM_E_LIMIT);
 }
+
+/* The engine test's dual-key scenario (test_dual_partition_and_cross_key_
+ * isolation): 256 tokens over 64 equiprobable ids with key A / key B
+ * routed by the keyed coin at P = 0.3, the marked-context set applied as
+ * in generation.  Both partitions detect; other keys do not. */
+HM_TEST(sglang_dual_key_generation_and_detection)
+{
+    static uint32_t toks[4 + 256];
+    static hm_sglang_marked marked;
+    uint64_t dead = 0xdeadbeefu;
+    uint32_t thr = 0, ctx[4];
+    float probs[64];
+    size_t i, L;
+    hm_sglang_detect_result r, wrong, single_b;
+    for (i = 0; i < 64; i++) probs[i] = 1.0f / 64.0f;
+    toks[0] = 100;
+    toks[1] = 200;
+    toks[2] = 300;
+    toks[3] = 400;
+    CHECK_OK(hm_sglang_mixing_threshold(0.3, &thr));
+    CHECK_OK(hm_sglang_marked_init(&marked, 4096));
+    for (i = 0; i < 256; i++) {
+        int is_marked = 0;
+        int64_t t = -1;
+        uint32_t ch;
+        hm_sglang_generation_context(toks, 4, toks + 4, i, 4, ctx, &L);
+        ch = hm_sglang_context_hash(ctx, L);
+        CHECK_OK(hm_sglang_mark_position(&marked, L, ch, 64, &is_marked));
+        if (is_marked) {
+            CHECK_OK(hm_sglang_sample(probs, 64, hm_sglang_key_for(KEY_A, 1, KEY_B, thr, ch), ch,
+                                      &t));
+        } else {
+            t = (int64_t)((i * 7) % 64); /* stand-in for the engine's RNG */
+        }
+        toks[4 + i] = (uint32_t)t;
+    }
+    r = detect(KEY_A, 1, KEY_B, 0.3, 4, 4096, toks, 4, toks + 4, 256);
+    CHECK(r.key_a_part.n > 40 && r.key_b_part.n > 120);
+    CHECK(r.key_a_part.z > 5.0);
+    CHECK(r.key_b_part.z > 5.0);
+    CHECK(r.combined.z > r.key_a_all.z);
+    wrong = detect(dead, 0, 0, 0.5, 4, 4096, toks, 4, toks + 4, 256);
+    CHECK(fabs(wrong.combined.z) < 4.0);
+    single_b = detect(KEY_B, 0, 0, 0.5, 4, 4096, toks, 4, toks + 4, 256);
+    CHECK(single_b.combined.z < r.key_b_part.z);
+}
