@@ -325,3 +325,35 @@ HM_TEST(synthid_generation_context_starts_from_zeros)
     hm_synthid_generation_context(gen, 3, 3, ctx);
     CHECK(ctx[0] == 12 && ctx[1] == 13);
 }
+
+HM_TEST(synthid_apply_step)
+{
+    enum { V = 32, K = 6, M = 5 };
+    float logits[V], val[K];
+    int64_t keys[M] = {654, 400, 836, 123, 340}, idx[K], iv = 0, ctx[4] = {100, 200, 300, 400};
+    int64_t hbuf[8], hc;
+    uint8_t g[K * M], g2[K * M];
+    double out[K], sc[K], manual[K];
+    hm_synthid_history hist;
+    int repeated = -1;
+    size_t v;
+    for (v = 0; v < V; v++) logits[v] = (float)((v * 13) % 29) / 7.0f;
+    CHECK_OK(hm_synthid_hash_iv(keys, M, &iv));
+    hc = hm_synthid_context_hash(iv, ctx, 4);
+    CHECK_OK(hm_synthid_history_init(&hist, hbuf, 8));
+    CHECK_OK(hm_synthid_apply(logits, V, 0.7f, K, keys, M, 2, hc, &hist, idx, val, g, out,
+                              &repeated));
+    CHECK_EQ_INT(repeated, 0);
+    for (v = 0; v < K; v++) {
+        hm_synthid_gvalues(hc, idx[v], keys, M, g2 + v * M);
+        sc[v] = (double)val[v];
+    }
+    CHECK(memcmp(g, g2, sizeof g) == 0);
+    CHECK_OK(hm_synthid_update_scores(sc, K, g2, M, 2, manual));
+    for (v = 0; v < K; v++) CHECK(out[v] == manual[v]);
+    /* the same context again is repeated: plain top-k scores */
+    CHECK_OK(hm_synthid_apply(logits, V, 0.7f, K, keys, M, 2, hc, &hist, idx, val, g, out,
+                              &repeated));
+    CHECK_EQ_INT(repeated, 1);
+    for (v = 0; v < K; v++) CHECK(out[v] == (double)val[v]);
+}

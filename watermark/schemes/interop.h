@@ -361,6 +361,20 @@ int hm_synthid_update_scores(const double *scores, size_t k,
 int hm_synthid_topk(const float *logits, size_t V, float temperature,
                     size_t k, int64_t *idx, float *val);
 
+/* One watermarked generation step of the reference's watermarked_call:
+ * top-k of logits/T (idx[0..k-1], val[0..k-1]), g-values of each candidate
+ * under context hash h_ctx (g[k*m] scratch), the tournament update into
+ * out[0..k-1] (log-probabilities over the top-k), then the repetition
+ * check: when h_ctx is among the remembered context hashes, out is the
+ * plain top-k scores (unwatermarked) and *repeated = 1.  h_ctx is then
+ * remembered.  The caller samples from softmax(out) and maps back through
+ * idx.  Returns HM_OK, HM_E_MISUSE or HM_E_RANGE. */
+int hm_synthid_apply(const float *logits, size_t V, float temperature,
+                     size_t k, const int64_t *keys, size_t m,
+                     unsigned num_leaves, int64_t h_ctx,
+                     hm_synthid_history *hist, int64_t *idx, float *val,
+                     uint8_t *g, double *out, int *repeated);
+
 /* Detection over tokens[0..n-1] with ngram_len (2..17): per n-gram
  * (n - ngram_len + 1 of them) g-values for every layer, the context
  * repetition mask (history of `hist`, re-initialised here) and the EOS mask

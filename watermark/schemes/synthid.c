@@ -249,6 +249,32 @@ int hm_synthid_topk(const float *logits, size_t V, float temperature,
     return HM_OK;
 }
 
+int hm_synthid_apply(const float *logits, size_t V, float temperature,
+                     size_t k, const int64_t *keys, size_t m,
+                     unsigned num_leaves, int64_t h_ctx,
+                     hm_synthid_history *hist, int64_t *idx, float *val,
+                     uint8_t *g, double *out, int *repeated)
+{
+    size_t v;
+    int rc;
+
+    if (!logits || !keys || !hist || !hist->buf || !idx || !val || !g || !out || !repeated)
+        return HM_E_MISUSE;
+    if (m == 0 || m > HM_SYNTHID_MAX_KEYS) return HM_E_RANGE;
+    rc = hm_synthid_topk(logits, V, temperature, k, idx, val);
+    if (rc != HM_OK) return rc;
+    for (v = 0; v < k; v++) {
+        hm_synthid_gvalues(h_ctx, idx[v], keys, m, g + v * m);
+        out[v] = (double)val[v]; /* update_scores reads its input first */
+    }
+    rc = hm_synthid_update_scores(out, k, g, m, num_leaves, out);
+    if (rc != HM_OK) return rc;
+    *repeated = hm_synthid_history_check_push(hist, h_ctx);
+    if (*repeated)
+        for (v = 0; v < k; v++) out[v] = (double)val[v];
+    return HM_OK;
+}
+
 int hm_synthid_detect(int64_t iv, const int64_t *keys, size_t m,
                       size_t ngram_len, const int64_t *tokens, size_t n,
                       int64_t eos, hm_synthid_history *hist,
