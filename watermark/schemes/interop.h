@@ -52,8 +52,8 @@ int hm_sglang_parse_key(const char *s, uint64_t *key);
 /* Parses SynthID layer keys from JSON text `json` (`len` bytes, need not be
  * NUL-terminated): an array of 1..`cap` signed 64-bit integers, each either
  * a JSON number without fraction/exponent or a JSON string holding such an
- * integer (e.g. [1, "-9223372036854775808", 12345678901234567890 is out of
- * range]).  Digits are read exactly, also beyond 2^53.  The JSON itself is
+ * integer, e.g. [1, "-9223372036854775808", 9007199254740993].  Digits are
+ * read exactly, also beyond 2^53.  The JSON itself is
  * validated with cJSON.  On success writes the keys to keys[0..*n-1].
  * Returns HM_OK, HM_E_MISUSE, HM_E_FORMAT (not JSON, not an array, an
  * element that is not an integer), HM_E_RANGE (an integer outside int64)
