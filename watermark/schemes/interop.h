@@ -242,8 +242,9 @@ typedef struct hm_sglang_marked {
 /* Resets the set with capacity cap (1..4096; SGLang: min(4096, pool)). */
 int hm_sglang_marked_init(hm_sglang_marked *m, size_t cap);
 
-/* Decides whether the next position is marked: not when L == 0, top_k <= 1
- * (top_k 0 means "no top-k limit" and counts as > 1), the hash is already
+/* Decides whether the next position is marked: not when L == 0, top_k == 1
+ * (top_k <= 0 means "no top-k limit", as SGLang maps -1 to the whole
+ * vocabulary, and counts as > 1), the hash is already
  * in the set, or the set is full.  When marked, records the hash.
  * *marked = 1/0.  Returns HM_OK or HM_E_MISUSE. */
 int hm_sglang_mark_position(hm_sglang_marked *m, size_t L, uint32_t ctx_hash,
