@@ -1,0 +1,382 @@
+/*
+ * sglang.c - bit-exact SGLang Aaronson-Gumbel watermark primitives:
+ * MurmurHash3_x86_32 over 32-bit words, context and token hashes, the
+ * dual-key coin, the fp32 sampling rule, the marked-context skip set and
+ * the detector (exact-tuple dedup, max_contexts prefix cap).
+ * Pure functions over caller arrays; no allocation.
+ * Rules and sources: docs/interop.md, section "SGLang".
+ */
+#include "schemes/interop.h"
+
+#include <math.h>
+#include <string.h>
+
+#define MM_C1 0xcc9e2d51u
+#define MM_C2 0x1b873593u
+
+static uint32_t rotl32(uint32_t x, unsigned r)
+{
+    return (x << r) | (x >> (32u - r));
+}
+
+static uint32_t mm_mix(uint32_t h, uint32_t k)
+{
+    k *= MM_C1;
+    k = rotl32(k, 15);
+    k *= MM_C2;
+    h ^= k;
+    h = rotl32(h, 13);
+    return h * 5u + 0xe6546b64u;
+}
+
+static uint32_t mm_final(uint32_t h, size_t nwords)
+{
+    h ^= (uint32_t)(4u * nwords);
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h;
+}
+
+uint32_t hm_sglang_murmur3_words(const uint32_t *words, size_t n)
+{
+    uint32_t h = 0;
+    size_t i;
+    for (i = 0; i < n; i++) h = mm_mix(h, words[i]);
+    return mm_final(h, n);
+}
+
+uint32_t hm_sglang_context_hash(const uint32_t *ctx, size_t L)
+{
+    return hm_sglang_murmur3_words(ctx, L);
+}
+
+uint32_t hm_sglang_token_hash(uint64_t key, uint32_t ctx_hash, uint32_t token)
+{
+    uint32_t w[4];
+    w[0] = (uint32_t)key;
+    w[1] = (uint32_t)(key >> 32);
+    w[2] = ctx_hash;
+    w[3] = token;
+    return hm_sglang_murmur3_words(w, 4);
+}
+
+uint32_t hm_sglang_coin(uint64_t key_a, uint64_t key_b, uint32_t ctx_hash)
+{
+    uint32_t w[5];
+    w[0] = (uint32_t)key_a;
+    w[1] = (uint32_t)(key_a >> 32);
+    w[2] = (uint32_t)key_b;
+    w[3] = (uint32_t)(key_b >> 32);
+    w[4] = ctx_hash;
+    return hm_sglang_murmur3_words(w, 5);
+}
+
+int hm_sglang_mixing_threshold(double p, uint32_t *threshold)
+{
+    if (!threshold) return HM_E_MISUSE;
+    if (!(p > 0.0 && p < 1.0)) return HM_E_RANGE;
+    *threshold = (uint32_t)(p * 4294967296.0); /* int(): truncation */
+    return HM_OK;
+}
+
+uint64_t hm_sglang_key_for(uint64_t key_a, int has_b, uint64_t key_b,
+                           uint32_t threshold, uint32_t ctx_hash)
+{
+    if (!has_b) return key_a;
+    return hm_sglang_coin(key_a, key_b, ctx_hash) < threshold ? key_a : key_b;
+}
+
+double hm_sglang_uniform(uint32_t h)
+{
+    return ((double)h + 0.5) / 4294967296.0;
+}
+
+float hm_sglang_log_uniform_f32(uint32_t h)
+{
+    if (h < 0x80000000u) {
+        float x = (float)h;
+        x = x + 0.5f;
+        x = x / 4294967296.0f;
+        return logf(x);
+    } else {
+        float c = (float)(0xFFFFFFFFu - h);
+        c = c + 0.5f;
+        c = -c / 4294967296.0f;
+        return log1pf(c);
+    }
+}
+
+int hm_sglang_parse_key(const char *s, uint64_t *key)
+{
+    uint64_t v = 0;
+    size_t i, digits = 0;
+
+    if (!s || !key) return HM_E_MISUSE;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s += 2;
+    for (i = 0; s[i] != '\0'; i++) {
+        char c = s[i];
+        unsigned d;
+        if (c >= '0' && c <= '9') d = (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f') d = (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') d = (unsigned)(c - 'A' + 10);
+        else return HM_E_FORMAT;
+        if (++digits > 16) return HM_E_RANGE;
+        v = (v << 4) | d;
+    }
+    if (digits == 0) return HM_E_FORMAT;
+    *key = v;
+    return HM_OK;
+}
+
+double hm_sglang_token_score(uint64_t key, uint32_t ctx_hash, uint32_t token)
+{
+    return -log1p(-hm_sglang_uniform(hm_sglang_token_hash(key, ctx_hash, token)));
+}
+
+/* fp32 score ln(u)/p of one candidate; -inf when p <= 0 (or NaN). */
+static float select_score(float p, uint64_t key, uint32_t ctx_hash, uint32_t id)
+{
+    float s;
+    if (!(p > 0.0f)) return -INFINITY;
+    s = hm_sglang_log_uniform_f32(hm_sglang_token_hash(key, ctx_hash, id)) / p;
+    if (isnan(s)) s = -INFINITY;
+    return s;
+}
+
+int hm_sglang_sample(const float *probs, size_t V, uint64_t key,
+                     uint32_t ctx_hash, int64_t *token)
+{
+    size_t v, best_id = 0;
+    float best = -INFINITY;
+
+    if (!probs || !token || V == 0 || V > (size_t)UINT32_MAX + 1u) return HM_E_MISUSE;
+    for (v = 0; v < V; v++) {
+        float s = select_score(probs[v], key, ctx_hash, (uint32_t)v);
+        if (s > best) {
+            best = s;
+            best_id = v;
+        }
+    }
+    *token = (int64_t)best_id;
+    return best > -INFINITY ? HM_OK : HM_E_RANGE;
+}
+
+int hm_sglang_sample_sparse(const uint32_t *ids, const float *probs, size_t n,
+                            uint64_t key, uint32_t ctx_hash, int64_t *token)
+{
+    size_t i;
+    float best = -INFINITY;
+    int64_t best_id = -1;
+
+    if (!ids || !probs || !token || n == 0) return HM_E_MISUSE;
+    for (i = 0; i < n; i++) {
+        float s = select_score(probs[i], key, ctx_hash, ids[i]);
+        if (s > -INFINITY &&
+            (best_id < 0 || s > best || (s == best && (int64_t)ids[i] < best_id))) {
+            best = s;
+            best_id = ids[i];
+        }
+    }
+    if (best_id < 0) {
+        *token = -1;
+        return HM_E_RANGE;
+    }
+    *token = best_id;
+    return HM_OK;
+}
+
+void hm_sglang_generation_context(const uint32_t *prompt, size_t n_prompt,
+                                  const uint32_t *generated,
+                                  size_t n_generated, size_t h, uint32_t *ctx,
+                                  size_t *L)
+{
+    size_t total = n_prompt + n_generated;
+    size_t len = total < h ? total : h;
+    size_t k;
+    for (k = 0; k < len; k++) {
+        size_t j = total - len + k;
+        ctx[k] = j < n_prompt ? prompt[j] : generated[j - n_prompt];
+    }
+    *L = len;
+}
+
+int hm_sglang_marked_init(hm_sglang_marked *m, size_t cap)
+{
+    if (!m) return HM_E_MISUSE;
+    if (cap == 0 || cap > HM_SGLANG_MAX_MARKED) return HM_E_RANGE;
+    memset(m->used, 0, sizeof m->used);
+    m->count = 0;
+    m->cap = cap;
+    return HM_OK;
+}
+
+int hm_sglang_mark_position(hm_sglang_marked *m, size_t L, uint32_t ctx_hash,
+                            long top_k, int *marked)
+{
+    const size_t mask = 2 * HM_SGLANG_MAX_MARKED - 1;
+    size_t i;
+
+    if (!m || !marked) return HM_E_MISUSE;
+    *marked = 0;
+    if (L == 0 || top_k == 1) return HM_OK;
+    i = ctx_hash & mask;
+    while (m->used[i]) {
+        if (m->slots[i] == ctx_hash) return HM_OK; /* already marked */
+        i = (i + 1) & mask;
+    }
+    if (m->count >= m->cap) return HM_OK;
+    m->used[i] = 1;
+    m->slots[i] = ctx_hash;
+    m->count++;
+    *marked = 1;
+    return HM_OK;
+}
+
+size_t hm_sglang_detect_slots(size_t max_contexts)
+{
+    size_t s = 16;
+    while (s < 2 * max_contexts) s <<= 1;
+    return s;
+}
+
+/* Neumaier-compensated running sum (close to Python's math.fsum). */
+typedef struct ksum {
+    double s, c;
+} ksum;
+
+static void ksum_add(ksum *k, double x)
+{
+    double t = k->s + x;
+    if (fabs(k->s) >= fabs(x)) k->c += (k->s - t) + x;
+    else k->c += (x - t) + k->s;
+    k->s = t;
+}
+
+static void stats_add(hm_sglang_stats *st, ksum *k, double s)
+{
+    ksum_add(k, s);
+    st->n++;
+}
+
+static void stats_finish(hm_sglang_stats *st, const ksum *k)
+{
+    st->score = st->n ? k->s + k->c : 0.0;
+    st->z = st->n ? (st->score - (double)st->n) / sqrt((double)st->n) : 0.0;
+}
+
+/* The detector's token sequence: the prompt tail then the completion. */
+typedef struct seq {
+    const uint32_t *tail;
+    size_t n_tail;
+    const uint32_t *ids;
+} seq;
+
+static uint32_t seq_at(const seq *q, size_t j)
+{
+    return j < q->n_tail ? q->tail[j] : q->ids[j - q->n_tail];
+}
+
+static int same_tuple(const seq *q, size_t a, size_t b, size_t h)
+{
+    size_t sa = a > h ? a - h : 0, sb = b > h ? b - h : 0, k;
+    if (a - sa != b - sb) return 0;
+    for (k = 0; k < a - sa; k++)
+        if (seq_at(q, sa + k) != seq_at(q, sb + k)) return 0;
+    return 1;
+}
+
+int hm_sglang_detect(const hm_sglang_detect_params *params,
+                     const uint32_t *prompt, size_t n_prompt,
+                     const uint32_t *ids, size_t n, uint32_t *scratch,
+                     size_t slots, hm_sglang_detect_result *result)
+{
+    seq q;
+    size_t h, start, first, total, pos, distinct = 0, mask;
+    uint32_t threshold = 0;
+    ksum k_comb = {0, 0}, k_a = {0, 0}, k_b = {0, 0}, k_pa = {0, 0}, k_pb = {0, 0};
+    hm_sglang_stats part_a = {0, 0, 0}, part_b = {0, 0, 0};
+    uint32_t ctx[HM_SGLANG_MAX_CONTEXT];
+    int rc;
+
+    if (!params || !result || !scratch || (n && !ids) || (n_prompt && !prompt))
+        return HM_E_MISUSE;
+    memset(result, 0, sizeof *result);
+    h = params->h;
+    if (h == 0 || h > HM_SGLANG_MAX_CONTEXT) return HM_E_RANGE;
+    if (params->max_contexts == 0 || params->max_contexts > HM_SGLANG_MAX_MARKED)
+        return HM_E_RANGE;
+    if (params->has_b) {
+        rc = hm_sglang_mixing_threshold(params->mixing, &threshold);
+        if (rc != HM_OK) return rc;
+    }
+    if (slots < hm_sglang_detect_slots(params->max_contexts)) return HM_E_LIMIT;
+    memset(scratch, 0, slots * sizeof *scratch);
+    mask = slots - 1;
+
+    q.n_tail = n_prompt < h ? n_prompt : h;
+    q.tail = prompt ? prompt + (n_prompt - q.n_tail) : NULL;
+    q.ids = ids;
+    total = q.n_tail + n;
+    start = q.n_tail;
+    first = n_prompt ? start : (n < h ? n : h);
+    result->skipped_initial = first - start;
+    result->tokens_examined = first - start;
+
+    for (pos = first; pos < total; pos++) {
+        size_t cs = pos > h ? pos - h : 0, L = pos - cs, j, slot;
+        uint32_t ch, tok = seq_at(&q, pos);
+        double sa;
+        int seen = 0;
+
+        result->tokens_examined = pos - start + 1;
+        for (j = 0; j < L; j++) ctx[j] = seq_at(&q, cs + j);
+        ch = hm_sglang_context_hash(ctx, L);
+        slot = ch & mask;
+        while (scratch[slot] != 0) {
+            if (same_tuple(&q, pos, (size_t)scratch[slot] - 1, h)) {
+                seen = 1;
+                break;
+            }
+            slot = (slot + 1) & mask;
+        }
+        if (seen) {
+            result->repeated_contexts++;
+            continue;
+        }
+        scratch[slot] = (uint32_t)(pos + 1);
+        distinct++;
+        sa = hm_sglang_token_score(params->key_a, ch, tok);
+        stats_add(&result->key_a_all, &k_a, sa);
+        if (params->has_b) {
+            double sb = hm_sglang_token_score(params->key_b, ch, tok);
+            stats_add(&result->key_b_all, &k_b, sb);
+            if (hm_sglang_coin(params->key_a, params->key_b, ch) < threshold)
+                stats_add(&part_a, &k_pa, sa);
+            else
+                stats_add(&part_b, &k_pb, sb);
+        }
+        if (distinct == params->max_contexts) break;
+    }
+    result->prefix_limit_reached = distinct == params->max_contexts;
+    stats_finish(&result->key_a_all, &k_a);
+    if (params->has_b) {
+        stats_finish(&result->key_b_all, &k_b);
+        stats_finish(&part_a, &k_pa);
+        stats_finish(&part_b, &k_pb);
+        result->key_a_part = part_a;
+        result->key_b_part = part_b;
+        /* combined = the concatenated partition scores, summed afresh */
+        ksum_add(&k_comb, k_pa.s);
+        ksum_add(&k_comb, k_pa.c);
+        ksum_add(&k_comb, k_pb.s);
+        ksum_add(&k_comb, k_pb.c);
+        result->combined.n = part_a.n + part_b.n;
+        stats_finish(&result->combined, &k_comb);
+    } else {
+        result->combined = result->key_a_all;
+    }
+    return HM_OK;
+}
