@@ -23,5 +23,10 @@
 #include "hallmark/export.h"
 #include "hallmark/version.h"
 #include "hallmark/error.h"
+#include "hallmark/key.h"
+#include "hallmark/stats.h"
+#include "hallmark/tokenizer.h"
+#include "hallmark/embed.h"
+#include "hallmark/detect.h"
 
 #endif /* HALLMARK_H */
