@@ -28,5 +28,7 @@
 #include "hallmark/tokenizer.h"
 #include "hallmark/embed.h"
 #include "hallmark/detect.h"
+#include "hallmark/scan.h"
+#include "hallmark/radioactivity.h"
 
 #endif /* HALLMARK_H */

@@ -403,3 +403,118 @@ int hm_detect_localize(const hm_detector *d, const hm_token_detail *details, siz
     free(cs);
     return HM_OK;
 }
+
+/* ---- Private: per-position walk and pooled tests (scan, radioactivity) ---- */
+
+int hm_detector_walk(const hm_detector *d, const uint32_t *prompt, size_t n_prompt,
+                     const uint32_t *ids, size_t n, hm_walk_fn fn, void *user,
+                     size_t *n_before_eos)
+{
+    const hm_embedder *e;
+    hm_ctxbuf cb;
+    size_t i;
+    if (!d || !fn || (n && !ids) || (n_prompt && !prompt)) return HM_E_MISUSE;
+    if (n_before_eos) *n_before_eos = n;
+    e = d->e;
+    hm_ctxbuf_reset(&cb);
+    if (e->prompt_in_ctx)
+        for (i = 0; i < n_prompt; i++) hm_ctxbuf_push(&cb, prompt[i]);
+    for (i = 0; i < n; i++) {
+        uint32_t t = ids[i], ctx[HM_SCHEME_MAX_CTX];
+        size_t nctx = 0;
+        if (d->eos >= 0 && (int64_t)t == d->eos) {
+            if (n_before_eos) *n_before_eos = i;
+            break;
+        }
+        if (hm_ctxbuf_context(&cb, e->width, e->rule, ctx, &nctx)) {
+            hm_walk_item it;
+            hm_token_score sc;
+            memset(&sc, 0, sizeof sc);
+            sc.u = NAN;
+            sc.layers = 1;
+            e->ops->score(e->st, ctx, nctx, t, &sc);
+            it.pos = i;
+            it.ctx_hash = hm_context_hash(ctx, nctx, 0, 0);
+            it.tuple_hash = hm_context_hash(ctx, nctx, t, 1);
+            it.value = sc.value;
+            it.layers = sc.layers;
+            if (fn(&it, user) != 0) return HM_E_STATE;
+        }
+        hm_ctxbuf_push(&cb, t);
+    }
+    return HM_OK;
+}
+
+int hm_detector_contexts(const hm_detector *d, const uint32_t *ids, size_t n, hm_walk_fn fn,
+                         void *user)
+{
+    const hm_embedder *e;
+    hm_ctxbuf cb;
+    size_t i;
+    if (!d || !fn || (n && !ids)) return HM_E_MISUSE;
+    e = d->e;
+    hm_ctxbuf_reset(&cb);
+    for (i = 0; i <= n; i++) {
+        uint32_t ctx[HM_SCHEME_MAX_CTX];
+        size_t nctx = 0;
+        if (hm_ctxbuf_context(&cb, e->width, e->rule, ctx, &nctx)) {
+            hm_walk_item it;
+            memset(&it, 0, sizeof it);
+            it.pos = i;
+            it.ctx_hash = hm_context_hash(ctx, nctx, 0, 0);
+            it.layers = 1;
+            if (fn(&it, user) != 0) return HM_E_STATE;
+        }
+        if (i < n) hm_ctxbuf_push(&cb, ids[i]);
+    }
+    return HM_OK;
+}
+
+int hm_detector_dedup_policy(const hm_detector *d) { return d ? resolve_dedup(d) : -1; }
+
+int hm_detector_pooled_test(const hm_detector *d, double sum, uint64_t n, uint32_t layers,
+                            hm_detect_result *res)
+{
+    const hm_embedder *e;
+    double per;
+    if (!d || !res) return HM_E_MISUSE;
+    e = d->e;
+    memset(res, 0, sizeof *res);
+    res->struct_size = sizeof *res;
+    res->dedup = resolve_dedup(d);
+    res->n_tokens = n;
+    res->n_scored = n;
+    if (layers == 0) layers = 1;
+    run_test(public_test(e), e->ops->null_param(e->st), layers, sum, n, res);
+    per = (double)n * (e->ops->test == HM_TEST_GVALUES ? (double)layers : 1.0);
+    res->mean_score = per > 0 ? sum / per : 0;
+    res->weighted_mean = res->mean_score;
+    return HM_OK;
+}
+
+int hm_scan_test(int test, double null_param, uint32_t layers, double sum, uint64_t n,
+                 hm_detect_result *res)
+{
+    if (!res || test < HM_TEST_KIND_BINOMIAL || test > HM_TEST_KIND_GVALUES) return HM_E_MISUSE;
+    memset(res, 0, sizeof *res);
+    res->struct_size = sizeof *res;
+    res->dedup = HM_DEDUP_TUPLE;
+    res->n_tokens = n;
+    res->n_scored = n;
+    if (layers == 0) layers = 1;
+    run_test(test, null_param, layers, sum, n, res);
+    {
+        double per = (double)n * (test == HM_TEST_KIND_GVALUES ? (double)layers : 1.0);
+        res->mean_score = per > 0 ? sum / per : 0;
+        res->weighted_mean = res->mean_score;
+    }
+    return HM_OK;
+}
+
+int hm_detector_null(const hm_detector *d, int *test, double *null_param)
+{
+    if (!d || !test || !null_param) return HM_E_MISUSE;
+    *test = public_test(d->e);
+    *null_param = d->e->ops->null_param(d->e->st);
+    return HM_OK;
+}

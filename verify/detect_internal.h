@@ -13,4 +13,45 @@ int hm_detector_new_secret(hm_detector **out, const char *scheme, const uint8_t 
                            const char *const *params, size_t n_params, uint32_t vocab,
                            int *bad_param);
 
+
+/* ---- Per-position walk (scan and radioactivity engines) ---- */
+
+#include "hallmark/scan.h" /* hm_scan_test, hm_detector_null (defined in detect.c) */
+
+/* One scorable position: the hashes of its context and of its (context,
+ * token) tuple (hm_context_hash: key-independent), and its score. */
+typedef struct hm_walk_item {
+    size_t pos;          /* index into ids */
+    uint64_t ctx_hash;
+    uint64_t tuple_hash;
+    double value;        /* the per-token score (green 0/1, s, g-count) */
+    uint32_t layers;
+} hm_walk_item;
+
+/* Return non-zero to stop the walk (the walk then returns HM_E_STATE). */
+typedef int (*hm_walk_fn)(const hm_walk_item *it, void *user);
+
+/* Calls fn for every position of ids[0..n) whose context is complete under
+ * the detector's rule and that is before the first EOS, in order, with no
+ * deduplication (the caller deduplicates).  The prompt only feeds contexts
+ * (when the scheme puts prompts in contexts).  *n_before_eos (may be NULL)
+ * receives the number of positions before the first EOS.  Thread-safe. */
+int hm_detector_walk(const hm_detector *d, const uint32_t *prompt, size_t n_prompt,
+                     const uint32_t *ids, size_t n, hm_walk_fn fn, void *user,
+                     size_t *n_before_eos);
+
+/* Calls fn (tuple_hash and value 0) for every context that occurs in
+ * ids[0..n) under the detector's width and rule, including the context
+ * after the last token (the one a continuation would see). */
+int hm_detector_contexts(const hm_detector *d, const uint32_t *ids, size_t n, hm_walk_fn fn,
+                         void *user);
+
+/* The deduplication policy a detector resolves to (never HM_DEDUP_DEFAULT). */
+int hm_detector_dedup_policy(const hm_detector *d);
+
+/* The scheme's exact test for pooled sufficient statistics: `sum` of the
+ * per-token values over `n` scored positions (layers: g-value depth). */
+int hm_detector_pooled_test(const hm_detector *d, double sum, uint64_t n, uint32_t layers,
+                            hm_detect_result *res);
+
 #endif /* HM_DETECT_INTERNAL_H */
