@@ -36,6 +36,9 @@ int cli_detokenize(int argc, char **argv);
 int cli_bench(int argc, char **argv);
 int cli_detect(int argc, char **argv);
 int cli_generate(int argc, char **argv);
+int cli_scan(int argc, char **argv);
+int cli_radioactivity(int argc, char **argv);
+int cli_merge(int argc, char **argv);
 
 /* `hallmark bench <what>` targets, defined beside the feature they measure. */
 int cli_bench_tokenize(int argc, char **argv);

@@ -12,6 +12,9 @@ static const struct cli_command commands[] = {
     {"tokenize", cli_tokenize, "turn text into token ids"},
     {"detokenize", cli_detokenize, "turn token ids back into text"},
     {"detect", cli_detect, "test a text, token ids or JSON lines for a watermark"},
+    {"scan", cli_scan, "score every document of a corpus; FDR flags and a corpus test"},
+    {"radioactivity", cli_radioactivity, "test whether a model was trained on our marked text"},
+    {"merge", cli_merge, "merge partial results of sharded scans and radioactivity runs"},
     {"bench", cli_bench, "measure speed against side-by-side baselines"},
 };
 

@@ -224,7 +224,7 @@ int hm_radio_finish(hm_radio *r, hm_radio_stats *st)
 void hm_radio_stats_merge(hm_radio_stats *a, const hm_radio_stats *b)
 {
     if (!a || !b) return;
-    a->n_outputs += b->n_outputs;
+    if (b->n_outputs > a->n_outputs) a->n_outputs = b->n_outputs;
     a->n_positions += b->n_positions;
     a->n_unique += b->n_unique;
     a->n_excluded += b->n_excluded;

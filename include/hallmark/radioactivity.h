@@ -41,7 +41,7 @@ typedef struct hm_radio_options {
 
 /* Sufficient statistics (add up over shards). */
 typedef struct hm_radio_stats {
-    uint64_t n_outputs;   /* completions added */
+    uint64_t n_outputs;   /* completions added (every shard sees all: merge keeps the max) */
     uint64_t n_positions; /* scorable positions (this shard) */
     uint64_t n_unique;    /* distinct tuples among them */
     uint64_t n_excluded;  /* distinct tuples whose context occurs in a prompt */

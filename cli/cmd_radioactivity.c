@@ -1,0 +1,404 @@
+/*
+ * cmd_radioactivity.c - `hallmark radioactivity`: was a suspect model
+ * trained on text marked with our key?  Scores the suspect's completions
+ * over globally unique (context, token) tuples, without contexts that
+ * occur in the prompts, optionally only k-grams of a watermarked corpus,
+ * beside a negative control under an unrelated key (docs/radioactivity.md).
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "scan_cli.h"
+
+#define MAX_PARAMS 32
+
+struct ropts {
+    const char *key, *passfile, *scheme, *tokenizer, *prompt_field, *completion_field;
+    const char *filter, *filter_field, *out, *tmpdir;
+    const char *params[MAX_PARAMS];
+    size_t np;
+    double alpha;
+    int json, special;
+    unsigned partitions;
+    uint32_t shard, n_shards;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+"Usage: hallmark radioactivity --key FILE --scheme S [--param k=v ...]\n"
+"                              [--tokenizer T] [--filter CORPUS] [--alpha A]\n"
+"                              [--json] [--shard i/n --out PARTIAL] OUTPUTS.jsonl\n"
+"\n"
+"Tests whether a suspect model was trained on text watermarked with our key\n"
+"(Sander et al., arXiv 2402.14904, closed-model setting).  OUTPUTS.jsonl holds\n"
+"the suspect's answers, one JSON object per line with a prompt and a completion\n"
+"(text, or arrays of token ids); gzip is accepted.  Every (context, token) tuple\n"
+"of the completions is scored once over the whole input (a global\n"
+"deduplication tape, in bounded memory), tuples whose context occurs in any\n"
+"prompt are dropped, and the survivors enter the scheme's exact test.  The\n"
+"same pipeline under an unrelated control key (derived from ours) is reported\n"
+"beside it: its p-value should look uniform.\n"
+"\n"
+"  --key FILE            our key; --passphrase-file F for encrypted keys\n"
+"  --scheme S            kgw, unigram, gumbel, ...; --param k=v (repeatable)\n"
+"  --tokenizer T         cl100k_base (default), ... or a path\n"
+"  --prompt-field NAME   (default \"prompt\"); --completion-field NAME\n"
+"                        (default \"completion\")\n"
+"  --filter CORPUS       keep only (context, token) k-grams occurring in this\n"
+"                        watermarked corpus (JSON lines with --filter-field,\n"
+"                        default \"text\", or plain text lines; gzip accepted)\n"
+"  --alpha A             significance level (default 1e-6)\n"
+"  --shard i/n           keep only contexts whose hash falls in shard i of n and\n"
+"                        write partial statistics (--out, default stdout) for\n"
+"                        `hallmark merge`\n"
+"  --tmpdir DIR, --partitions N   the tape's spill files (default $TMPDIR, 64)\n"
+"  --json                print a JSON object (main and control results)\n"
+"\n"
+"Exit status: 0 detected at --alpha, 1 not detected, 2 error.\n");
+}
+
+static int parse_args(int argc, char **argv, struct ropts *o, const char **input)
+{
+    static const struct option longopts[] = {
+        {"key", required_argument, 0, 'k'},       {"passphrase-file", required_argument, 0, 'P'},
+        {"scheme", required_argument, 0, 's'},    {"param", required_argument, 0, 'p'},
+        {"tokenizer", required_argument, 0, 't'}, {"prompt-field", required_argument, 0, 'r'},
+        {"completion-field", required_argument, 0, 'c'}, {"filter", required_argument, 0, 'f'},
+        {"filter-field", required_argument, 0, 'F'}, {"alpha", required_argument, 0, 'a'},
+        {"shard", required_argument, 0, 'S'},     {"out", required_argument, 0, 'o'},
+        {"tmpdir", required_argument, 0, 'T'},    {"partitions", required_argument, 0, 'N'},
+        {"special", no_argument, 0, 'x'},         {"json", no_argument, 0, 'J'},
+        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+    int c;
+    char *end;
+    memset(o, 0, sizeof *o);
+    o->tokenizer = "cl100k_base";
+    o->prompt_field = "prompt";
+    o->completion_field = "completion";
+    o->filter_field = "text";
+    o->alpha = 1e-6;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'k': o->key = optarg; break;
+        case 'P': o->passfile = optarg; break;
+        case 's': o->scheme = optarg; break;
+        case 'p':
+            if (o->np == MAX_PARAMS) return cli_usage_error("radioactivity", "too many --param");
+            o->params[o->np++] = optarg;
+            break;
+        case 't': o->tokenizer = optarg; break;
+        case 'r': o->prompt_field = optarg; break;
+        case 'c': o->completion_field = optarg; break;
+        case 'f': o->filter = optarg; break;
+        case 'F': o->filter_field = optarg; break;
+        case 'a':
+            errno = 0;
+            o->alpha = strtod(optarg, &end);
+            if (errno || *end || !(o->alpha > 0) || o->alpha >= 1)
+                return cli_usage_error("radioactivity", "--alpha: expected a number in (0, 1)");
+            break;
+        case 'S':
+            if (scan_parse_shard(optarg, &o->shard, &o->n_shards) != 0)
+                return cli_usage_error("radioactivity",
+                                       "--shard: expected i/n with 0 <= i < n, got '%s'", optarg);
+            break;
+        case 'o': o->out = optarg; break;
+        case 'T': o->tmpdir = optarg; break;
+        case 'N': {
+            unsigned long v;
+            errno = 0;
+            v = strtoul(optarg, &end, 10);
+            if (errno || *end || v < 1 || v > 4096)
+                return cli_usage_error("radioactivity", "--partitions: expected 1..4096");
+            o->partitions = (unsigned)v;
+            break;
+        }
+        case 'x': o->special = 1; break;
+        case 'J': o->json = 1; break;
+        case 'h': usage(stdout); return -1;
+        default:
+            return cli_usage_error("radioactivity", "unknown or incomplete option '%s'",
+                                   argv[optind - 1]);
+        }
+    }
+    if (!o->key) return cli_usage_error("radioactivity", "--key is required");
+    if (!o->scheme) return cli_usage_error("radioactivity", "--scheme is required");
+    if (optind != argc - 1) return cli_usage_error("radioactivity", "expected one OUTPUTS argument");
+    *input = argv[optind];
+    return 0;
+}
+
+/* A JSON string (tokenized) or array of ids -> out.  Returns NULL on
+ * success, else a message. */
+static const char *field_ids(const cJSON *v, const hm_tokenizer *tok, hm_tok_scratch *scr,
+                             int special, hm_tok_output *out)
+{
+    size_t bad;
+    out->len = 0;
+    if (cJSON_IsString(v) && v->valuestring) {
+        size_t n = strlen(v->valuestring);
+        if (!scan_valid_utf8((const unsigned char *)v->valuestring, n, &bad))
+            return "invalid UTF-8";
+        if (hm_tokenizer_encode(tok, scr, v->valuestring, n, special ? HM_TOK_SPECIAL : 0u, out) !=
+            HM_OK)
+            return "tokenizer failure";
+        return NULL;
+    }
+    if (cJSON_IsArray(v)) {
+        int n = cJSON_GetArraySize(v), i;
+        if (out->cap < (size_t)n) {
+            uint32_t *ni = realloc(out->ids, (size_t)n * sizeof *ni);
+            if (!ni) return "out of memory";
+            out->ids = ni;
+            out->cap = (size_t)n;
+        }
+        for (i = 0; i < n; i++) {
+            const cJSON *e = cJSON_GetArrayItem(v, i);
+            if (!cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble > 4294967295.0 ||
+                e->valuedouble != floor(e->valuedouble))
+                return "token-id array holds something other than ids";
+            out->ids[i] = (uint32_t)e->valuedouble;
+        }
+        out->len = (size_t)n;
+        return NULL;
+    }
+    return "not a string or an array of token ids";
+}
+
+int cli_radioactivity(int argc, char **argv)
+{
+    struct ropts o;
+    const char *input = NULL;
+    hm_key *key = NULL;
+    hm_tokenizer *tok = NULL;
+    hm_tok_scratch *scr = NULL;
+    hm_radio *radio = NULL;
+    hm_radio_options ropt;
+    hm_radio_stats stats;
+    struct radio_meta meta;
+    struct scan_reader rd;
+    hm_tok_output pids, cids;
+    int rc = CLI_ERROR, st, bad = -1;
+
+    st = parse_args(argc, argv, &o, &input);
+    if (st < 0) return CLI_OK;
+    if (st > 0) return st;
+    memset(&rd, 0, sizeof rd);
+    memset(&meta, 0, sizeof meta);
+    hm_tok_output_init(&pids);
+    hm_tok_output_init(&cids);
+    if (cli_load_key(o.key, o.passfile, &key) != CLI_OK) return CLI_ERROR;
+    memset(&ropt, 0, sizeof ropt);
+    ropt.tmpdir = o.tmpdir;
+    ropt.partitions = o.partitions;
+    ropt.shard = o.shard;
+    ropt.n_shards = o.n_shards;
+    st = hm_radio_new(&radio, o.scheme, key, o.params, o.np, &ropt, &bad);
+    if (st != HM_OK) {
+        if (st == HM_E_NOTFOUND && bad >= 0)
+            cli_err("--param '%s': unknown parameter for scheme %s", o.params[bad], o.scheme);
+        else if (st == HM_E_NOTFOUND)
+            cli_err("unknown scheme '%s'", o.scheme);
+        else
+            cli_fail(st, "radioactivity");
+        goto done;
+    }
+    (void)hm_key_id(key, meta.key_id);
+    (void)hm_detector_describe(hm_radio_detector(radio, 0), meta.scheme_desc,
+                               sizeof meta.scheme_desc);
+    (void)hm_detector_null(hm_radio_detector(radio, 0), &meta.test, &meta.null_param);
+    snprintf(meta.tokenizer, sizeof meta.tokenizer, "%s", o.tokenizer);
+    meta.alpha = o.alpha;
+    meta.filter = o.filter != NULL;
+    if (cli_open_tokenizer(o.tokenizer, NULL, &tok) != CLI_OK) goto done;
+    if (hm_tok_scratch_new(&scr) != HM_OK) {
+        cli_fail(HM_E_NOMEM, "radioactivity");
+        goto done;
+    }
+
+    /* The filter corpus: every (context, token) k-gram it contains. */
+    if (o.filter) {
+        const unsigned char *p;
+        size_t len;
+        int too_long, r;
+        unsigned long long n_docs = 0;
+        if (scan_reader_open(&rd, o.filter, 0) != HM_OK) goto done;
+        while ((r = scan_reader_next(&rd, &p, &len, &too_long)) > 0) {
+            size_t k;
+            const char *msg = NULL;
+            for (k = 0; k < len && (p[k] == ' ' || p[k] == '\t'); k++) {}
+            if (k == len || too_long) continue;
+            if (p[k] == '{') {
+                cJSON *root = cJSON_ParseWithLength((const char *)p, len);
+                const cJSON *f = root ? cJSON_GetObjectItemCaseSensitive(root, o.filter_field) : NULL;
+                msg = f ? field_ids(f, tok, scr, o.special, &cids) : "no such field or not JSON";
+                cJSON_Delete(root);
+            } else {
+                size_t bad_at;
+                cids.len = 0;
+                if (!scan_valid_utf8(p, len, &bad_at))
+                    msg = "invalid UTF-8";
+                else if (hm_tokenizer_encode(tok, scr, p, len, 0, &cids) != HM_OK)
+                    msg = "tokenizer failure";
+            }
+            if (msg) {
+                cli_err("%s:%llu: filter record skipped: %s", o.filter, rd.line_no, msg);
+                continue;
+            }
+            st = hm_radio_add_filter(radio, cids.ids, cids.len);
+            if (st != HM_OK) {
+                cli_fail(st, "filter");
+                goto done;
+            }
+            n_docs++;
+        }
+        if (r < 0) goto done;
+        scan_reader_close(&rd);
+        if (n_docs == 0) {
+            cli_err("%s: the filter corpus has no usable document", o.filter);
+            goto done;
+        }
+    }
+
+    /* The suspect's outputs. */
+    {
+        const unsigned char *p;
+        size_t len;
+        int too_long, r;
+        if (scan_reader_open(&rd, input, 0) != HM_OK) goto done;
+        while ((r = scan_reader_next(&rd, &p, &len, &too_long)) > 0) {
+            size_t k;
+            cJSON *root;
+            const cJSON *pf, *cf;
+            const char *msg = NULL;
+            meta.records++;
+            for (k = 0; k < len && (p[k] == ' ' || p[k] == '\t'); k++) {}
+            if (k == len && !too_long) {
+                meta.empty++;
+                continue;
+            }
+            root = too_long ? NULL : cJSON_ParseWithLength((const char *)p, len);
+            if (!root || !cJSON_IsObject(root)) {
+                msg = too_long ? "line too long" : "not a JSON object";
+            } else {
+                pf = cJSON_GetObjectItemCaseSensitive(root, o.prompt_field);
+                cf = cJSON_GetObjectItemCaseSensitive(root, o.completion_field);
+                pids.len = 0;
+                if (!cf)
+                    msg = "no completion field";
+                else if (pf && (msg = field_ids(pf, tok, scr, o.special, &pids)) != NULL) {
+                    /* message set */
+                } else {
+                    msg = field_ids(cf, tok, scr, o.special, &cids);
+                }
+            }
+            cJSON_Delete(root);
+            if (msg) {
+                meta.malformed++;
+                cli_err("%s:%llu: malformed record skipped: %s", input, rd.line_no, msg);
+                continue;
+            }
+            st = hm_radio_add_prompt(radio, pids.ids, pids.len);
+            if (st == HM_OK) st = hm_radio_add_output(radio, pids.ids, pids.len, cids.ids, cids.len);
+            if (st != HM_OK) {
+                cli_fail(st, "radioactivity");
+                goto done;
+            }
+        }
+        if (r < 0) goto done;
+    }
+    st = hm_radio_finish(radio, &stats);
+    if (st != HM_OK) {
+        cli_fail(st, "radioactivity tape");
+        goto done;
+    }
+
+    if (o.n_shards) {
+        cJSON *ps = cJSON_CreateObject(), *s;
+        char shard[32], fix[64], *txt;
+        snprintf(shard, sizeof shard, "%u/%u", o.shard, o.n_shards);
+        cJSON_AddStringToObject(ps, "type", "radioactivity-partial");
+        cJSON_AddStringToObject(ps, "shard", shard);
+        cJSON_AddStringToObject(ps, "scheme_desc", meta.scheme_desc);
+        cJSON_AddStringToObject(ps, "key_id", meta.key_id);
+        cJSON_AddStringToObject(ps, "tokenizer", meta.tokenizer);
+        cJSON_AddNumberToObject(ps, "test", meta.test);
+        cJSON_AddNumberToObject(ps, "null_param", meta.null_param);
+        cJSON_AddNumberToObject(ps, "alpha", meta.alpha);
+        cJSON_AddBoolToObject(ps, "filter", meta.filter);
+        scan_add_u64(ps, "records", meta.records);
+        scan_add_u64(ps, "empty", meta.empty);
+        scan_add_u64(ps, "malformed", meta.malformed);
+        s = cJSON_AddObjectToObject(ps, "stats");
+        scan_add_u64(s, "n_outputs", stats.n_outputs);
+        scan_add_u64(s, "n_positions", stats.n_positions);
+        scan_add_u64(s, "n_unique", stats.n_unique);
+        scan_add_u64(s, "n_excluded", stats.n_excluded);
+        scan_add_u64(s, "n_filtered", stats.n_filtered);
+        scan_add_u64(s, "n_kept", stats.n_kept);
+        scan_fixsum_str(&stats.sum_main, fix, sizeof fix);
+        cJSON_AddStringToObject(s, "sum_main", fix);
+        scan_fixsum_str(&stats.sum_control, fix, sizeof fix);
+        cJSON_AddStringToObject(s, "sum_control", fix);
+        cJSON_AddNumberToObject(s, "layers", stats.layers);
+        txt = cJSON_PrintUnformatted(ps);
+        cJSON_Delete(ps);
+        if (!txt) goto done;
+        {
+            size_t tl = strlen(txt);
+            txt[tl] = '\n';
+            st = cli_write_file(o.out ? o.out : "-", txt, tl + 1, 0644);
+            txt[tl] = 0;
+        }
+        free(txt);
+        if (st != HM_OK) {
+            cli_fail(st, o.out ? o.out : "stdout");
+            goto done;
+        }
+        rc = CLI_OK;
+        goto done;
+    }
+    {
+        int detected = 0;
+        cJSON *res = radio_result_json(&meta, &stats, &detected);
+        if (o.out) {
+            char *txt = cJSON_PrintUnformatted(res);
+            if (txt) {
+                size_t tl = strlen(txt);
+                char *nl = realloc(txt, tl + 2);
+                if (nl) {
+                    txt = nl;
+                    txt[tl] = '\n';
+                    txt[tl + 1] = 0;
+                    if (cli_write_file(o.out, txt, tl + 1, 0644) != HM_OK)
+                        cli_err("%s: cannot write", o.out);
+                }
+                free(txt);
+            }
+        }
+        if (o.json)
+            cli_print_json(res, 0);
+        else
+            radio_print_text(&meta, &stats);
+        cJSON_Delete(res);
+        rc = detected ? CLI_OK : CLI_NOT_DETECTED;
+    }
+
+done:
+    scan_reader_close(&rd);
+    hm_tok_output_clear(&pids);
+    hm_tok_output_clear(&cids);
+    hm_tok_scratch_free(scr);
+    hm_radio_free(radio);
+    hm_tokenizer_free(tok);
+    hm_key_free(key);
+    return rc;
+}
