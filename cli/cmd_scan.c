@@ -411,12 +411,12 @@ int cli_scan(int argc, char **argv)
                 break;
             }
             S.sum.lines++;
-            if (o.n_shards && (rd.line_no - 1) % o.n_shards != o.shard) continue;
             if (format == FMT_AUTO) {
                 size_t k;
                 for (k = 0; k < len && (p[k] == ' ' || p[k] == '\t'); k++) {}
                 if (k < len) format = p[k] == '{' ? FMT_JSONL : FMT_TEXT;
             }
+            if (o.n_shards && (rd.line_no - 1) % o.n_shards != o.shard) continue;
             if (used + len + 1 > arena_cap) {
                 size_t nc = arena_cap ? arena_cap : (1u << 20);
                 unsigned char *na;
