@@ -1,0 +1,302 @@
+/*
+ * test_scan.c - the scan engine: per-document results equal hm_detect's,
+ * the tape deduplicates / excludes / filters exactly like a brute-force
+ * reference at any partition count, fixed-point sums do not depend on
+ * order, and streaming Benjamini-Hochberg (with spilled runs) equals the
+ * in-memory step-up rule.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hallmark.h"
+#include "harness.h"
+
+static uint64_t lcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *s >> 11;
+}
+
+static hm_key *test_key(uint8_t fill)
+{
+    uint8_t b[32];
+    hm_key *k = NULL;
+    memset(b, fill, sizeof b);
+    b[0] = 0x42;
+    if (hm_key_from_bytes(b, 1700000000u, &k) != HM_OK) return NULL;
+    return k;
+}
+
+/* Token ids, some watermarked: sampled with the scheme from random logits. */
+static void marked_ids(const hm_key *key, const char *scheme, const char *const *params, size_t np,
+                       uint32_t V, size_t n, uint64_t seed, uint32_t *out)
+{
+    hm_embedder *e = NULL;
+    hm_session *s = NULL;
+    float *logits = malloc(V * sizeof *logits);
+    uint64_t st = seed;
+    size_t i;
+    uint32_t v;
+    if (hm_embedder_new(&e, scheme, key, params, np, V, NULL) != HM_OK ||
+        hm_session_new(e, &s) != HM_OK || !logits) {
+        memset(out, 0, n * sizeof *out);
+        goto done;
+    }
+    hm_session_set_seed(s, seed);
+    for (i = 0; i < n; i++) {
+        uint32_t t = 0;
+        for (v = 0; v < V; v++) logits[v] = (float)((double)(lcg(&st) % 1000) / 400.0);
+        (void)hm_session_sample(s, logits, V, NULL, &t, NULL);
+        (void)hm_session_accept(s, t);
+        out[i] = t;
+    }
+done:
+    hm_session_free(s);
+    hm_embedder_free(e);
+    free(logits);
+}
+
+HM_TEST(scan_doc_matches_detect)
+{
+    static const char *schemes[] = {"kgw", "unigram", "gumbel"};
+    hm_key *key = test_key(7);
+    size_t si;
+    REQUIRE(key != NULL);
+    for (si = 0; si < 3; si++) {
+        hm_detector *d = NULL;
+        hm_scanner *sc = NULL;
+        uint32_t ids[300];
+        size_t n, k, nt;
+        uint64_t st = 99 + si;
+        REQUIRE_OK(hm_detector_new(&d, schemes[si], key, NULL, 0, 0, NULL));
+        REQUIRE_OK(hm_scanner_new(&sc, d));
+        for (k = 0; k < 4; k++) {
+            hm_detect_result a, b;
+            const hm_scan_tuple *tp;
+            n = 50 + 60 * k;
+            if (k % 2)
+                marked_ids(key, schemes[si], NULL, 0, 64, n, 5 + k, ids);
+            else
+                for (size_t i = 0; i < n; i++) ids[i] = (uint32_t)(lcg(&st) % 12); /* repeats */
+            REQUIRE_OK(hm_detect(d, NULL, 0, ids, n, &a, NULL));
+            REQUIRE_OK(hm_scanner_doc(sc, ids, n, &b));
+            CHECK_EQ_U64(a.n_tokens, b.n_tokens);
+            CHECK_EQ_U64(a.n_scored, b.n_scored);
+            CHECK_EQ_U64(a.n_no_context, b.n_no_context);
+            CHECK_EQ_U64(a.n_duplicate, b.n_duplicate);
+            CHECK(a.score == b.score);
+            CHECK(a.ln_p == b.ln_p);
+            CHECK(a.log10_p == b.log10_p);
+            /* marked documents are detected (unigram: at most V = 64 unique tuples) */
+            if (k % 2 && si != 1) CHECK(b.log10_p < -3);
+            tp = hm_scanner_tuples(sc, &nt);
+            CHECK(nt > 0 && nt <= n);
+            CHECK(tp[0].tuple_hash != 0);
+            hm_scanner_clear(sc);
+            tp = hm_scanner_tuples(sc, &nt);
+            CHECK_EQ_U64(nt, 0);
+        }
+        hm_scanner_free(sc);
+        hm_detector_free(d);
+    }
+    hm_key_free(key);
+}
+
+HM_TEST(scan_fixsum_order_independent)
+{
+    hm_fixsum a, b, c, d;
+    double v[1000];
+    uint64_t st = 3;
+    size_t i;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    memset(&c, 0, sizeof c);
+    memset(&d, 0, sizeof d);
+    for (i = 0; i < 1000; i++) v[i] = -log((double)(lcg(&st) % 100000 + 1) / 100001.0);
+    for (i = 0; i < 1000; i++) hm_fixsum_add(&a, v[i]);
+    for (i = 1000; i-- > 0;) hm_fixsum_add(&b, v[i]);
+    for (i = 0; i < 1000; i++) hm_fixsum_add(i % 3 ? &c : &d, v[i]);
+    hm_fixsum_merge(&c, &d);
+    CHECK(a.hi == b.hi && a.lo == b.lo);
+    CHECK(a.hi == c.hi && a.lo == c.lo);
+    {
+        double s = 0;
+        for (i = 0; i < 1000; i++) s += v[i];
+        CHECK_REL(hm_fixsum_value(&a), s, 1e-9);
+    }
+    hm_fixsum_add(&a, -1.0);
+    hm_fixsum_add(&a, NAN);
+    CHECK(a.hi == b.hi && a.lo == b.lo);
+    /* carries into hi */
+    memset(&a, 0, sizeof a);
+    for (i = 0; i < 5; i++) hm_fixsum_add(&a, 1e9);
+    CHECK(a.hi > 0);
+    CHECK_REL(hm_fixsum_value(&a), 5e9, 1e-12);
+}
+
+struct emit_ctx {
+    uint64_t last;
+    int sorted;
+    size_t n;
+};
+
+static int emit_check(uint64_t group, uint64_t hash, double v0, double v1, void *user)
+{
+    struct emit_ctx *e = user;
+    (void)group;
+    (void)v0;
+    (void)v1;
+    if (e->n && hash <= e->last) e->sorted = 0;
+    e->last = hash;
+    e->n++;
+    return 0;
+}
+
+HM_TEST(scan_tape_matches_brute_force)
+{
+    enum { N = 3000, G = 40 };
+    static uint64_t group[N], hash[N];
+    static double val[N];
+    static uint64_t base[N];
+    unsigned parts[] = {1, 4, 64, 1000};
+    size_t pi;
+    uint64_t st = 17;
+    size_t i, j;
+    /* Tuples: hash determines group and value; many duplicates. */
+    for (i = 0; i < N; i++) {
+        uint64_t h = lcg(&st) % 900 + 1;
+        base[i] = h;
+        hash[i] = h * 0x9E3779B97F4A7C15ULL;
+        group[i] = (h % G + 1) * 0xC2B2AE3D27D4EB4FULL;
+        val[i] = (double)(h % 7) / 3.0;
+    }
+    for (pi = 0; pi < 4; pi++) {
+        for (int mode = 0; mode < 2; mode++) {
+            hm_tape *t = NULL;
+            hm_tape_result r;
+            struct emit_ctx ec = {0, 1, 0};
+            uint64_t n_unique = 0, n_exc = 0, n_filt = 0, n_kept = 0;
+            double sum = 0;
+            REQUIRE_OK(hm_tape_new(&t, NULL, parts[pi]));
+            for (i = 0; i < N; i++) REQUIRE_OK(hm_tape_add(t, group[i], hash[i], val[i], 2 * val[i]));
+            if (mode) {
+                /* exclude groups 1..5; allow hashes that are even multiples */
+                for (j = 1; j <= 5; j++) REQUIRE_OK(hm_tape_exclude(t, j * 0xC2B2AE3D27D4EB4FULL));
+                for (j = 2; j <= 900; j += 2)
+                    REQUIRE_OK(hm_tape_allow(t, (j % G + 1) * 0xC2B2AE3D27D4EB4FULL,
+                                             j * 0x9E3779B97F4A7C15ULL));
+            }
+            for (i = 0; i < N; i++) {
+                int dup = 0;
+                for (j = 0; j < i && !dup; j++) dup = hash[j] == hash[i];
+                if (dup) continue;
+                n_unique++;
+                if (mode && base[i] % G + 1 <= 5) {
+                    n_exc++;
+                } else if (mode && base[i] % 2 != 0) {
+                    n_filt++;
+                } else {
+                    n_kept++;
+                    sum += val[i];
+                }
+            }
+            REQUIRE_OK(hm_tape_finish(t, &r, emit_check, &ec));
+            CHECK_EQ_U64(r.n_records, N);
+            CHECK_EQ_U64(r.n_unique, n_unique);
+            CHECK_EQ_U64(r.n_excluded, n_exc);
+            CHECK_EQ_U64(r.n_filtered, n_filt);
+            CHECK_EQ_U64(r.n_kept, n_kept);
+            CHECK_EQ_U64(ec.n, n_kept);
+            CHECK_REL(hm_fixsum_value(&r.sum[0]), sum, 1e-9);
+            CHECK_REL(hm_fixsum_value(&r.sum[1]), 2 * sum, 1e-9);
+            if (pi == 0) CHECK(ec.sorted); /* one partition: globally sorted by hash */
+            CHECK_EQ_INT(hm_tape_finish(t, &r, NULL, NULL), HM_E_STATE);
+            CHECK_EQ_INT(hm_tape_add(t, 1, 1, 0, 0), HM_E_STATE);
+            hm_tape_free(t);
+        }
+    }
+    hm_tape_free(NULL);
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+HM_TEST(scan_bh_streaming_matches_in_memory)
+{
+    enum { M = 5000 };
+    static double lp[M], sorted[M];
+    size_t runs[] = {0, 7, 100, 4999, 5000};
+    double qs[] = {0.01, 0.05, 0.2};
+    uint64_t st = 1234;
+    size_t i, ri, qi;
+    for (i = 0; i < M; i++) {
+        /* mostly uniform p, some tiny ones, and ties */
+        double u = (double)(lcg(&st) % 1000000 + 1) / 1000001.0;
+        lp[i] = i % 50 == 0 ? -(double)(lcg(&st) % 40) - 2 : log10(u);
+        if (i % 97 == 0) lp[i] = -3.0;
+    }
+    memcpy(sorted, lp, sizeof lp);
+    qsort(sorted, M, sizeof *sorted, cmp_d);
+    for (qi = 0; qi < 3; qi++) {
+        double ref_thr = -INFINITY;
+        uint64_t ref_k = 0;
+        for (i = 0; i < M; i++)
+            if (sorted[i] <= log10((double)(i + 1)) + log10(qs[qi]) - log10((double)M)) {
+                ref_k = i + 1;
+                ref_thr = sorted[i];
+            }
+        for (ri = 0; ri < sizeof runs / sizeof runs[0]; ri++) {
+            hm_bh *b = NULL;
+            double thr;
+            uint64_t k, m;
+            REQUIRE_OK(hm_bh_new(&b, NULL, runs[ri]));
+            for (i = 0; i < M; i++) REQUIRE_OK(hm_bh_add(b, lp[i]));
+            REQUIRE_OK(hm_bh_threshold(b, qs[qi], &thr, &k, &m));
+            CHECK_EQ_U64(m, M);
+            CHECK_EQ_U64(k, ref_k);
+            CHECK(thr == ref_thr);
+            CHECK_EQ_INT(hm_bh_add(b, 0), HM_E_STATE);
+            hm_bh_free(b);
+        }
+    }
+    {
+        hm_bh *b = NULL;
+        double thr;
+        uint64_t k, m;
+        REQUIRE_OK(hm_bh_new(&b, NULL, 0));
+        REQUIRE_OK(hm_bh_threshold(b, 0.05, &thr, &k, &m));
+        CHECK_EQ_U64(m, 0);
+        CHECK_EQ_U64(k, 0);
+        CHECK(isinf(thr) && thr < 0);
+        hm_bh_free(b);
+        REQUIRE_OK(hm_bh_new(&b, NULL, 0));
+        CHECK_EQ_INT(hm_bh_threshold(b, 0, &thr, &k, &m), HM_E_MISUSE);
+        hm_bh_free(b);
+    }
+}
+
+HM_TEST(scan_pooled_test_matches_detect)
+{
+    hm_key *key = test_key(9);
+    hm_detector *d = NULL;
+    uint32_t ids[200];
+    hm_detect_result a, b;
+    int test;
+    double np;
+    REQUIRE(key != NULL);
+    REQUIRE_OK(hm_detector_new(&d, "gumbel", key, NULL, 0, 0, NULL));
+    marked_ids(key, "gumbel", NULL, 0, 50, 200, 77, ids);
+    REQUIRE_OK(hm_detect(d, NULL, 0, ids, 200, &a, NULL));
+    REQUIRE_OK(hm_detector_null(d, &test, &np));
+    CHECK_EQ_INT(test, HM_TEST_KIND_GAMMA);
+    REQUIRE_OK(hm_scan_test(test, np, 1, a.score, a.n_scored, &b));
+    CHECK(a.ln_p == b.ln_p);
+    CHECK(a.ln_p < log(1e-6));
+    CHECK_EQ_INT(hm_scan_test(99, 0, 1, 0, 0, &b), HM_E_MISUSE);
+    hm_detector_free(d);
+    hm_key_free(key);
+}
