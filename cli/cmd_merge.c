@@ -268,6 +268,7 @@ static int merge_scan(cJSON **ps, int k, char *const *paths, const char *out, co
     snprintf(S.field, sizeof S.field, "%s", jstr(ps[0], "field") ? jstr(ps[0], "field") : "");
     snprintf(S.format, sizeof S.format, "%s", jstr(ps[0], "format") ? jstr(ps[0], "format") : "");
     S.fdr = jnum(ps[0], "fdr", &ok);
+    S.alpha = jnum(ps[0], "alpha", &ok);
     S.test = (int)jnum(ps[0], "test", &ok);
     S.null_param = jnum(ps[0], "null_param", &ok);
     S.layers = (unsigned)jnum(ps[0], "layers", &ok);
@@ -413,7 +414,7 @@ static int merge_scan(cJSON **ps, int k, char *const *paths, const char *out, co
         hm_detect_result r;
         (void)hm_scan_test(S.test, S.null_param, S.layers, hm_fixsum_value(&S.sum),
                            S.n_unique_tuples, &r);
-        rc = (S.flagged > 0 || (S.n_unique_tuples > 0 && r.log10_p <= log10(S.fdr)))
+        rc = (S.flagged > 0 || (S.n_unique_tuples > 0 && r.log10_p <= log10(S.alpha)))
                  ? CLI_OK
                  : CLI_NOT_DETECTED;
     }

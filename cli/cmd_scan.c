@@ -29,7 +29,7 @@ struct sopts {
     size_t np;
     int format, threads, json, special;
     unsigned partitions;
-    double fdr;
+    double fdr, alpha;
     uint32_t shard, n_shards;
     size_t max_line;
 };
@@ -78,6 +78,7 @@ static void usage(FILE *out)
 "  --id-field NAME      JSON field copied to the output as \"id\" (default \"id\")\n"
 "  --threads N          worker threads (default: all cores)\n"
 "  --fdr Q              Benjamini-Hochberg false-discovery rate (default 0.01)\n"
+"  --alpha A            significance level of the corpus-level test (default 1e-6)\n"
 "  --out FILE           results: one JSON line per scanned document (line, id,\n"
 "                       n_scored, log10_p, flag), then a summary line\n"
 "  --shard i/n          scan only lines with (line - 1) mod n == i and write a\n"
@@ -90,7 +91,7 @@ static void usage(FILE *out)
 "\n"
 "Malformed records are reported with their line number and skipped; the summary\n"
 "accounts for every input line.  Exit status: 0 when some document is flagged\n"
-"or the corpus test is significant at --fdr, 1 otherwise, 2 on errors.\n");
+"or the corpus test is significant at --alpha, 1 otherwise, 2 on errors.\n");
 }
 
 static void *worker_run(void *arg)
@@ -222,7 +223,7 @@ static int parse_args(int argc, char **argv, struct sopts *o, const char **input
         {"scheme", required_argument, 0, 's'},    {"param", required_argument, 0, 'p'},
         {"tokenizer", required_argument, 0, 't'}, {"field", required_argument, 0, 'f'},
         {"id-field", required_argument, 0, 'I'},  {"threads", required_argument, 0, 'j'},
-        {"fdr", required_argument, 0, 'q'},       {"out", required_argument, 0, 'o'},
+        {"fdr", required_argument, 0, 'q'},       {"alpha", required_argument, 0, 'A'},       {"out", required_argument, 0, 'o'},
         {"shard", required_argument, 0, 'S'},     {"tmpdir", required_argument, 0, 'T'},
         {"partitions", required_argument, 0, 'N'}, {"format", required_argument, 0, 'F'},
         {"max-line-bytes", required_argument, 0, 'M'}, {"special", no_argument, 0, 'x'},
@@ -235,6 +236,7 @@ static int parse_args(int argc, char **argv, struct sopts *o, const char **input
     o->field = "text";
     o->id_field = "id";
     o->fdr = 0.01;
+    o->alpha = 1e-6;
     o->format = FMT_AUTO;
     optind = 1;
     opterr = 0;
@@ -264,6 +266,13 @@ static int parse_args(int argc, char **argv, struct sopts *o, const char **input
             o->fdr = strtod(optarg, &end);
             if (errno || *end || !(o->fdr > 0) || o->fdr > 1)
                 return cli_usage_error("scan", "--fdr: expected a number in (0, 1], got '%s'",
+                                       optarg);
+            break;
+        case 'A':
+            errno = 0;
+            o->alpha = strtod(optarg, &end);
+            if (errno || *end || !(o->alpha > 0) || o->alpha >= 1)
+                return cli_usage_error("scan", "--alpha: expected a number in (0, 1), got '%s'",
                                        optarg);
             break;
         case 'o': o->out = optarg; break;
@@ -344,6 +353,7 @@ int cli_scan(int argc, char **argv)
     memset(&rd, 0, sizeof rd);
     S.o = &o;
     S.sum.fdr = o.fdr;
+    S.sum.alpha = o.alpha;
     S.sum.bh_log10_threshold = -INFINITY;
 
     if (cli_load_key(o.key, o.passfile, &key) != CLI_OK) return CLI_ERROR;
@@ -539,6 +549,7 @@ int cli_scan(int argc, char **argv)
         cJSON_AddStringToObject(ps, "field", S.sum.field);
         cJSON_AddStringToObject(ps, "format", S.sum.format);
         cJSON_AddNumberToObject(ps, "fdr", o.fdr);
+        cJSON_AddNumberToObject(ps, "alpha", o.alpha);
         cJSON_AddNumberToObject(ps, "test", S.sum.test);
         cJSON_AddNumberToObject(ps, "null_param", S.sum.null_param);
         cJSON_AddNumberToObject(ps, "layers", S.sum.layers);
@@ -626,7 +637,7 @@ int cli_scan(int argc, char **argv)
             hm_detect_result r;
             (void)hm_scan_test(S.sum.test, S.sum.null_param, S.sum.layers,
                                hm_fixsum_value(&S.sum.sum), S.sum.n_unique_tuples, &r);
-            rc = (S.sum.flagged > 0 || (S.sum.n_unique_tuples > 0 && r.log10_p <= log10(o.fdr)))
+            rc = (S.sum.flagged > 0 || (S.sum.n_unique_tuples > 0 && r.log10_p <= log10(o.alpha)))
                      ? CLI_OK
                      : CLI_NOT_DETECTED;
         }

@@ -70,7 +70,7 @@ struct scan_summary {
     char tokenizer[256];
     char field[128];
     char format[16];
-    double fdr;
+    double fdr, alpha;
     unsigned long long lines, scanned, empty, malformed, flagged;
     double bh_log10_threshold;
     unsigned long long n_positions, n_unique_tuples;

@@ -325,6 +325,8 @@ void *scan_summary_json(const struct scan_summary *s)
     cJSON_AddNumberToObject(c, "score", r.score);
     cJSON_AddNumberToObject(c, "mean_score", r.mean_score);
     add_p(c, r.ln_p);
+    cJSON_AddNumberToObject(c, "alpha", s->alpha);
+    cJSON_AddBoolToObject(c, "detected", s->n_unique_tuples > 0 && r.log10_p <= log10(s->alpha));
     return o;
 }
 
