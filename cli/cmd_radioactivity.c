@@ -138,7 +138,21 @@ static int parse_args(int argc, char **argv, struct ropts *o, const char **input
 
 /* A JSON string (tokenized) or array of ids -> out.  Returns NULL on
  * success, else a message. */
-static const char *field_ids(const cJSON *v, const hm_tokenizer *tok, hm_tok_scratch *scr,
+/* The tokenizer, opened on first use (inputs of token ids need none). */
+struct lazy_tok {
+    const char *name;
+    hm_tokenizer *tok;
+    int failed;
+};
+
+static const hm_tokenizer *need_tok(struct lazy_tok *lt)
+{
+    if (!lt->tok && !lt->failed && cli_open_tokenizer(lt->name, NULL, &lt->tok) != CLI_OK)
+        lt->failed = 1;
+    return lt->tok;
+}
+
+static const char *field_ids(const cJSON *v, struct lazy_tok *lt, hm_tok_scratch *scr,
                              int special, hm_tok_output *out)
 {
     size_t bad;
@@ -147,8 +161,9 @@ static const char *field_ids(const cJSON *v, const hm_tokenizer *tok, hm_tok_scr
         size_t n = strlen(v->valuestring);
         if (!scan_valid_utf8((const unsigned char *)v->valuestring, n, &bad))
             return "invalid UTF-8";
-        if (hm_tokenizer_encode(tok, scr, v->valuestring, n, special ? HM_TOK_SPECIAL : 0u, out) !=
-            HM_OK)
+        if (!need_tok(lt)) return NULL;
+        if (hm_tokenizer_encode(lt->tok, scr, v->valuestring, n, special ? HM_TOK_SPECIAL : 0u,
+                                out) != HM_OK)
             return "tokenizer failure";
         return NULL;
     }
@@ -178,7 +193,7 @@ int cli_radioactivity(int argc, char **argv)
     struct ropts o;
     const char *input = NULL;
     hm_key *key = NULL;
-    hm_tokenizer *tok = NULL;
+    struct lazy_tok lt;
     hm_tok_scratch *scr = NULL;
     hm_radio *radio = NULL;
     hm_radio_options ropt;
@@ -193,6 +208,7 @@ int cli_radioactivity(int argc, char **argv)
     if (st > 0) return st;
     memset(&rd, 0, sizeof rd);
     memset(&meta, 0, sizeof meta);
+    memset(&lt, 0, sizeof lt);
     hm_tok_output_init(&pids);
     hm_tok_output_init(&cids);
     if (cli_load_key(o.key, o.passfile, &key) != CLI_OK) return CLI_ERROR;
@@ -218,7 +234,7 @@ int cli_radioactivity(int argc, char **argv)
     snprintf(meta.tokenizer, sizeof meta.tokenizer, "%s", o.tokenizer);
     meta.alpha = o.alpha;
     meta.filter = o.filter != NULL;
-    if (cli_open_tokenizer(o.tokenizer, NULL, &tok) != CLI_OK) goto done;
+    lt.name = o.tokenizer;
     if (hm_tok_scratch_new(&scr) != HM_OK) {
         cli_fail(HM_E_NOMEM, "radioactivity");
         goto done;
@@ -239,16 +255,19 @@ int cli_radioactivity(int argc, char **argv)
             if (p[k] == '{') {
                 cJSON *root = cJSON_ParseWithLength((const char *)p, len);
                 const cJSON *f = root ? cJSON_GetObjectItemCaseSensitive(root, o.filter_field) : NULL;
-                msg = f ? field_ids(f, tok, scr, o.special, &cids) : "no such field or not JSON";
+                msg = f ? field_ids(f, &lt, scr, o.special, &cids) : "no such field or not JSON";
                 cJSON_Delete(root);
             } else {
                 size_t bad_at;
                 cids.len = 0;
                 if (!scan_valid_utf8(p, len, &bad_at))
                     msg = "invalid UTF-8";
-                else if (hm_tokenizer_encode(tok, scr, p, len, 0, &cids) != HM_OK)
+                else if (!need_tok(&lt))
+                    goto done;
+                else if (hm_tokenizer_encode(lt.tok, scr, p, len, 0, &cids) != HM_OK)
                     msg = "tokenizer failure";
             }
+            if (lt.failed) goto done;
             if (msg) {
                 cli_err("%s:%llu: filter record skipped: %s", o.filter, rd.line_no, msg);
                 continue;
@@ -294,13 +313,14 @@ int cli_radioactivity(int argc, char **argv)
                 pids.len = 0;
                 if (!cf)
                     msg = "no completion field";
-                else if (pf && (msg = field_ids(pf, tok, scr, o.special, &pids)) != NULL) {
+                else if (pf && (msg = field_ids(pf, &lt, scr, o.special, &pids)) != NULL) {
                     /* message set */
                 } else {
-                    msg = field_ids(cf, tok, scr, o.special, &cids);
+                    msg = field_ids(cf, &lt, scr, o.special, &cids);
                 }
             }
             cJSON_Delete(root);
+            if (lt.failed) goto done;
             if (msg) {
                 meta.malformed++;
                 cli_err("%s:%llu: malformed record skipped: %s", input, rd.line_no, msg);
@@ -398,7 +418,7 @@ done:
     hm_tok_output_clear(&cids);
     hm_tok_scratch_free(scr);
     hm_radio_free(radio);
-    hm_tokenizer_free(tok);
+    hm_tokenizer_free(lt.tok);
     hm_key_free(key);
     return rc;
 }

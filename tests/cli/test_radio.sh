@@ -66,7 +66,11 @@ else notok "the filter keeps only corpus k-grams" "$(head -c 600 "$TMP/filt.json
 # Malformed records are reported and skipped; text fields work too.
 {
     head -5 "$TMP/marked.jsonl"
-    echo '{"prompt": "In the beginning", "completion": "God created the heaven and the earth."}'
+    if "$HALLMARK" tokenize --tokenizer cl100k_base </dev/null >/dev/null 2>&1; then
+        echo '{"prompt": "In the beginning", "completion": "God created the heaven and the earth."}'
+    else # no tokenizer here (e.g. the sanitizer build): ids only
+        echo '{"prompt": [5, 6], "completion": [7, 8, 9]}'
+    fi
     echo '{"prompt": [1, 2], "completion": [1, "x"]}'
     echo 'nope'
     echo ''
