@@ -133,10 +133,14 @@ static int scan_cb(const hm_walk_item *it, void *user)
     } else {
         s->n_dup++;
     }
-    added = hm_u64set_add(&s->tuple_seen, it->tuple_hash);
-    if (added < 0) {
-        s->oom = 1;
-        return 1;
+    /* Under the tuple policy the document's set already says whether the
+     * tuple is new; otherwise a second set tracks tuples. */
+    if (s->dedup != HM_DEDUP_TUPLE) {
+        added = hm_u64set_add(&s->tuple_seen, it->tuple_hash);
+        if (added < 0) {
+            s->oom = 1;
+            return 1;
+        }
     }
     if (added) {
         if (s->n_tuples == s->cap_tuples) {
@@ -202,10 +206,21 @@ typedef struct tape_pair {
     uint64_t group, hash;
 } tape_pair;
 
+/* One partition's stream of one kind: records buffered in memory, spilled
+ * to an unlinked temporary file when the tape's buffers exceed the budget. */
+typedef struct spill {
+    FILE *f;
+    unsigned char *buf;
+    size_t len, cap;
+} spill;
+
+#define TAPE_BUDGET ((size_t)16 << 20) /* bytes buffered before spilling */
+
 struct hm_tape {
     char *tmpdir;
     unsigned parts, bits;
-    FILE **rec, **exc, **alw;
+    spill *rec, *exc, *alw;
+    size_t buffered, budget;
     int filter, finished;
     uint64_t n_records;
 };
@@ -226,6 +241,7 @@ int hm_tape_new(hm_tape **out, const char *tmpdir, unsigned partitions)
     if (!t) return HM_E_NOMEM;
     t->parts = p;
     t->bits = bits;
+    t->budget = TAPE_BUDGET;
     t->rec = calloc(p, sizeof *t->rec);
     t->exc = calloc(p, sizeof *t->exc);
     t->alw = calloc(p, sizeof *t->alw);
@@ -242,14 +258,21 @@ int hm_tape_new(hm_tape **out, const char *tmpdir, unsigned partitions)
     return HM_OK;
 }
 
+static void spill_close(spill *s)
+{
+    if (s->f) fclose(s->f);
+    free(s->buf);
+    memset(s, 0, sizeof *s);
+}
+
 void hm_tape_free(hm_tape *t)
 {
     unsigned i;
     if (!t) return;
     for (i = 0; i < t->parts; i++) {
-        if (t->rec && t->rec[i]) fclose(t->rec[i]);
-        if (t->exc && t->exc[i]) fclose(t->exc[i]);
-        if (t->alw && t->alw[i]) fclose(t->alw[i]);
+        if (t->rec) spill_close(&t->rec[i]);
+        if (t->exc) spill_close(&t->exc[i]);
+        if (t->alw) spill_close(&t->alw[i]);
     }
     free(t->rec);
     free(t->exc);
@@ -263,15 +286,59 @@ static unsigned part_of(const hm_tape *t, uint64_t group)
     return t->bits ? (unsigned)(group >> (64 - t->bits)) : 0u;
 }
 
-static int tape_write(hm_tape *t, FILE **files, unsigned p, const void *rec, size_t size)
+/* Writes every partition's buffered bytes to its file. */
+static int tape_flush(hm_tape *t)
 {
-    if (t->finished) return HM_E_STATE;
-    if (!files[p]) {
-        files[p] = hm_scan_tmpfile(t->tmpdir);
-        if (!files[p]) return HM_E_IO;
-    }
-    if (fwrite(rec, size, 1, files[p]) != 1) return HM_E_IO;
+    spill *kinds[3];
+    unsigned p, k;
+    kinds[0] = t->rec;
+    kinds[1] = t->exc;
+    kinds[2] = t->alw;
+    for (k = 0; k < 3; k++)
+        for (p = 0; p < t->parts; p++) {
+            spill *sp = &kinds[k][p];
+            if (sp->len == 0) continue;
+            if (!sp->f) {
+                sp->f = hm_scan_tmpfile(t->tmpdir);
+                if (!sp->f) return HM_E_IO;
+            }
+            if (fwrite(sp->buf, 1, sp->len, sp->f) != sp->len) return HM_E_IO;
+            sp->len = 0;
+        }
+    t->buffered = 0;
     return HM_OK;
+}
+
+static int tape_write(hm_tape *t, spill *kind, unsigned p, const void *rec, size_t size)
+{
+    spill *sp = &kind[p];
+    if (t->finished) return HM_E_STATE;
+    if (sp->len + size > sp->cap) {
+        size_t nc = sp->cap ? 2 * sp->cap : 4096;
+        unsigned char *nb;
+        if (t->buffered + size > t->budget) {
+            int st = tape_flush(t);
+            if (st != HM_OK) return st;
+        }
+        if (sp->len + size > sp->cap) {
+            nb = realloc(sp->buf, nc);
+            if (!nb) return HM_E_NOMEM;
+            sp->buf = nb;
+            sp->cap = nc;
+        }
+    }
+    memcpy(sp->buf + sp->len, rec, size);
+    sp->len += size;
+    t->buffered += size;
+    if (t->buffered > t->budget) return tape_flush(t);
+    return HM_OK;
+}
+
+int hm_tape_set_budget(hm_tape *t, size_t bytes)
+{
+    if (!t || t->finished) return HM_E_MISUSE;
+    t->budget = bytes;
+    return tape_flush(t);
 }
 
 int hm_tape_add(hm_tape *t, uint64_t group, uint64_t hash, double v0, double v1)
@@ -304,27 +371,33 @@ int hm_tape_allow(hm_tape *t, uint64_t group, uint64_t hash)
     return tape_write(t, t->alw, part_of(t, group), &pr, sizeof pr);
 }
 
-/* Reads a whole spill file into a fresh buffer; *count items of `size`. */
-static int slurp(FILE *f, size_t size, void **buf, size_t *count)
+/* Reads a partition's stream (file, then buffer) into a fresh buffer;
+ * *count items of `size`. */
+static int slurp(spill *sp, size_t size, void **buf, size_t *count)
 {
-    long end;
-    size_t n;
+    long end = 0;
+    size_t nf = 0, n;
     *buf = NULL;
     *count = 0;
-    if (!f) return HM_OK;
-    if (fflush(f) != 0 || fseek(f, 0, SEEK_END) != 0) return HM_E_IO;
-    end = ftell(f);
-    if (end < 0) return HM_E_IO;
-    n = (size_t)end / size;
+    if (sp->f) {
+        if (fflush(sp->f) != 0 || fseek(sp->f, 0, SEEK_END) != 0) return HM_E_IO;
+        end = ftell(sp->f);
+        if (end < 0) return HM_E_IO;
+        nf = (size_t)end / size;
+    }
+    n = nf + sp->len / size;
     if (n == 0) return HM_OK;
     *buf = malloc(n * size);
     if (!*buf) return HM_E_NOMEM;
-    rewind(f);
-    if (fread(*buf, size, n, f) != n) {
-        free(*buf);
-        *buf = NULL;
-        return HM_E_IO;
+    if (nf) {
+        rewind(sp->f);
+        if (fread(*buf, size, nf, sp->f) != nf) {
+            free(*buf);
+            *buf = NULL;
+            return HM_E_IO;
+        }
     }
+    if (sp->len) memcpy((unsigned char *)*buf + nf * size, sp->buf, sp->len);
     *count = n;
     return HM_OK;
 }
@@ -343,8 +416,10 @@ int hm_tape_finish(hm_tape *t, hm_tape_result *res, hm_tape_emit_fn emit, void *
 {
     unsigned p;
     int st = HM_OK;
+    hm_u64set uniq;
     if (!t || !res) return HM_E_MISUSE;
     if (t->finished) return HM_E_STATE;
+    memset(&uniq, 0, sizeof uniq);
     t->finished = 1;
     memset(res, 0, sizeof *res);
     res->n_records = t->n_records;
@@ -356,9 +431,9 @@ int hm_tape_finish(hm_tape *t, hm_tape_result *res, hm_tape_emit_fn emit, void *
         hm_u64set excset, alwset;
         memset(&excset, 0, sizeof excset);
         memset(&alwset, 0, sizeof alwset);
-        st = slurp(t->rec[p], sizeof *recs, (void **)&recs, &n_rec);
-        if (st == HM_OK) st = slurp(t->exc[p], sizeof *exc, (void **)&exc, &n_exc);
-        if (st == HM_OK) st = slurp(t->alw[p], sizeof *alw, (void **)&alw, &n_alw);
+        st = slurp(&t->rec[p], sizeof *recs, (void **)&recs, &n_rec);
+        if (st == HM_OK) st = slurp(&t->exc[p], sizeof *exc, (void **)&exc, &n_exc);
+        if (st == HM_OK) st = slurp(&t->alw[p], sizeof *alw, (void **)&alw, &n_alw);
         if (st == HM_OK && (hm_u64set_init(&excset, n_exc) != 0 ||
                             hm_u64set_init(&alwset, n_alw) != 0))
             st = HM_E_NOMEM;
@@ -368,10 +443,25 @@ int hm_tape_finish(hm_tape *t, hm_tape_result *res, hm_tape_emit_fn emit, void *
         for (i = 0; st == HM_OK && i < n_alw; i++)
             if (hm_u64set_add(&alwset, nz(alw[i].hash)) < 0) st = HM_E_NOMEM;
         free(alw);
-        if (st == HM_OK && n_rec) qsort(recs, n_rec, sizeof *recs, cmp_rec);
+        /* With an emitter, sort by hash (sorted output); otherwise a hash set
+         * finds the first occurrence of each hash in O(n). */
+        if (st == HM_OK && n_rec && emit) qsort(recs, n_rec, sizeof *recs, cmp_rec);
+        if (st == HM_OK && !emit) {
+            hm_u64set_free(&uniq);
+            if (hm_u64set_init(&uniq, n_rec) != 0) st = HM_E_NOMEM;
+        }
         for (i = 0; st == HM_OK && i < n_rec; i++) {
             const tape_rec *r = &recs[i];
-            if (i > 0 && recs[i - 1].hash == r->hash) continue;
+            if (emit) {
+                if (i > 0 && recs[i - 1].hash == r->hash) continue;
+            } else {
+                int added = hm_u64set_add(&uniq, nz(r->hash));
+                if (added < 0) {
+                    st = HM_E_NOMEM;
+                    break;
+                }
+                if (!added) continue;
+            }
             res->n_unique++;
             if (n_exc && hm_u64set_contains(&excset, nz(r->group))) {
                 res->n_excluded++;
@@ -387,11 +477,11 @@ int hm_tape_finish(hm_tape *t, hm_tape_result *res, hm_tape_emit_fn emit, void *
         free(recs);
         hm_u64set_free(&excset);
         hm_u64set_free(&alwset);
-        if (t->rec[p]) fclose(t->rec[p]);
-        if (t->exc[p]) fclose(t->exc[p]);
-        if (t->alw[p]) fclose(t->alw[p]);
-        t->rec[p] = t->exc[p] = t->alw[p] = NULL;
+        spill_close(&t->rec[p]);
+        spill_close(&t->exc[p]);
+        spill_close(&t->alw[p]);
     }
+    hm_u64set_free(&uniq);
     return st;
 }
 

@@ -13,8 +13,8 @@
  *     bits; hm_tape_finish() then deduplicates partition by partition, drops
  *     tuples whose group was excluded (radioactivity: contexts that occur in
  *     the prompts) and, with a filter, tuples whose hash was not allowed.
- *     Peak memory is the largest partition (32 bytes per spilled record
- *     divided by the partition count) plus small write buffers.
+ *     Peak memory is the largest partition (32 bytes per record divided by
+ *     the partition count) plus the in-memory buffers (16 MiB budget).
  *   - hm_fixsum: an order-independent exact sum of non-negative scores
  *     (fixed point, 2^-32 resolution), so that sharded runs merge to exactly
  *     the single-process figures.
@@ -117,6 +117,13 @@ typedef struct hm_tape_result {
 HM_API HM_WARN_UNUSED int hm_tape_new(hm_tape **out, const char *tmpdir, unsigned partitions);
 /* NULL is a no-op.  Since 0.1.0. */
 HM_API void hm_tape_free(hm_tape *t);
+
+/* Records are buffered in memory (16 MiB by default, over all partitions)
+ * and spilled to the partition files when the buffers exceed `bytes` (0:
+ * spill at once).  Buffers keep their capacity, so memory during the
+ * pass stays below about twice the budget.  Flushes the current buffers.
+ * Errors: HM_E_MISUSE (NULL or finished), HM_E_IO.  Since 0.1.0. */
+HM_API int hm_tape_set_budget(hm_tape *t, size_t bytes);
 
 /* Adds a tuple record: `group` chooses the partition (its top bits) and is
  * what hm_tape_exclude matches; `hash` identifies the tuple (records with
