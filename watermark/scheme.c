@@ -13,12 +13,14 @@ extern const hm_scheme_ops hm_scheme_kgw;
 extern const hm_scheme_ops hm_scheme_unigram;
 extern const hm_scheme_ops hm_scheme_gumbel;
 extern const hm_scheme_ops hm_scheme_none;
+extern const hm_scheme_ops hm_scheme_vllm;
 
 static const hm_scheme_ops *const registry[] = {
     &hm_scheme_kgw,
     &hm_scheme_unigram,
     &hm_scheme_gumbel,
     &hm_scheme_none,
+    &hm_scheme_vllm,
 };
 
 const hm_scheme_ops *hm_scheme_find(const char *name)
@@ -30,7 +32,7 @@ const hm_scheme_ops *hm_scheme_find(const char *name)
     return NULL;
 }
 
-const char *hm_scheme_names(void) { return "kgw, unigram, gumbel, none"; }
+const char *hm_scheme_names(void) { return "kgw, unigram, gumbel, vllm, none"; }
 
 /* Returns the value part when param is "name=value", else NULL. */
 static const char *match(const char *param, const char *name)
