@@ -826,6 +826,7 @@ void hm_tokenizer_free(hm_tokenizer *tok)
     for (i = 0; i < tok->n_specials; i++) free(tok->specials[i].s);
     free(tok->specials);
     if (tok->re) pcre2_code_free(tok->re);
+    free(tok->cls);
     for (i = 0; i < tok->n_norms; i++) {
         free(tok->norms[i].a);
         free(tok->norms[i].b);

@@ -72,6 +72,7 @@ struct hm_tokenizer {
     uint8_t special_first[256]; /* 1 if some special starts with this byte */
     pcre2_code *re;
     enum tok_fast fast;
+    uint8_t *cls; /* BMP class table for the fast splitters */
     struct tok_norm *norms;
     size_t n_norms;
     int strip_leading_space; /* SPM decoder Strip(" ", 1, 0) */
@@ -136,8 +137,10 @@ int tok_split(const hm_tokenizer *tok, hm_tok_scratch *s, const unsigned char *p
               tok_piece_fn emit, void *ctx);
 int tok_split_regex(const pcre2_code *re, hm_tok_scratch *s, const unsigned char *p, size_t n,
                     tok_piece_fn emit, void *ctx);
-int tok_split_fast(enum tok_fast which, const unsigned char *p, size_t n, tok_piece_fn emit,
+int tok_split_fast(const hm_tokenizer *t, const unsigned char *p, size_t n, tok_piece_fn emit,
                    void *ctx);
+/* Builds t->cls, the BMP character-class table of the fast splitters. */
+int tok_fast_table(hm_tokenizer *t);
 
 /* Normalization: applies tok->norms to p[0..n) whose byte i originally
  * covers [base+i, base+i+1).  Result in s->nb[*which], maps s->ms/me. */

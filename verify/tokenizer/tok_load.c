@@ -57,7 +57,7 @@ struct builtin {
     "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
 
 /* Which encodings use the hand-written splitter (tests may turn it off). */
-int tok_use_fast_split = 0;
+int tok_use_fast_split = 1;
 
 static const struct builtin builtins[] = {
     {"cl100k_base",
@@ -85,6 +85,16 @@ static const struct builtin builtins[] = {
      PAT_GPT2,
      TOK_FAST_NONE,
      {{"<|endoftext|>", 50256}, {NULL, 0}}},
+    /* p50k_edit: p50k_base's file with three more specials (by name only) */
+    {"p50k_edit",
+     "",
+     PAT_GPT2,
+     TOK_FAST_NONE,
+     {{"<|endoftext|>", 50256},
+      {"<|fim_prefix|>", 50281},
+      {"<|fim_middle|>", 50282},
+      {"<|fim_suffix|>", 50283},
+      {NULL, 0}}},
 };
 #define N_BUILTINS (sizeof builtins / sizeof builtins[0])
 
@@ -294,6 +304,7 @@ static int load_tiktoken(hm_tokenizer *t, const unsigned char *d, size_t n,
     if (rc) goto out;
     t->kind = TOK_TIKTOKEN;
     t->fast = tok_use_fast_split ? b->fast : TOK_FAST_NONE;
+    if (t->fast != TOK_FAST_NONE) rc = tok_fast_table(t);
     t->unk_id = TOK_NONE;
 out:
     free(stage);
@@ -819,7 +830,7 @@ int hm_tokenizer_load_memory(hm_tokenizer **out, const void *data, size_t len,
             if (encoding)
                 errf(err, errcap,
                      "unknown tiktoken encoding '%s' (known: cl100k_base, o200k_base, "
-                     "r50k_base, p50k_base)",
+                     "r50k_base, p50k_base, p50k_edit)",
                      encoding);
             else
                 errf(err, errcap,
