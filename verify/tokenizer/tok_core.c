@@ -68,13 +68,7 @@ int tok_strmap_init(struct tok_strmap *m, uint32_t expect)
     memset(m, 0, sizeof *m);
     while (sz < (uint64_t)expect * 2 + 2) sz *= 2;
     m->slots = calloc((size_t)sz, sizeof *m->slots);
-    m->koff = malloc(((size_t)expect + 1) * sizeof(uint32_t));
-    m->klen = malloc(((size_t)expect + 1) * sizeof(uint32_t));
-    m->val = malloc(((size_t)expect + 1) * sizeof(uint32_t));
-    if (!m->slots || !m->koff || !m->klen || !m->val) {
-        tok_strmap_free(m);
-        return HM_E_NOMEM;
-    }
+    if (!m->slots) return HM_E_NOMEM;
     m->mask = sz - 1;
     m->cap = expect + 1;
     return HM_OK;
@@ -83,26 +77,37 @@ int tok_strmap_init(struct tok_strmap *m, uint32_t expect)
 void tok_strmap_free(struct tok_strmap *m)
 {
     free(m->slots);
-    free(m->koff);
-    free(m->klen);
-    free(m->val);
     free(m->blob);
     memset(m, 0, sizeof *m);
 }
 
-static uint64_t *strmap_find(const struct tok_strmap *m, const unsigned char *k, size_t n,
-                             uint64_t h)
+static inline uint64_t key8(const unsigned char *k, size_t n)
+{
+    uint64_t w = 0;
+    if (n >= 8) {
+        memcpy(&w, k, 8);
+        return w; /* little-endian hosts; see load_le for the portable form */
+    }
+    return load_le(k, n);
+}
+
+static inline uint64_t strmap_hash(const unsigned char *k, size_t n, uint64_t k8)
+{
+    if (n <= 8) return mix64(k8 ^ ((uint64_t)n * 0x9E3779B97F4A7C15ULL));
+    return tok_hash(k, n);
+}
+
+static struct tok_slot *strmap_find(const struct tok_strmap *m, const unsigned char *k, size_t n,
+                                    uint64_t k8, uint64_t h)
 {
     uint64_t i = h & m->mask;
-    uint64_t tag = h >> 32;
+    uint32_t tag = (uint32_t)(h >> 32);
     for (;;) {
-        uint64_t s = m->slots[i];
-        if (s == 0) return &m->slots[i];
-        if ((s >> 32) == tag) {
-            uint32_t e = (uint32_t)(s & 0xffffffffu) - 1;
-            if (m->klen[e] == n && memcmp(m->blob + m->koff[e], k, n) == 0)
-                return &m->slots[i];
-        }
+        struct tok_slot *s = &m->slots[i];
+        if (s->len == 0) return s;
+        if (s->len == n && s->k8 == k8 &&
+            (n <= 8 || (s->tag == tag && memcmp(m->blob + s->off, k + 8, n - 8) == 0)))
+            return s;
         i = (i + 1) & m->mask;
     }
 }
@@ -110,35 +115,41 @@ static uint64_t *strmap_find(const struct tok_strmap *m, const unsigned char *k,
 /* Inserts or overwrites; the map must have been sized for all keys. */
 int tok_strmap_put(struct tok_strmap *m, const unsigned char *k, size_t n, uint32_t v)
 {
-    uint64_t h, *slot;
+    uint64_t h, k8;
+    struct tok_slot *slot;
+    if (n == 0) return HM_E_FORMAT;
     if (n > UINT32_MAX / 2) return HM_E_LIMIT;
-    h = tok_hash(k, n);
-    slot = strmap_find(m, k, n, h);
-    if (*slot) {
-        m->val[(uint32_t)(*slot & 0xffffffffu) - 1] = v;
+    k8 = key8(k, n);
+    h = strmap_hash(k, n, k8);
+    slot = strmap_find(m, k, n, k8, h);
+    if (slot->len) {
+        slot->val = v;
         return HM_OK;
     }
     if (m->n + 1 >= m->cap) return HM_E_INTERNAL;
-    if (tok_grow((void **)&m->blob, &m->blob_cap, m->blob_len + n + 1, 1)) return HM_E_NOMEM;
-    if (m->blob_len + n > UINT32_MAX) return HM_E_LIMIT;
-    memcpy(m->blob + m->blob_len, k, n);
-    m->koff[m->n] = (uint32_t)m->blob_len;
-    m->klen[m->n] = (uint32_t)n;
-    m->val[m->n] = v;
-    m->blob_len += n;
+    if (n > 8) {
+        if (tok_grow((void **)&m->blob, &m->blob_cap, m->blob_len + n, 1)) return HM_E_NOMEM;
+        if (m->blob_len + n > UINT32_MAX) return HM_E_LIMIT;
+        memcpy(m->blob + m->blob_len, k + 8, n - 8);
+        slot->off = (uint32_t)m->blob_len;
+        m->blob_len += n - 8;
+    }
+    slot->k8 = k8;
+    slot->len = (uint32_t)n;
+    slot->val = v;
+    slot->tag = (uint32_t)(h >> 32);
     m->n++;
-    *slot = ((h >> 32) << 32) | m->n;
     return HM_OK;
 }
 
 uint32_t tok_strmap_get(const struct tok_strmap *m, const unsigned char *k, size_t n)
 {
-    uint64_t h, *slot;
-    if (!m->slots) return TOK_NONE;
-    h = tok_hash(k, n);
-    slot = strmap_find(m, k, n, h);
-    if (*slot == 0) return TOK_NONE;
-    return m->val[(uint32_t)(*slot & 0xffffffffu) - 1];
+    uint64_t k8;
+    struct tok_slot *slot;
+    if (!m->slots || n == 0) return TOK_NONE;
+    k8 = key8(k, n);
+    slot = strmap_find(m, k, n, k8, strmap_hash(k, n, k8));
+    return slot->len ? slot->val : TOK_NONE;
 }
 
 int tok_pairmap_init(struct tok_pairmap *m, uint32_t expect)

@@ -20,12 +20,20 @@ enum tok_kind { TOK_TIKTOKEN = 0, TOK_HF_BYTELEVEL = 1, TOK_HF_SPM = 2 };
 /* Which hand-written pre-splitter (if any) replaces the regex. */
 enum tok_fast { TOK_FAST_NONE = 0, TOK_FAST_CL100K = 1, TOK_FAST_O200K = 2 };
 
-/* Open addressing map: byte string -> uint32 value.  Keys live in `blob`. */
+/* Open addressing map: byte string -> uint32 value.  A slot holds the
+ * key's first 8 bytes, so keys up to 8 bytes are compared without touching
+ * `blob` (one cache miss per lookup). */
+struct tok_slot {
+    uint64_t k8;  /* first min(len, 8) key bytes, little-endian, zero-padded */
+    uint32_t len; /* 0 = empty slot */
+    uint32_t val;
+    uint32_t off; /* key offset in blob (keys longer than 8 bytes) */
+    uint32_t tag; /* high hash bits */
+};
 struct tok_strmap {
-    uint64_t *slots; /* 0 = empty, else (hash tag << 32) | (entry + 1) */
+    struct tok_slot *slots;
     uint64_t mask;
     uint32_t n, cap;
-    uint32_t *koff, *klen, *val;
     unsigned char *blob;
     size_t blob_len, blob_cap;
 };
