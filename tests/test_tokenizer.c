@@ -398,10 +398,13 @@ HM_TEST(tok_heap_merge_equals_scan)
         uint32_t *a, *b;
         CHECK(t != NULL);
         if (!t) continue;
+        /* Mistral has no pre-splitting: the whole text is one piece, and the
+         * quadratic scan would be slow on all of it */
+        size_t l = i == 5 ? 6000 : len;
         tok_small_piece_limit = 1u << 30;
-        a = enc(t, s, len, 0, &na);
+        a = enc(t, s, l, 0, &na);
         tok_small_piece_limit = 1;
-        b = enc(t, s, len, 0, &nb);
+        b = enc(t, s, l, 0, &nb);
         tok_small_piece_limit = saved;
         CHECK(a && b && na == nb && memcmp(a, b, na * sizeof *a) == 0);
         free(a);

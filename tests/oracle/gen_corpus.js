@@ -44,6 +44,10 @@ const emoji = ["😀", "🌍", "👍🏽", "👨‍👩‍👧‍👦", "🏳️
 const spaces = [" ", "  ", "\t", "\n", "\r\n", "\n\n", "\u00a0", "\u3000", "\u2003", " \n", "\r", "\u2028", "\u000b", "\f"];
 const scripts = [[0x0400, 0x04ff], [0x0370, 0x03ff], [0x0600, 0x06ff], [0x05d0, 0x05ea], [0x0900, 0x097f],
     [0x0e00, 0x0e7f], [0x10a0, 0x10ff], [0x0530, 0x058f], [0x0041, 0x007a], [0x00c0, 0x024f], [0x1e00, 0x1eff]];
+const stableBlocks = [[0x20, 0x7e], [0xa0, 0x24f], [0x370, 0x3ff], [0x400, 0x4ff], [0x590, 0x5ff],
+    [0x600, 0x6ff], [0x900, 0x97f], [0xe00, 0xe7f], [0x1100, 0x11ff], [0x2000, 0x2064], [0x2190, 0x23ff],
+    [0x2500, 0x27bf], [0x3040, 0x30ff], [0x4e00, 0x9fff], [0xac00, 0xd7a3], [0xff00, 0xffef],
+    [0x1d400, 0x1d7ff], [0x1f300, 0x1f64f], [0x20000, 0x2a6df]];
 const combining = [0x0300, 0x0301, 0x0302, 0x0303, 0x0308, 0x030a, 0x0327, 0x0323, 0x0331, 0x05b0, 0x093c, 0x0e48];
 
 function gen(kind) {
@@ -101,13 +105,13 @@ function gen(kind) {
     case 7: // CRLF text
         for (let i = 0; i < n; i++) s += pick(words) + (rnd() < 0.2 ? "\r\n" : rnd() < 0.1 ? "\r\n\r\n" : " ");
         return s;
-    default: // random scalars from all planes
+    default: // random scalars from long-established blocks (their classes agree
+        // across the Unicode versions of PCRE2, utf8proc, Rust regex and V8;
+        // U+0085, U+180E and U+FEFF, where reference engines disagree on \s,
+        // are left out: see docs/tokenizers.md)
         for (let i = 0; i < n; i++) {
-            const r = ri(6);
-            let c = r === 0 ? ri(0x80) : r === 1 ? ri(0x800) : r === 2 ? ri(0x10000) : r === 3 ? 0x10000 + ri(0x10000)
-                : r === 4 ? 0x20000 + ri(0x10000) : ri(0x110000);
-            if ((c >= 0xd800 && c <= 0xdfff) || c === 0) c = 0x20;
-            s += String.fromCodePoint(c);
+            const b = pick(stableBlocks);
+            s += cp(b[0], b[1]);
         }
         return s;
     }

@@ -98,12 +98,51 @@ static const struct builtin builtins[] = {
 };
 #define N_BUILTINS (sizeof builtins / sizeof builtins[0])
 
-static int compile_re(hm_tokenizer *t, const char *pat, char *err, size_t cap)
+/* Unicode White_Space, which \s means in Rust regex and Oniguruma (PCRE2's
+ * \s also matches U+180E, which is no longer a space since Unicode 6.3). */
+#define WS_BODY "\\t-\\r \\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}"
+
+/* Rewrites \s and \S of `pat` to the White_Space class; malloc'd or NULL. */
+static char *rewrite_ws(const char *pat)
+{
+    size_t n = strlen(pat), i, o = 0, body = strlen(WS_BODY);
+    char *out = malloc(n * (body + 4) + 1);
+    int in_class = 0;
+    if (!out) return NULL;
+    for (i = 0; i < n; i++) {
+        char c = pat[i];
+        if (c == '\\' && i + 1 < n) {
+            char d = pat[i + 1];
+            if (d == 's' || (d == 'S' && !in_class)) {
+                if (!in_class) out[o++] = '[';
+                if (d == 'S') out[o++] = '^';
+                memcpy(out + o, WS_BODY, body);
+                o += body;
+                if (!in_class) out[o++] = ']';
+            } else {
+                out[o++] = c;
+                out[o++] = d;
+            }
+            i++;
+            continue;
+        }
+        if (c == '[' && !in_class) in_class = 1;
+        else if (c == ']' && in_class) in_class = 0;
+        out[o++] = c;
+    }
+    out[o] = 0;
+    return out;
+}
+
+static int compile_re(hm_tokenizer *t, const char *pat0, char *err, size_t cap)
 {
     int ecode;
     PCRE2_SIZE eoff;
+    char *pat = rewrite_ws(pat0);
+    if (!pat) return HM_E_NOMEM;
     t->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP, &ecode,
                           &eoff, NULL);
+    free(pat);
     if (!t->re) {
         PCRE2_UCHAR msg[160];
         pcre2_get_error_message(ecode, msg, sizeof msg);
