@@ -197,7 +197,7 @@ int tok_pairmap_get(const struct tok_pairmap *m, uint32_t a, uint32_t b, uint32_
 {
     uint64_t key = ((uint64_t)a << 32) | b;
     uint64_t i;
-    if (!m->keys) return 0;
+    if (!m->keys || a == TOK_NONE || b == TOK_NONE) return 0;
     i = mix64(key) & m->mask;
     for (;;) {
         uint64_t k = m->keys[i];
