@@ -6,6 +6,7 @@
 #include "hallmark.h"
 #include "hallmark/tokenizer.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -558,4 +559,99 @@ HM_TEST(tok_scratch_reuse_and_append)
     hm_tok_scratch_free(s);
     hm_tok_scratch_free(NULL);
     hm_tokenizer_free(t);
+}
+
+struct thr_arg {
+    const hm_tokenizer *t;
+    const char *s;
+    size_t len;
+    uint32_t *ids;
+    size_t n;
+    int rc;
+};
+
+static void *thr_encode(void *p)
+{
+    struct thr_arg *a = p;
+    hm_tok_scratch *s = NULL;
+    hm_tok_output o;
+    int r;
+    hm_tok_output_init(&o);
+    a->rc = hm_tok_scratch_new(&s);
+    for (r = 0; r < 3 && a->rc == HM_OK; r++) {
+        o.len = 0;
+        a->rc = hm_tokenizer_encode(a->t, s, a->s, a->len, HM_TOK_OFFSETS, &o);
+    }
+    a->ids = o.ids;
+    a->n = o.len;
+    o.ids = NULL;
+    hm_tok_output_clear(&o);
+    hm_tok_scratch_free(s);
+    return NULL;
+}
+
+HM_TEST(tok_shared_tokenizer_threads)
+{
+    static const char *const files[3] = {"o200k_base.tiktoken", "qwen3.tokenizer.json",
+                                         "mistral.tokenizer.json"};
+    size_t len = 0, i, k;
+    char *s = mixed_text(&len);
+    REQUIRE(s != NULL);
+    for (k = 0; k < 3; k++) {
+        hm_tokenizer *t = load_sample(files[k], NULL);
+        struct thr_arg a[4];
+        pthread_t th[4];
+        CHECK(t != NULL);
+        if (!t) continue;
+        for (i = 0; i < 4; i++) {
+            memset(&a[i], 0, sizeof a[i]);
+            a[i].t = t;
+            a[i].s = s;
+            a[i].len = k == 2 ? 20000 : len;
+            CHECK(pthread_create(&th[i], NULL, thr_encode, &a[i]) == 0);
+        }
+        for (i = 0; i < 4; i++) pthread_join(th[i], NULL);
+        for (i = 0; i < 4; i++) {
+            CHECK_OK(a[i].rc);
+            CHECK(a[i].n == a[0].n && memcmp(a[i].ids, a[0].ids, a[0].n * sizeof *a[0].ids) == 0);
+        }
+        for (i = 0; i < 4; i++) free(a[i].ids);
+        hm_tokenizer_free(t);
+    }
+    free(s);
+}
+
+/* Cutting before a letter that follows a "\n" that follows a non-space
+ * keeps chunked == whole (r50k: " \n" before a letter is no safe cut). */
+HM_TEST(tok_chunked_encoding_at_safe_cuts)
+{
+    static const char *const files[4] = {"cl100k_base.tiktoken", "o200k_base.tiktoken",
+                                         "r50k_base.tiktoken", "qwen3.tokenizer.json"};
+    const char *text = "First line,  with  spaces\nSecond\r\n\r\nthird 123456 '' x\n\n  "
+                       "indented\nLast \xe4\xb8\x96\xe7\x95\x8c\nZ \nnot a cut";
+    size_t k, len = strlen(text);
+    for (k = 0; k < 4; k++) {
+        hm_tokenizer *t = load_sample(files[k], NULL);
+        hm_tok_output whole, parts;
+        size_t i, start = 0;
+        CHECK(t != NULL);
+        if (!t) continue;
+        hm_tok_output_init(&whole);
+        hm_tok_output_init(&parts);
+        CHECK_OK(hm_tokenizer_encode(t, NULL, text, len, 0, &whole));
+        for (i = 1; i < len; i++) {
+            unsigned char c = (unsigned char)text[i];
+            if (i >= 2 && text[i - 1] == '\n' && text[i - 2] != ' ' && text[i - 2] != '\n' &&
+                text[i - 2] != '\r' && ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
+                CHECK_OK(hm_tokenizer_encode(t, NULL, text + start, i - start, 0, &parts));
+                start = i;
+            }
+        }
+        CHECK_OK(hm_tokenizer_encode(t, NULL, text + start, len - start, 0, &parts));
+        CHECK(whole.len == parts.len &&
+              memcmp(whole.ids, parts.ids, whole.len * sizeof *whole.ids) == 0);
+        hm_tok_output_clear(&whole);
+        hm_tok_output_clear(&parts);
+        hm_tokenizer_free(t);
+    }
 }
