@@ -112,7 +112,8 @@ static struct tok_slot *strmap_find(const struct tok_strmap *m, const unsigned c
     }
 }
 
-/* Inserts or overwrites; the map must have been sized for all keys. */
+/* Inserts, or overwrites and returns TOK_EXISTS; the map must have been
+ * sized for all keys. */
 int tok_strmap_put(struct tok_strmap *m, const unsigned char *k, size_t n, uint32_t v)
 {
     uint64_t h, k8;
@@ -124,7 +125,7 @@ int tok_strmap_put(struct tok_strmap *m, const unsigned char *k, size_t n, uint3
     slot = strmap_find(m, k, n, k8, h);
     if (slot->len) {
         slot->val = v;
-        return HM_OK;
+        return TOK_EXISTS;
     }
     if (m->n + 1 >= m->cap) return HM_E_INTERNAL;
     if (n > 8) {

@@ -14,6 +14,7 @@
 #include "hallmark/tokenizer.h"
 
 #define TOK_NONE UINT32_MAX
+#define TOK_EXISTS (-1) /* tok_strmap_put: the key was already present */
 
 enum tok_kind { TOK_TIKTOKEN = 0, TOK_HF_BYTELEVEL = 1, TOK_HF_SPM = 2 };
 

@@ -281,12 +281,12 @@ static int load_tiktoken(hm_tokenizer *t, const unsigned char *d, size_t n,
             rc = HM_E_FORMAT;
             goto out;
         }
-        if (tok_strmap_get(&t->enc, stage + stage_len, blen) != TOK_NONE) {
+        rc = tok_strmap_put(&t->enc, stage + stage_len, blen, (uint32_t)rank);
+        if (rc == TOK_EXISTS) {
             errf(err, cap, "tiktoken file: line %zu repeats a token", line_no);
             rc = HM_E_FORMAT;
             goto out;
         }
-        rc = tok_strmap_put(&t->enc, stage + stage_len, blen, (uint32_t)rank);
         if (rc) goto out;
         items[nit].id = (uint32_t)rank;
         items[nit].len = (uint32_t)blen;
@@ -683,6 +683,7 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
         id = (uint32_t)dv;
         if (id > maxid) maxid = id;
         rc = tok_strmap_put(&t->enc, (const unsigned char *)it->string, kl, id);
+        if (rc == TOK_EXISTS) rc = HM_OK; /* a repeated JSON key: the last wins */
         if (rc) goto out;
         if (tok_grow((void **)&stage, &stage_cap, stage_len + kl + 1, 1)) {
             rc = HM_E_NOMEM;
