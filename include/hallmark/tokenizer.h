@@ -124,7 +124,8 @@ HM_API void hm_tok_output_clear(hm_tok_output *out);
  * stream in chunks exactly, cut it just before an ASCII letter that follows
  * a "\n" that follows a non-whitespace byte (a pre-split boundary for every
  * supported encoding except SentencePiece BPE, which has no pre-splitting).
- * Returns HM_OK, HM_E_MISUSE, HM_E_NOMEM, HM_E_LIMIT (text over 4 GiB) or
+ * Returns HM_OK, HM_E_MISUSE, HM_E_NOMEM, HM_E_LIMIT (text of 4 GiB or
+ * more; over 1 GiB for tokenizer.json files with a normalizer) or
  * HM_E_INTERNAL (regex engine failure).  On error `out->len` is unchanged.
  * Thread-safety: `tok` may be shared; `scratch` and `out` must not be.
  * Since 0.1.0. */

@@ -685,7 +685,8 @@ int hm_tokenizer_encode(const hm_tokenizer *tok, hm_tok_scratch *scratch, const 
     size_t i = 0, seg = 0, len0;
     int rc = HM_OK, all, any;
     if (!tok || !out || (!text && len)) return HM_E_MISUSE;
-    if (len > UINT32_MAX - 16) return HM_E_LIMIT;
+    /* positions are 32-bit; normalizers may triple the text ("▁" for " ") */
+    if (len > UINT32_MAX - 16 || (tok->n_norms && len > (1u << 30))) return HM_E_LIMIT;
     if (!scratch) {
         rc = hm_tok_scratch_new(&own);
         if (rc) return rc;
