@@ -655,3 +655,96 @@ HM_TEST(tok_chunked_encoding_at_safe_cuts)
         hm_tokenizer_free(t);
     }
 }
+
+struct cuts {
+    size_t n;
+    size_t at[1024];
+};
+
+static int collect_cut(void *ctx, size_t start, size_t end)
+{
+    struct cuts *c = ctx;
+    (void)start;
+    if (c->n < 1024) c->at[c->n++] = end;
+    return 0;
+}
+
+/* Random strings over an alphabet with one character of every class the
+ * split regexes distinguish: the hand-written splitters cut exactly where
+ * PCRE2 does (and so give the same ids). */
+HM_TEST(tok_fast_split_random_differential)
+{
+    static const char *const alpha[] = {
+        "A", "a", "Z", "s", "S", "t", "r", "e", "v", "m", "l", "L", "d", "k",
+        "\xc5\xbf",             /* U+017F long s (Ll, folds to s) */
+        "\xc7\x85",             /* U+01C5 Lt */
+        "\xca\xb0",             /* U+02B0 Lm */
+        "\xe4\xb8\xad",         /* U+4E2D Lo */
+        "\xcc\x81",             /* U+0301 Mn */
+        "\xe0\xa4\xbe",         /* U+093E Mc */
+        "\xc3\x89",             /* U+00C9 Lu */
+        "\xc3\xa9",             /* U+00E9 Ll */
+        "5", "0", "\xc2\xbd",   /* U+00BD No */
+        "\xe2\x85\xab",         /* U+216B Nl */
+        "\xd9\xa3",             /* U+0663 Nd */
+        "'", "'", "\xe2\x80\x99", " ", " ", "\t", "\n", "\r", "\r\n",
+        "\xc2\xa0", "\xe3\x80\x80", "\xe2\x80\xa8", "\x0b",
+        "/", "(", "!", ".", "\xe2\x80\x8d", "\xf0\x9f\x98\x80", "_", "-",
+    };
+    static const char *const files[2] = {"cl100k_base.tiktoken", "o200k_base.tiktoken"};
+    size_t na = sizeof alpha / sizeof alpha[0], f;
+    uint32_t x = 987654321u;
+    for (f = 0; f < 2; f++) {
+        hm_tokenizer *fast, *slow;
+        hm_tok_scratch *s = NULL;
+        hm_tok_output a, b;
+        int saved = tok_use_fast_split, iter, bad = 0;
+        tok_use_fast_split = 1;
+        fast = load_sample(files[f], NULL);
+        tok_use_fast_split = 0;
+        slow = load_sample(files[f], NULL);
+        tok_use_fast_split = saved;
+        REQUIRE(fast && slow);
+        REQUIRE_OK(hm_tok_scratch_new(&s));
+        hm_tok_output_init(&a);
+        hm_tok_output_init(&b);
+        for (iter = 0; iter < 20000; iter++) {
+            char buf[256];
+            size_t len = 0, k, n;
+            x = x * 1664525u + 1013904223u;
+            n = 1 + (x >> 24) % 16;
+            for (k = 0; k < n; k++) {
+                const char *c;
+                x = x * 1664525u + 1013904223u;
+                c = alpha[(x >> 16) % na];
+                memcpy(buf + len, c, strlen(c));
+                len += strlen(c);
+            }
+            a.len = b.len = 0;
+            CHECK_OK(hm_tokenizer_encode(fast, s, buf, len, 0, &a));
+            CHECK_OK(hm_tokenizer_encode(slow, s, buf, len, 0, &b));
+            {
+                static struct cuts ca, cb;
+                ca.n = cb.n = 0;
+                CHECK_OK(tok_split_fast(fast, (const unsigned char *)buf, len, collect_cut, &ca));
+                CHECK_OK(tok_split_regex(slow->re, s, (const unsigned char *)buf, len,
+                                         collect_cut, &cb));
+                if (ca.n != cb.n || memcmp(ca.at, cb.at, ca.n * sizeof ca.at[0]) != 0)
+                    a.len = b.len + 1; /* report below */
+            }
+            if (a.len != b.len || memcmp(a.ids, b.ids, a.len * sizeof *a.ids) != 0) {
+                if (bad++ < 3) {
+                    printf("# %s: fast split differs on:", files[f]);
+                    for (k = 0; k < len; k++) printf(" %02x", (unsigned char)buf[k]);
+                    printf("\n");
+                }
+            }
+        }
+        CHECK_EQ_INT(bad, 0);
+        hm_tok_output_clear(&a);
+        hm_tok_output_clear(&b);
+        hm_tok_scratch_free(s);
+        hm_tokenizer_free(fast);
+        hm_tokenizer_free(slow);
+    }
+}
