@@ -12,8 +12,6 @@
 
 #include "tokenizer/tok_internal.h"
 
-extern size_t tok_small_piece_limit;
-extern int tok_use_fast_split;
 
 static hm_tokenizer *load_sample(const char *file, const char *enc)
 {
@@ -391,7 +389,7 @@ static char *mixed_text(size_t *len)
 
 HM_TEST(tok_heap_merge_equals_scan)
 {
-    size_t len = 0, i, na = 0, nb = 0, saved = tok_small_piece_limit;
+    size_t len = 0, i, na = 0, nb = 0;
     char *s = mixed_text(&len);
     REQUIRE(s != NULL);
     for (i = 0; i < N_FILES; i++) {
@@ -402,11 +400,10 @@ HM_TEST(tok_heap_merge_equals_scan)
         /* Mistral has no pre-splitting: the whole text is one piece, and the
          * quadratic scan would be slow on all of it */
         size_t l = i == 5 ? 6000 : len;
-        tok_small_piece_limit = 1u << 30;
+        t->small_piece = (size_t)1 << 30;
         a = enc(t, s, l, 0, &na);
-        tok_small_piece_limit = 1;
+        t->small_piece = 1;
         b = enc(t, s, l, 0, &nb);
-        tok_small_piece_limit = saved;
         CHECK(a && b && na == nb && memcmp(a, b, na * sizeof *a) == 0);
         free(a);
         free(b);
@@ -442,13 +439,10 @@ HM_TEST(tok_fast_split_equals_pcre2)
     for (i = 0; i < 2; i++) {
         hm_tokenizer *fast, *slow;
         uint32_t *a, *b;
-        int saved = tok_use_fast_split;
-        tok_use_fast_split = 1;
         fast = load_sample(files[i], NULL);
-        tok_use_fast_split = 0;
         slow = load_sample(files[i], NULL);
-        tok_use_fast_split = saved;
         REQUIRE(fast && slow);
+        slow->fast = TOK_FAST_NONE;
         a = enc(fast, s, len, 0, &na);
         b = enc(slow, s, len, 0, &nb);
         CHECK(a && b && na == nb && memcmp(a, b, na * sizeof *a) == 0);
@@ -698,13 +692,11 @@ HM_TEST(tok_fast_split_random_differential)
         hm_tokenizer *fast, *slow;
         hm_tok_scratch *s = NULL;
         hm_tok_output a, b;
-        int saved = tok_use_fast_split, iter, bad = 0;
-        tok_use_fast_split = 1;
+        int iter, bad = 0;
         fast = load_sample(files[f], NULL);
-        tok_use_fast_split = 0;
         slow = load_sample(files[f], NULL);
-        tok_use_fast_split = saved;
         REQUIRE(fast && slow);
+        slow->fast = TOK_FAST_NONE;
         REQUIRE_OK(hm_tok_scratch_new(&s));
         hm_tok_output_init(&a);
         hm_tok_output_init(&b);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-extern int tok_use_fast_split;
+#include "tokenizer/tok_internal.h"
 
 static int have_node(void)
 {
@@ -79,13 +79,12 @@ static hm_tokenizer *load_sample(const char *file, int fast)
 {
     char path[1024], err[256];
     hm_tokenizer *t = NULL;
-    int saved = tok_use_fast_split, rc;
+    int rc;
     snprintf(path, sizeof path, "%s", hm_test_path("../samples/tokenizers/"));
     strncat(path, file, sizeof path - strlen(path) - 1);
-    tok_use_fast_split = fast;
     rc = hm_tokenizer_load(&t, path, NULL, err, sizeof err);
-    tok_use_fast_split = saved;
     if (rc) printf("# cannot load %s: %s; run 'make deps'\n", path, err);
+    else if (!fast) t->fast = TOK_FAST_NONE; /* the PCRE2 path */
     return t;
 }
 

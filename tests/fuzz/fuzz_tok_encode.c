@@ -15,7 +15,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-extern int tok_use_fast_split;
+#include "tokenizer/tok_internal.h"
 
 #define N_TOK 7
 static hm_tokenizer *toks[N_TOK];
@@ -46,10 +46,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     if (!dir) dir = "samples/tokenizers";
     for (k = 0; k < N_TOK; k++) toks[k] = load(dir, files[k]);
-    tok_use_fast_split = 0;
     regex_toks[0] = load(dir, files[0]);
     regex_toks[1] = load(dir, files[1]);
-    tok_use_fast_split = 1;
+    regex_toks[0]->fast = TOK_FAST_NONE; /* the PCRE2 path */
+    regex_toks[1]->fast = TOK_FAST_NONE;
     if (hm_tok_scratch_new(&scratch) != HM_OK) abort();
     return 0;
 }

@@ -391,7 +391,6 @@ static inline uint32_t pair_rank(const hm_tokenizer *t, const unsigned char *p,
     return TOK_NONE;
 }
 
-#define SMALL_PIECE 48
 
 /* tiktoken's scan: repeatedly merge the lowest-ranked adjacent pair
  * (leftmost on ties).  O(m^2) but fastest for short pieces. */
@@ -518,8 +517,6 @@ static void merge_heap(const hm_tokenizer *t, hm_tok_scratch *s, const unsigned 
     }
 }
 
-/* For tests: force the heap path for every piece longer than this. */
-size_t tok_small_piece_limit = SMALL_PIECE;
 
 static size_t utf8_len_lead(unsigned char c)
 {
@@ -596,7 +593,7 @@ static int encode_piece(struct enc_ctx *c, size_t a, size_t b, int raw)
         }
         return HM_OK;
     }
-    if (m <= tok_small_piece_limit) {
+    if (m <= t->small_piece) {
         if (tok_grow((void **)&s->ranks, &s->ranks_cap, 2 * m + 2, sizeof *s->ranks))
             return HM_E_NOMEM;
         if (s->ranks_cap % 2) s->ranks_cap--;

@@ -14,6 +14,7 @@
 #include "hallmark/tokenizer.h"
 
 #define TOK_NONE UINT32_MAX
+#define TOK_SMALL_PIECE 48 /* default hm_tokenizer.small_piece */
 #define TOK_EXISTS (-1) /* tok_strmap_put: the key was already present */
 
 enum tok_kind { TOK_TIKTOKEN = 0, TOK_HF_BYTELEVEL = 1, TOK_HF_SPM = 2 };
@@ -80,7 +81,8 @@ struct hm_tokenizer {
     size_t n_specials;
     uint8_t special_first[256]; /* 1 if some special starts with this byte */
     pcre2_code *re;
-    enum tok_fast fast;
+    enum tok_fast fast; /* tests may set TOK_FAST_NONE to force PCRE2 */
+    size_t small_piece;  /* pieces of up to this many symbols use the scan */
     uint8_t *cls; /* BMP class table for the fast splitters */
     struct tok_norm *norms;
     size_t n_norms;

@@ -56,9 +56,6 @@ struct builtin {
     "\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?" \
     "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
 
-/* Which encodings use the hand-written splitter (tests may turn it off). */
-int tok_use_fast_split = 1;
-
 static const struct builtin builtins[] = {
     {"cl100k_base",
      "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
@@ -342,7 +339,7 @@ static int load_tiktoken(hm_tokenizer *t, const unsigned char *d, size_t n,
     rc = compile_re(t, b->pat, err, cap);
     if (rc) goto out;
     t->kind = TOK_TIKTOKEN;
-    t->fast = tok_use_fast_split ? b->fast : TOK_FAST_NONE;
+    t->fast = b->fast;
     if (t->fast != TOK_FAST_NONE) rc = tok_fast_table(t);
     t->unk_id = TOK_NONE;
 out:
@@ -851,6 +848,7 @@ int hm_tokenizer_load_memory(hm_tokenizer **out, const void *data, size_t len,
     t = calloc(1, sizeof *t);
     if (!t) return HM_E_NOMEM;
     t->unk_id = TOK_NONE;
+    t->small_piece = TOK_SMALL_PIECE;
     SHA256(d, len, t->sha256);
     while (i < len && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n')) i++;
     if (i < len && d[i] == '{') {
