@@ -19,3 +19,12 @@ $(STATS_BENCH): tests/tools/stats_bench.c $(STATIC)
 stats-bench: $(STATS_BENCH)
 	@$(STATS_BENCH)
 BENCH_HOOKS += stats-bench
+
+# tests/cli/test_stats_scipy.sh compares a fresh random scipy/mpmath grid
+# through this small program, so `make check` builds it.
+STATS_EVAL := $(BUILD)/tests/stats_eval
+$(STATS_EVAL): tests/tools/stats_eval.c $(STATIC)
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(STATIC) $(LDLIBS_ALL)
+check: $(STATS_EVAL)

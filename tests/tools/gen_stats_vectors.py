@@ -4,6 +4,9 @@
 Run with Debian's /usr/bin/python3 (python3-scipy, python3-mpmath):
 
     /usr/bin/python3 tests/tools/gen_stats_vectors.py [OUTDIR]   (default tests/vectors)
+    /usr/bin/python3 tests/tools/gen_stats_vectors.py --random SEED COUNT
+        (a fresh random grid in the stats_tails.txt format on stdout, used by
+        tests/cli/test_stats_scipy.sh)
 
 Files written (one record per line, '#' lines are comments; numbers are
 Python repr() of doubles, i.e. exact round-trip, and oracle values have 20
@@ -38,7 +41,7 @@ import numpy as np
 import scipy.stats as st
 
 mp.mp.dps = 60
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+OUT = sys.argv[1] if len(sys.argv) == 2 else os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "vectors")
 
 
@@ -375,7 +378,43 @@ def write_cp(path):
     return len(out)
 
 
+def write_random(seed, count):
+    """A random grid (binomial n <= 1e6 so the oracle stays fast)."""
+    import random
+    rnd = random.Random(seed)
+    print("# random grid, seed %d" % seed)
+    done = 0
+    while done < count:
+        a = 10 ** rnd.uniform(-3, 9)
+        z = rnd.choice([0.01, 0.3, 1, 3, 10, 50, 300, 3000]) * rnd.choice([-1, 1])
+        x = a + z * math.sqrt(a) if rnd.random() < 0.7 else 10 ** rnd.uniform(-300, 10)
+        if x <= 0:
+            x = a * rnd.random()
+        up = rnd.random() < 0.5
+        v, orc = gamma_tail(a, x, up)
+        if v != 0 and abs(v) > 1e-300 and v > -1e12:
+            print("%s %r %r %s %s" % ("gamma_sf" if up else "gamma_cdf", x, a, s20(v), orc))
+            done += 1
+        n = int(10 ** rnd.uniform(0, 6))
+        p = rnd.choice([10 ** rnd.uniform(-6, 0), 1 - 10 ** rnd.uniform(-6, 0)])
+        if not 0 < p < 1:
+            continue
+        sd = math.sqrt(n * p * (1 - p))
+        k = int(round(n * p + rnd.choice([0.2, 1, 3, 10, 40]) * rnd.choice([-1, 1]) * sd))
+        if k < 1 or k > n:
+            continue
+        up = rnd.random() < 0.5
+        kk = k if up else k - 1
+        v = binom_tail(kk, n, p, up)
+        if v != 0 and abs(v) > 1e-300:
+            print("%s %d %d %r %s mpmath-sum60" % ("binom_sf" if up else "binom_cdf", kk, n, p, s20(v)))
+            done += 1
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--random":
+        write_random(int(sys.argv[2]), int(sys.argv[3]))
+        return
     os.makedirs(OUT, exist_ok=True)
     print("tails:", write_tails(os.path.join(OUT, "stats_tails.txt")))
     print("multi:", write_multi(os.path.join(OUT, "stats_multi.txt")))
