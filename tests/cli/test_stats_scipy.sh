@@ -13,8 +13,8 @@ fi
 seed=${HM_STATS_SEED:-$(date +%s)}
 echo "# seed $seed"
 expect_status "random grid generated (seed $seed)" 0 \
-    /usr/bin/python3 "$HM_ROOT/tests/tools/gen_stats_vectors.py" --random "$seed" 120
+    /usr/bin/python3 "$HM_ROOT/tests/tools/gen_stats_vectors.py" --random "$seed" 80
 cp "$TMP/out" "$TMP/grid.txt"
-expect_status "stats_eval: 120 random binomial/gamma tails within 1e-9 (seed $seed)" 0 \
+expect_status "stats_eval: 80 random binomial/gamma tails within 1e-9 (seed $seed)" 0 \
     "$EVAL" < "$TMP/grid.txt"
 head -n 20 "$TMP/out"
