@@ -445,11 +445,14 @@ int hm_detector_walk(const hm_detector *d, const uint32_t *prompt, size_t n_prom
     const hm_embedder *e;
     hm_ctxbuf cb;
     size_t i;
+    int rule;
     if (!d || !fn || (n && !ids) || (n_prompt && !prompt)) return HM_E_MISUSE;
     if (n_before_eos) *n_before_eos = n;
     e = d->e;
+    rule = e->rules.ctx_rule_detect;
+    if (rule == HM_CTX_PARTIAL && e->rules.partial_needs_prompt && n_prompt == 0) rule = HM_CTX_FULL;
     hm_ctxbuf_reset(&cb);
-    if (e->prompt_in_ctx)
+    if (e->rules.prompt_in_ctx)
         for (i = 0; i < n_prompt; i++) hm_ctxbuf_push(&cb, prompt[i]);
     for (i = 0; i < n; i++) {
         uint32_t t = ids[i], ctx[HM_SCHEME_MAX_CTX];
@@ -458,7 +461,7 @@ int hm_detector_walk(const hm_detector *d, const uint32_t *prompt, size_t n_prom
             if (n_before_eos) *n_before_eos = i;
             break;
         }
-        if (hm_ctxbuf_context(&cb, e->width, e->rule, ctx, &nctx)) {
+        if (hm_ctxbuf_context(&cb, e->width, rule, e->rules.pad_token, ctx, &nctx)) {
             hm_walk_item it;
             hm_token_score sc;
             memset(&sc, 0, sizeof sc);
@@ -466,8 +469,8 @@ int hm_detector_walk(const hm_detector *d, const uint32_t *prompt, size_t n_prom
             sc.layers = 1;
             e->ops->score(e->st, ctx, nctx, t, &sc);
             it.pos = i;
-            it.ctx_hash = hm_context_hash(ctx, nctx, 0, 0);
-            it.tuple_hash = hm_context_hash(ctx, nctx, t, 1);
+            it.ctx_hash = hm_scheme_ctx_key(e->ops, e->st, ctx, nctx);
+            it.tuple_hash = hm_tuple_key(it.ctx_hash, t);
             it.value = sc.value;
             it.layers = sc.layers;
             if (fn(&it, user) != 0) return HM_E_STATE;
@@ -489,11 +492,12 @@ int hm_detector_contexts(const hm_detector *d, const uint32_t *ids, size_t n, hm
     for (i = 0; i <= n; i++) {
         uint32_t ctx[HM_SCHEME_MAX_CTX];
         size_t nctx = 0;
-        if (hm_ctxbuf_context(&cb, e->width, e->rule, ctx, &nctx)) {
+        if (hm_ctxbuf_context(&cb, e->width, e->rules.ctx_rule_detect, e->rules.pad_token, ctx,
+                              &nctx)) {
             hm_walk_item it;
             memset(&it, 0, sizeof it);
             it.pos = i;
-            it.ctx_hash = hm_context_hash(ctx, nctx, 0, 0);
+            it.ctx_hash = hm_scheme_ctx_key(e->ops, e->st, ctx, nctx);
             it.layers = 1;
             if (fn(&it, user) != 0) return HM_E_STATE;
         }
@@ -549,4 +553,10 @@ int hm_detector_null(const hm_detector *d, int *test, double *null_param)
     *test = public_test(d->e);
     *null_param = d->e->ops->null_param(d->e->st);
     return HM_OK;
+}
+
+int hm_detector_plain_rules(const hm_detector *d)
+{
+    if (!d) return 0;
+    return !d->e->rules.detect_history && !d->e->rules.detect_max_contexts;
 }

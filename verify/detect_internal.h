@@ -46,6 +46,11 @@ int hm_detector_walk(const hm_detector *d, const uint32_t *prompt, size_t n_prom
 int hm_detector_contexts(const hm_detector *d, const uint32_t *ids, size_t n, hm_walk_fn fn,
                          void *user);
 
+/* 1 when the detector's per-document rule is plain deduplication (no
+ * engine history window or context cap): then a walk plus a set
+ * reproduces hm_detect exactly. */
+int hm_detector_plain_rules(const hm_detector *d);
+
 /* The deduplication policy a detector resolves to (never HM_DEDUP_DEFAULT). */
 int hm_detector_dedup_policy(const hm_detector *d);
 

@@ -73,7 +73,7 @@ double hm_fixsum_value(const hm_fixsum *s)
 
 struct hm_scanner {
     const hm_detector *d;
-    int dedup;
+    int dedup, plain;
     hm_u64set doc_seen;   /* the document's dedup policy */
     hm_u64set tuple_seen; /* unique tuples of the document */
     hm_scan_tuple *tuples;
@@ -94,6 +94,7 @@ int hm_scanner_new(hm_scanner **out, const hm_detector *d)
     if (!s) return HM_E_NOMEM;
     s->d = d;
     s->dedup = hm_detector_dedup_policy(d);
+    s->plain = hm_detector_plain_rules(d);
     if (hm_u64set_init(&s->doc_seen, 1024) != 0 || hm_u64set_init(&s->tuple_seen, 1024) != 0) {
         hm_scanner_free(s);
         return HM_E_NOMEM;
@@ -172,6 +173,16 @@ int hm_scanner_doc(hm_scanner *s, const uint32_t *ids, size_t n, hm_detect_resul
     s->sum = 0;
     s->layers = 1;
     s->oom = 0;
+    if (!s->plain) {
+        /* engine rules (history windows, caps): hm_detect gives the document's
+         * result; the walk below only collects tuples */
+        st = hm_detect(s->d, NULL, 0, ids, n, res, NULL);
+        if (st != HM_OK) return st;
+        s->dedup = HM_DEDUP_TUPLE;
+        st = hm_detector_walk(s->d, NULL, 0, ids, n, scan_cb, s, &before);
+        if (s->oom) return HM_E_NOMEM;
+        return st;
+    }
     st = hm_detector_walk(s->d, NULL, 0, ids, n, scan_cb, s, &before);
     if (s->oom) return HM_E_NOMEM;
     if (st != HM_OK) return st;
