@@ -301,3 +301,41 @@ HM_TEST(scan_pooled_test_matches_detect)
     hm_detector_free(d);
     hm_key_free(key);
 }
+
+HM_TEST(scan_doc_matches_detect_interop)
+{
+    /* vLLM's profile (its own context and dedup rules) and SGLang's (context
+     * cap): the scanner's per-document result is hm_detect's. */
+    static const char *const vp[] = {"key=42"};
+    static const char *const sp[] = {"key=0x0123456789abcdef"};
+    const char *schemes[] = {"vllm", "sglang"};
+    const char *const *params[] = {vp, sp};
+    size_t si;
+    int compared = 0;
+    for (si = 0; si < 2; si++) {
+        hm_detector *d = NULL;
+        hm_scanner *sc = NULL;
+        uint32_t ids[400];
+        uint64_t st = 5 + si;
+        size_t i, k;
+        int s = hm_detector_new(&d, schemes[si], NULL, params[si], 1, 0, NULL);
+        if (s != HM_OK) { /* profile parameters differ: nothing to compare */
+            CHECK(s == HM_E_NOTFOUND || s == HM_E_RANGE || s == HM_E_MISUSE);
+            continue;
+        }
+        REQUIRE_OK(hm_scanner_new(&sc, d));
+        compared++;
+        for (k = 0; k < 3; k++) {
+            hm_detect_result a, b;
+            size_t n = 100 + 150 * k;
+            for (i = 0; i < n; i++) ids[i] = (uint32_t)(lcg(&st) % (k ? 30 : 1000));
+            REQUIRE_OK(hm_detect(d, NULL, 0, ids, n, &a, NULL));
+            REQUIRE_OK(hm_scanner_doc(sc, ids, n, &b));
+            CHECK_EQ_U64(a.n_scored, b.n_scored);
+            CHECK(a.ln_p == b.ln_p);
+        }
+        hm_scanner_free(sc);
+        hm_detector_free(d);
+    }
+    CHECK_EQ_INT(compared, 2);
+}
