@@ -226,12 +226,15 @@ typedef struct spill {
 } spill;
 
 #define TAPE_BUDGET ((size_t)16 << 20) /* bytes buffered before spilling */
+#define TAPE_CACHE ((size_t)1 << 20)   /* recent tuple hashes not re-spilled */
 
 struct hm_tape {
     char *tmpdir;
     unsigned parts, bits;
     spill *rec, *exc, *alw;
     size_t buffered, budget;
+    hm_u64set cache; /* hashes spilled recently: a repeat is skipped (exact:
+                        equal hashes carry equal records), cleared when full */
     int filter, finished;
     uint64_t n_records;
 };
@@ -253,6 +256,10 @@ int hm_tape_new(hm_tape **out, const char *tmpdir, unsigned partitions)
     t->parts = p;
     t->bits = bits;
     t->budget = TAPE_BUDGET;
+    if (hm_u64set_init(&t->cache, TAPE_CACHE) != 0) {
+        hm_tape_free(t);
+        return HM_E_NOMEM;
+    }
     t->rec = calloc(p, sizeof *t->rec);
     t->exc = calloc(p, sizeof *t->exc);
     t->alw = calloc(p, sizeof *t->alw);
@@ -288,6 +295,7 @@ void hm_tape_free(hm_tape *t)
     free(t->rec);
     free(t->exc);
     free(t->alw);
+    hm_u64set_free(&t->cache);
     free(t->tmpdir);
     free(t);
 }
@@ -355,8 +363,16 @@ int hm_tape_set_budget(hm_tape *t, size_t bytes)
 int hm_tape_add(hm_tape *t, uint64_t group, uint64_t hash, double v0, double v1)
 {
     tape_rec r;
-    int st;
+    int st, added;
     if (!t) return HM_E_MISUSE;
+    if (t->finished) return HM_E_STATE;
+    if (t->cache.count >= TAPE_CACHE) hm_u64set_clear(&t->cache);
+    added = hm_u64set_add(&t->cache, hash ? hash : 0x8000000000000000ULL);
+    if (added < 0) return HM_E_NOMEM;
+    if (!added) {
+        t->n_records++;
+        return HM_OK;
+    }
     r.group = group;
     r.hash = hash;
     r.v[0] = v0;
