@@ -226,7 +226,7 @@ typedef struct spill {
 } spill;
 
 #define TAPE_BUDGET ((size_t)16 << 20) /* bytes buffered before spilling */
-#define TAPE_CACHE ((size_t)1 << 20)   /* recent tuple hashes not re-spilled */
+#define TAPE_CACHE ((size_t)1 << 18) /* recent tuple hashes not re-spilled */
 
 struct hm_tape {
     char *tmpdir;
