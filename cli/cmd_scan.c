@@ -425,6 +425,8 @@ int cli_scan(int argc, char **argv)
                 size_t k;
                 for (k = 0; k < len && (p[k] == ' ' || p[k] == '\t'); k++) {}
                 if (k < len) format = p[k] == '{' ? FMT_JSONL : FMT_TEXT;
+                else if (too_long && rd.long_first >= 0)
+                    format = rd.long_first == '{' ? FMT_JSONL : FMT_TEXT;
             }
             if (o.n_shards && (rd.line_no - 1) % o.n_shards != o.shard) continue;
             if (used + len + 1 > arena_cap) {

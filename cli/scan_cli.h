@@ -24,6 +24,7 @@ struct scan_reader {
     int eof, is_gzip;
     unsigned long long file_size; /* 0 when unknown (stdin) */
     unsigned long long line_no;   /* of the line last returned (1-based) */
+    int long_first;               /* too-long line: its first non-blank byte, or -1 */
 };
 
 /* Opens path ("-" = stdin); gzip is recognized by its magic bytes.

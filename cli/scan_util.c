@@ -97,11 +97,21 @@ static int fill(struct scan_reader *r)
     return 0;
 }
 
+/* Remembers the first non-blank byte of a line about to be dropped. */
+static void note_first(struct scan_reader *r, const unsigned char *p, size_t n)
+{
+    size_t k;
+    if (r->long_first >= 0) return;
+    for (k = 0; k < n && (p[k] == ' ' || p[k] == '\t'); k++) {}
+    if (k < n) r->long_first = p[k];
+}
+
 int scan_reader_next(struct scan_reader *r, const unsigned char **line, size_t *len,
                      int *too_long)
 {
     size_t scan_from = r->start;
     *too_long = 0;
+    r->long_first = -1;
     for (;;) {
         unsigned char *nl = NULL;
         if (scan_from < r->end) nl = memchr(r->buf + scan_from, '\n', r->end - scan_from);
@@ -109,6 +119,10 @@ int scan_reader_next(struct scan_reader *r, const unsigned char **line, size_t *
             size_t l = (size_t)(nl - (r->buf + r->start));
             *line = r->buf + r->start;
             r->start += l + 1;
+            if (l > r->max_line) {
+                note_first(r, *line, l);
+                *too_long = 1;
+            }
             if (*too_long) {
                 *len = 0;
             } else {
@@ -120,6 +134,10 @@ int scan_reader_next(struct scan_reader *r, const unsigned char **line, size_t *
         }
         if (r->eof) {
             if (r->start == r->end && !*too_long) return 0;
+            if (r->end - r->start > r->max_line) {
+                note_first(r, r->buf + r->start, r->end - r->start);
+                *too_long = 1;
+            }
             *line = r->buf + r->start;
             *len = *too_long ? 0 : r->end - r->start;
             if (*len > 0 && (*line)[*len - 1] == '\r') (*len)--;
@@ -128,6 +146,7 @@ int scan_reader_next(struct scan_reader *r, const unsigned char **line, size_t *
             return 1;
         }
         if (r->end - r->start > r->max_line) {
+            note_first(r, r->buf + r->start, r->end - r->start);
             *too_long = 1;
             r->start = r->end; /* drop what we have of this line */
         }

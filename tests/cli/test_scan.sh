@@ -130,6 +130,13 @@ expect_status "scan plain text" 0 "${SCAN[@]}" --out "$TMP/rp.jsonl" "$TMP/plain
 expect_grep "plain text format" '"format":"text"' "$TMP/rp.jsonl"
 expect_grep "plain text documents flagged" '"line":"12".*"flag":true' "$TMP/rp.jsonl"
 
+# Lines longer than --max-line-bytes are malformed, reported, and skipped.
+expect_status "scan with a small --max-line-bytes (the marked lines are skipped: 1)" 1 "${SCAN[@]}" --max-line-bytes 200 --out "$TMP/rl.jsonl" "$TMP/corpus.jsonl"
+expect_grep "long lines reported" "corpus.jsonl:1: malformed record skipped: line longer than --max-line-bytes" "$TMP/err"
+if [ "$(tail -1 "$TMP/rl.jsonl" | $PY -c 'import json,sys; j=json.load(sys.stdin); print(int(j["scanned"])+int(j["empty"])+int(j["malformed"]) == int(j["lines"]) and int(j["malformed"]) > 3)')" = True ]; then
+    ok "long lines are counted as malformed"
+else notok "long lines are counted as malformed" "$(tail -1 "$TMP/rl.jsonl" | head -c 400)"; fi
+
 # Another key sees nothing.
 expect_status "another key: not detected (1)" 1 "$HALLMARK" scan --key "$TMP/other.key" --scheme kgw --out "$TMP/ro.jsonl" "$TMP/corpus.jsonl"
 
