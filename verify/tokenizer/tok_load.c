@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hallmark/error.h"
 
@@ -904,6 +905,18 @@ int hm_tokenizer_load(hm_tokenizer **out, const char *path, const char *encoding
     if (!f) {
         errf(err, errcap, "cannot open %s: %s", path, strerror(errno));
         return HM_E_IO;
+    }
+    {
+        struct stat st; /* size the buffer once for regular files */
+        if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+            (unsigned long long)st.st_size <= MAX_FILE) {
+            cap = (size_t)st.st_size + 65536;
+            buf = malloc(cap);
+            if (!buf) {
+                fclose(f);
+                return HM_E_NOMEM;
+            }
+        }
     }
     for (;;) {
         if (cap - n < 65536) {
