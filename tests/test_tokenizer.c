@@ -473,11 +473,12 @@ HM_TEST(tok_gpt2_json_equals_r50k)
 
 HM_TEST(tok_fast_split_equals_pcre2)
 {
-    static const char *const files[2] = {"cl100k_base.tiktoken", "o200k_base.tiktoken"};
+    static const char *const files[3] = {"cl100k_base.tiktoken", "o200k_base.tiktoken",
+                                         "qwen3.tokenizer.json"};
     size_t len = 0, i, na = 0, nb = 0;
     char *s = mixed_text(&len);
     REQUIRE(s != NULL);
-    for (i = 0; i < 2; i++) {
+    for (i = 0; i < 3; i++) {
         hm_tokenizer *fast, *slow;
         uint32_t *a, *b;
         fast = load_sample(files[i], NULL);
@@ -726,10 +727,11 @@ HM_TEST(tok_fast_split_random_differential)
         "\xc2\xa0", "\xe3\x80\x80", "\xe2\x80\xa8", "\x0b",
         "/", "(", "!", ".", "\xe2\x80\x8d", "\xf0\x9f\x98\x80", "_", "-",
     };
-    static const char *const files[2] = {"cl100k_base.tiktoken", "o200k_base.tiktoken"};
+    static const char *const files[3] = {"cl100k_base.tiktoken", "o200k_base.tiktoken",
+                                         "qwen3.tokenizer.json"};
     size_t na = sizeof alpha / sizeof alpha[0], f;
     uint32_t x = 987654321u;
-    for (f = 0; f < 2; f++) {
+    for (f = 0; f < 3; f++) {
         hm_tokenizer *fast, *slow;
         hm_tok_scratch *s = NULL;
         hm_tok_output a, b;

@@ -51,6 +51,9 @@ struct builtin {
 #define PAT_CL100K                                                                      \
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "          \
     "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+#define PAT_QWEN                                                                        \
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "                  \
+    "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
 #define PAT_O200K                                                                       \
     "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}" \
     "\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}"       \
@@ -644,6 +647,11 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
     if (pi.regex) {
         rc = compile_re(t, pi.regex, err, cap);
         if (rc) goto out;
+        if (strcmp(pi.regex, PAT_QWEN) == 0) {
+            t->fast = TOK_FAST_QWEN;
+            rc = tok_fast_table(t);
+            if (rc) goto out;
+        }
     }
 
     vocab = cJSON_GetObjectItemCaseSensitive(model, "vocab");
@@ -884,6 +892,8 @@ int hm_tokenizer_load_memory(hm_tokenizer **out, const void *data, size_t len,
         hm_tokenizer_free(t);
         return rc;
     }
+    memcpy(&t->cache_id, t->sha256, 8);
+    t->cache_id |= 1; /* never 0 (an empty cache entry) */
     *out = t;
     return HM_OK;
 }
