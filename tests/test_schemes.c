@@ -281,3 +281,41 @@ HM_TEST(batch_sampling_equals_single_steps)
     }
     hm_embedder_free(e);
 }
+
+/* kgw selfhash: two different windows with the same min-hash token m and
+ * the same token t always get the same colour, so tuple deduplication must
+ * count them once (found by the calibration tests: without it the test is
+ * anti-conservative). */
+HM_TEST(kgw_selfhash_dedup_is_on_the_scored_pair)
+{
+    hm_prf prf;
+    hm_prf_ctx c;
+    uint32_t x = 0, t, best = UINT32_MAX;
+    uint32_t ids[8];
+    hm_detector *d = NULL;
+    hm_detect_result r;
+    const char *params[] = {"seeding=selfhash", "h=4"};
+    REQUIRE_OK(hm_prf_init(&prf, SECRET, HM_PRF_SCHEME_KGW));
+    hm_prf_context(&prf, &c, NULL, 0);
+    for (t = 0; t < 2000; t++) { /* x: the token with the smallest H1 */
+        uint32_t h1 = (uint32_t)(hm_prf_value(&c, t, 1) >> 32);
+        if (h1 < best) {
+            best = h1;
+            x = t;
+        }
+    }
+    ids[0] = x;
+    ids[1] = 3000;
+    ids[2] = 3001;
+    ids[3] = 3002; /* t */
+    ids[4] = x;
+    ids[5] = 3003;
+    ids[6] = 3004;
+    ids[7] = 3002; /* t again, after a different window that also has m = x */
+    REQUIRE_OK(hm_detector_new_secret(&d, "kgw", SECRET, params, 2, 5000, NULL));
+    REQUIRE_OK(hm_detect(d, NULL, 0, ids, 8, &r, NULL));
+    CHECK_EQ_INT(r.n_no_context, 3);
+    CHECK_EQ_INT(r.n_scored, 4);
+    CHECK_EQ_INT(r.n_duplicate, 1);
+    hm_detector_free(d);
+}
