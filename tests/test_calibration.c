@@ -449,6 +449,14 @@ HM_TEST(calibration_dedup_off_is_measured)
                 if (st == HM_OK) assess(SCHEMES[s].label, SRC[i].label, pol ? "off" : "on", &o, 0);
                 calib_out_free(&o);
             }
+            if (strcmp(SCHEMES[s].label, "kgw-selfhash") == 0) {
+                calib_out o;
+                st = calib_run(&SCHEMES[s], &c, doc_len, n_docs, reps, HM_DEDUP_NONE, 1, 5000 + s,
+                               &o);
+                CHECK_OK(st);
+                if (st == HM_OK) assess("kgw-self(m,t)", SRC[i].label, "eff", &o, 0);
+                calib_out_free(&o);
+            }
         }
         calib_corpus_free(&c);
     }
