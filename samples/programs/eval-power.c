@@ -54,7 +54,10 @@ static const ev_scheme SCHEMES[] = {
     {"gumbel", "gumbel", {NULL}, 0, 0},
     {"vllm", "vllm", {"key=12345"}, 1, 1},
     {"sglang", "sglang", {"key=0x0123456789abcdef"}, 1, 1},
-    {"synthid", "synthid", {NULL}, 0, 1},
+    {"synthid", "synthid",
+     {"keys=[654,400,836,123,340,443,597,160,57,590,879,228,745,284,531,"
+      "911,64,502,283,999,38,661,312,717,812,70,439,902,161,544]"},
+     1, 1},
 };
 #define N_SCHEMES (sizeof SCHEMES / sizeof SCHEMES[0])
 
@@ -196,7 +199,7 @@ static int run_cell(const ev_scheme *sc, const slm_model *m, float T, const uint
     hm_session *s = NULL;
     uint8_t kb[HM_KEY_BYTES];
     size_t r, i;
-    int st = HM_OK, kgw = strcmp(sc->scheme, "kgw") == 0;
+    int st = HM_OK, kgw = strcmp(sc->scheme, "kgw") == 0, bad = -1;
     double ln_target = log(target), t0 = now_s();
     hm_sampling sp = hm_sampling_default();
     sp.temperature = T;
@@ -212,13 +215,14 @@ static int run_cell(const ev_scheme *sc, const slm_model *m, float T, const uint
         st = hm_key_from_bytes(kb, 0, &key);
         if (st != HM_OK) goto done;
     }
-    st = hm_embedder_new(&e, sc->scheme, key, sc->params, sc->np, V, NULL);
-    if (st == HM_OK) st = hm_detector_new(&d, sc->scheme, key, sc->params, sc->np, V, NULL);
-    if (st != HM_OK) {
+    st = hm_embedder_new(&e, sc->scheme, key, sc->params, sc->np, V, &bad);
+    if (st == HM_E_NOTFOUND && bad < 0) { /* the scheme itself is unknown */
         *unavailable = 1;
         st = HM_OK;
         goto done;
     }
+    if (st == HM_OK) st = hm_detector_new(&d, sc->scheme, key, sc->params, sc->np, V, NULL);
+    if (st != HM_OK) goto done;
     st = hm_session_new(e, &s);
     for (r = 0; r < runs && st == HM_OK; r++) {
         const uint32_t *prompt;
