@@ -857,6 +857,28 @@ int hm_report_verify_signature(const hm_key *pub, const uint8_t *report, size_t 
     if (strcmp(pkhex, mypk) != 0) goto done;
     if (hm_report_sha256_hex(report, len, myh) != HM_OK || strcmp(myh, h) != 0) goto done;
     s = hm_key_verify(pub, report, len, sg) == HM_OK ? HM_OK : HM_E_SIGNATURE;
+    if (s == HM_OK) {
+        /* the file must be exactly the canonical one: no byte may change */
+        cJSON *c = cJSON_CreateObject();
+        char *canon = NULL;
+        size_t cl = 0;
+        cJSON_AddStringToObject(c, "format", "hallmark-report-signature-v1");
+        cJSON_AddStringToObject(c, "algorithm", "ed25519");
+        cJSON_AddStringToObject(c, "signer_key_id", mykid);
+        cJSON_AddStringToObject(c, "public_key", mypk);
+        cJSON_AddStringToObject(c, "report_sha256", myh);
+        {
+            char sh[2 * HM_KEY_SIGNATUREBYTES + 1];
+            sodium_bin2hex(sh, sizeof sh, sg, sizeof sg);
+            cJSON_AddStringToObject(c, "signature", sh);
+        }
+        if (emit(c, &canon, &cl) != HM_OK)
+            s = HM_E_NOMEM;
+        else if (cl != siglen || memcmp(canon, sig, cl) != 0)
+            s = HM_E_SIGNATURE;
+        free(canon);
+        cJSON_Delete(c);
+    }
 done:
     cJSON_Delete(o);
     return s;

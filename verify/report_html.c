@@ -79,18 +79,27 @@ static void esc_text(struct hm_sbuf *b, const uint8_t *s, size_t n)
     }
 }
 
-/* Plain words with 10^N rendered as a superscript. */
+/* Text with every "x 10^N" / "10^N" rendered as "x 10<sup>N</sup>". */
 static void words_html(struct hm_sbuf *b, const char *w)
 {
-    const char *p = strstr(w ? w : "", "10^");
-    if (!p) {
-        escs(b, w);
-        return;
+    const char *p;
+    if (!w) return;
+    while ((p = strstr(w, "10^")) != NULL) {
+        size_t k = 3;
+        const char *q = p;
+        if (q - w >= 3 && memcmp(q - 3, " x ", 3) == 0) {
+            esc(b, w, (size_t)(q - 3 - w));
+            hm_sbuf_puts(b, " &#215; ");
+        } else {
+            esc(b, w, (size_t)(q - w));
+        }
+        hm_sbuf_puts(b, "10<sup>");
+        while (p[k] == '-' || (p[k] >= '0' && p[k] <= '9')) k++;
+        esc(b, p + 3, k - 3);
+        hm_sbuf_puts(b, "</sup>");
+        w = p + k;
     }
-    esc(b, w, (size_t)(p - w));
-    hm_sbuf_puts(b, "10<sup>");
-    escs(b, p + 3);
-    hm_sbuf_puts(b, "</sup>");
+    escs(b, w);
 }
 
 static double sx(double x, double x0, double x1) { return ML + (x - x0) / (x1 - x0) * (PW - ML - MR); }
@@ -410,7 +419,7 @@ int hm_report_html(const char *report, size_t len, const uint8_t *text, size_t t
                  "padding:3px 8px;text-align:left;vertical-align:top;font-size:0.92em}"
                  "th{background:#f4f4f4}.text{font-family:monospace;white-space:pre-wrap;"
                  "border:1px solid #ccc;padding:0.8em;line-height:1.9}"
-                 ".g{background:#a9dfbf}.r{background:#f5b7b1}.n{background:#eee;color:#555}"
+                 ".text span{box-shadow:inset -1px 0 #fff}.g{background:#a9dfbf}.r{background:#f5b7b1}.n{background:#eee;color:#555}"
                  ".cap{font-size:0.9em;color:#444}code{font-size:0.9em}"
                  "svg{display:block;margin:0.5em 0;background:#fff;border:1px solid #ddd}"
                  "</style></head><body>\n");
@@ -426,7 +435,7 @@ int hm_report_html(const char *report, size_t len, const uint8_t *text, size_t t
     /* conclusion */
     hm_sbuf_printf(&b, "<h2>Conclusion</h2><p class='concl%s'>",
                    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(con, "detected")) ? " det" : "");
-    escs(&b, hm_report_str(con, "sentence"));
+    words_html(&b, hm_report_str(con, "sentence"));
     hm_sbuf_puts(&b, "</p><p>In plain words: the chance is ");
     words_html(&b, hm_report_str(con, "p_words"));
     hm_sbuf_puts(&b, ". The smaller this chance, the stronger the evidence that the text came "
