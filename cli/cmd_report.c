@@ -549,12 +549,16 @@ static int report_verify(int argc, char **argv)
         size_t n_diff = 0;
         for (i = 0; i < n_keys; i++)
             if (cli_load_key(keyf[i], pass, &keys[i]) != CLI_OK) goto done;
+        int bad_ids = 0;
         if (src && strcmp(src, "tokens") == 0) {
-            if (ids_from_tokens(res, &ids, &n_ids) != CLI_OK) goto done;
+            if (ids_from_tokens(res, &ids, &n_ids) != CLI_OK) bad_ids = 1;
         } else if (src && have_text) {
-            if (ids_from_text(res, text, text_len, &ids, &n_ids) != CLI_OK) goto done;
+            if (ids_from_text(res, text, text_len, &ids, &n_ids) != CLI_OK) bad_ids = 1;
         }
-        if (!src) {
+        if (bad_ids) {
+            printf("recomputation: FAILED (the token ids cannot be recovered; see above)\n");
+            failures++;
+        } else if (!src) {
             printf("recomputation: not possible for this report (no token ids recorded)\n");
             if (n_keys) failures++;
         } else if (!ids) {
