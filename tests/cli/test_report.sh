@@ -77,7 +77,7 @@ tamper_loop() { # NAME FILE
     rm -f "$file.orig"
     if [ "$missed" -eq 0 ]; then ok "$name: $tried changed bytes all detected"; else notok "$name: $missed of $tried changed bytes not detected"; fi
 }
-tamper_loop "report.json.sig" rep/report.json.sig $((stride * 7))
+tamper_loop "report.json.sig" rep/report.json.sig $((stride * 11))
 tamper_loop "report.json" rep/report.json $((stride * 509))
 tamper_loop "input text" text.txt $((stride * 29))
 cp rep/report.html html.orig
@@ -211,7 +211,7 @@ while [ "$i" -lt "$size" ]; do
     "$HALLMARK" custody verify "$CL" >/dev/null 2>&1
     [ $? -eq 1 ] || missed=$((missed + 1))
     cp cl.orig "$CL"
-    tried=$((tried + 1)); i=$((i + stride * 37))
+    tried=$((tried + 1)); i=$((i + stride * 73))
 done
 [ "$missed" -eq 0 ] && ok "custody log: $tried changed bytes all detected" || notok "custody log: $missed of $tried changed bytes missed"
 sed -i '2d' "$CL"
