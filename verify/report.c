@@ -3,6 +3,7 @@
  * command's JSON result, its Ed25519 signature file, the public negative
  * controls, and the recomputation of every test from the token ids.
  */
+#include <errno.h>
 #include <math.h>
 #include <openssl/evp.h>
 #include <sodium.h>
@@ -145,11 +146,14 @@ const char *hm_report_str(const cJSON *o, const char *name)
 long long hm_report_int(const cJSON *o, const char *name)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    if (cJSON_IsNumber(v)) return (long long)v->valuedouble;
+    if (cJSON_IsNumber(v))
+        return (v->valuedouble >= 0 && v->valuedouble < 9.2e18) ? (long long)v->valuedouble : -1;
     if (cJSON_IsString(v)) {
         char *end;
-        long long x = strtoll(v->valuestring, &end, 10);
-        if (end != v->valuestring && *end == 0) return x;
+        long long x;
+        errno = 0;
+        x = strtoll(v->valuestring, &end, 10);
+        if (end != v->valuestring && *end == 0 && errno == 0 && x >= 0) return x;
     }
     return -1;
 }
@@ -1024,7 +1028,7 @@ int hm_report_recompute(const char *report, size_t len, const hm_key *const *key
                 continue;
             }
             if (path && strncmp(path, "$.keys[", 7) == 0)
-                src = cJSON_GetArrayItem(keysarr, atoi(path + 7));
+                src = cJSON_GetArrayItem(keysarr, (int)strtol(path + 7, NULL, 10));
             memset(&r, 0, sizeof r);
             s = make_detector(src ? src : res, key, &d);
             if (s == HM_OK && path && strcmp(path, "$.span") == 0) {

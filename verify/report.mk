@@ -2,3 +2,4 @@
 # timestamps, custody log).  The CLI tests render report.html in headless
 # Chromium and run a throwaway TSA with `openssl ts`.
 DEB_PKGS += chromium openssl
+FUZZ_TARGETS += fuzz_report

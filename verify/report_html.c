@@ -150,7 +150,8 @@ static void plot_null(struct hm_sbuf *b, const cJSON *t, const cJSON *controls)
     double mean, sd, x0, x1, ymax = 0, x;
     int i, binom, N = 200;
     const cJSON *c;
-    if (!test || isnan(stat) || isnan(trials) || !(trials > 0)) {
+    if (!test || !isfinite(stat) || !(trials > 0 && trials <= 1e9) ||
+        !(p0 > 0 && p0 < (strncmp(test, "binomial", 8) == 0 ? 1 : 1e9))) {
         hm_sbuf_puts(b, "<p>(No null-distribution plot for this test.)</p>");
         return;
     }
@@ -364,12 +365,21 @@ static void highlight(struct hm_sbuf *b, const cJSON *res, const uint8_t *text, 
     }
     if (text && pos < tlen) esc_text(b, text + pos, tlen - pos);
     hm_sbuf_puts(b, "</div>");
-    hm_sbuf_puts(b,
-                 "<p class='cap'><span class='g'>green</span> a token the watermark favours "
-                 "(counted); <span class='r'>red</span> a token it does not favour (counted); "
-                 "<span class='n'>grey</span> not scored (no full context, or a repeat). "
-                 "Hover a token for its value. In text without the watermark about a "
-                 "fixed share of counted tokens are green by chance.</p>");
+    if (strcmp(hm_report_str(res, "test") ? hm_report_str(res, "test") : "",
+               "binomial-upper-tail") == 0)
+        hm_sbuf_puts(b,
+                     "<p class='cap'><span class='g'>green</span> a token the watermark favours "
+                     "(counted); <span class='r'>red</span> a token it does not favour (counted); "
+                     "<span class='n'>grey</span> not scored (no full context, or a repeat). "
+                     "Hover a token for its value. In text without the watermark about a "
+                     "fixed share of counted tokens are green by chance.</p>");
+    else
+        hm_sbuf_puts(b,
+                     "<p class='cap'>The darker the green, the more the token agrees with the "
+                     "watermark (its keyed value is close to 1; without the watermark the values "
+                     "are spread evenly, so dark and light tokens are equally common); "
+                     "<span class='n'>grey</span> not scored (no full context, or a repeat). "
+                     "Hover a token for its value.</p>");
 }
 
 static void kv(struct hm_sbuf *b, const char *k, const char *v)
