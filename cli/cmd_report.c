@@ -29,7 +29,7 @@ static void usage(FILE *out)
     fprintf(out,
 "Usage: hallmark report --result RESULT.json --sign SIGNING_KEY --out DIR\n"
 "                       [--passphrase-file F] [--case-file CASE.json] [--input FILE ...]\n"
-"                       [--key WATERMARK_KEY]\n"
+"                       [--key WATERMARK_KEY] [--prompt-file F]\n"
 "       hallmark report verify DIR --pubkey PUB [--input FILE ...] [--key FILE ...]\n"
 "                       [--tsr FILE] [--ca-cert FILE]\n"
 "       hallmark report timestamp DIR [--out FILE]\n"
@@ -48,6 +48,8 @@ static void usage(FILE *out)
 "  --case-file FILE    the operator's case metadata, a JSON object\n"
 "  --input FILE        an input file (the scored text first); repeatable\n"
 "  --key FILE          the watermark key: records its commitment\n"
+"  --prompt-file F     the prompt given to `hallmark detect --prompt-file` (text):\n"
+"                      hashed, and its tokens feed the contexts on recomputation\n"
 "  --out DIR           the report directory (created if missing)\n"
 "\n"
 "verify: checks the signature with PUB, the SHA-256 of every input (given with\n"
@@ -186,9 +188,12 @@ static int report_build(int argc, char **argv)
         {"passphrase-file", required_argument, 0, 'x'}, {"case-file", required_argument, 0, 'c'},
         {"input", required_argument, 0, 'i'},     {"out", required_argument, 0, 'o'},
         {"key", required_argument, 0, 'k'},       {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"prompt-file", required_argument, 0, 'P'}, {0, 0, 0, 0}};
     const char *result = NULL, *sign = NULL, *pass = NULL, *casef = NULL, *outdir = NULL,
-               *wkey = NULL;
+               *wkey = NULL, *promptf = NULL;
+    unsigned char *pbuf = NULL;
+    size_t plen = 0, n_pids = 0;
+    uint32_t *pids = NULL;
     const char *inputs[MAX_INPUTS];
     unsigned char *rbuf = NULL, *cbuf = NULL, *ibuf[MAX_INPUTS] = {0};
     size_t rlen = 0, clen = 0, ilen[MAX_INPUTS] = {0}, n_in = 0, i, n_ids = 0, replen = 0,
@@ -215,8 +220,9 @@ static int report_build(int argc, char **argv)
         case 'c': casef = optarg; break;
         case 'o': outdir = optarg; break;
         case 'k': wkey = optarg; break;
+        case 'P': promptf = optarg; break;
         case 'i':
-            if (n_in == MAX_INPUTS) {
+            if (n_in == MAX_INPUTS - 1) {
                 free(cmdv);
                 return cli_usage_error("report", "at most %d --input files", MAX_INPUTS);
             }
@@ -258,6 +264,14 @@ static int report_build(int argc, char **argv)
         rin[i].role = "input";
         rin[i].data = ibuf[i];
         rin[i].len = ilen[i];
+    }
+    if (promptf) {
+        if (read_or_fail(promptf, &pbuf, &plen) != CLI_OK) goto done;
+        if (ids_from_text(res, pbuf, plen, &pids, &n_pids) != CLI_OK) goto done;
+        if (!pids) {
+            cli_err("%s: a prompt needs a result with a tokenizer (text input)", promptf);
+            goto done;
+        }
     }
     if (cli_load_key(sign, pass, &signer) != CLI_OK) goto done;
     if (hm_key_kind(signer) != HM_KEY_SIGNING) {
@@ -309,8 +323,16 @@ static int report_build(int argc, char **argv)
     meta.argc = (size_t)argc + 1;
     meta.case_json = (const char *)cbuf;
     meta.case_len = clen;
+    if (promptf) {
+        rin[n_in].path = promptf;
+        rin[n_in].role = "prompt";
+        rin[n_in].data = pbuf;
+        rin[n_in].len = plen;
+    }
     meta.inputs = rin;
-    meta.n_inputs = n_in;
+    meta.n_inputs = n_in + (promptf ? 1 : 0);
+    meta.prompt = pids;
+    meta.n_prompt = n_pids;
     meta.signer = signer;
     meta.watermark_key = wk;
     meta.ids = ids;
@@ -353,6 +375,8 @@ done:
     free(cbuf);
     for (i = 0; i < n_in; i++) free(ibuf[i]);
     free(ids);
+    free(pbuf);
+    free(pids);
     hm_report_buffer_free(rep);
     hm_report_buffer_free(sig);
     hm_report_buffer_free(html);
@@ -374,8 +398,10 @@ static int report_verify(int argc, char **argv)
     const char *dir = NULL, *pubf = NULL, *tsrf = NULL, *caf = NULL, *pass = NULL;
     const char *inputs[MAX_INPUTS], *keyf[MAX_KEYS];
     size_t n_in = 0, n_keys = 0, i, replen = 0, siglen = 0, n_ids = 0, failures = 0;
-    unsigned char *rep = NULL, *sig = NULL, *text = NULL;
-    size_t text_len = 0;
+    unsigned char *rep = NULL, *sig = NULL, *text = NULL, *ptext = NULL;
+    size_t text_len = 0, ptext_len = 0, n_pids = 0;
+    uint32_t *pids = NULL;
+    int have_prompt = 0;
     hm_key *pub = NULL, *keys[MAX_KEYS] = {0};
     cJSON *rj = NULL;
     uint32_t *ids = NULL;
@@ -458,8 +484,15 @@ static int report_verify(int argc, char **argv)
                        cJSON_IsString(h) ? h->valuestring : "none");
                 failures++;
             } else {
+                const cJSON *role = cJSON_GetObjectItemCaseSensitive(in, "role");
                 printf("input %zu (%s): ok (SHA-256 %s)\n", k + 1, path, hex);
-                if (k == 0) {
+                if (cJSON_IsString(role) && strcmp(role->valuestring, "prompt") == 0 &&
+                    !have_prompt) {
+                    ptext = b;
+                    ptext_len = bl;
+                    have_prompt = 1;
+                    b = NULL;
+                } else if (k == 0) {
                     text = b;
                     text_len = bl;
                     have_text = 1;
@@ -555,6 +588,9 @@ static int report_verify(int argc, char **argv)
         } else if (src && have_text) {
             if (ids_from_text(res, text, text_len, &ids, &n_ids) != CLI_OK) bad_ids = 1;
         }
+        if (!bad_ids && have_prompt &&
+            ids_from_text(res, ptext, ptext_len, &pids, &n_pids) != CLI_OK)
+            bad_ids = 1;
         if (bad_ids) {
             printf("recomputation: FAILED (the token ids cannot be recovered; see above)\n");
             failures++;
@@ -566,7 +602,7 @@ static int report_verify(int argc, char **argv)
             failures++;
         } else {
             s = hm_report_recompute((const char *)rep, replen, (const hm_key *const *)keys,
-                                    n_keys, ids, n_ids, NULL, 0, &log, &n_diff);
+                                    n_keys, ids, n_ids, pids, n_pids, &log, &n_diff);
             if (s != HM_OK) {
                 printf("recomputation: FAILED (%s)\n", hm_strerror(s));
                 failures++;
@@ -580,8 +616,8 @@ static int report_verify(int argc, char **argv)
                     line = nl + 1;
                 }
                 if (n_diff) {
-                    printf("DIFFERENCES: %zu recomputed value%s differ from the report\n", n_diff,
-                           n_diff == 1 ? "" : "s");
+                    printf("DIFFERENCES: %zu recomputed value%s from the report\n", n_diff,
+                           n_diff == 1 ? " differs" : "s differ");
                     failures++;
                 } else if (n_keys) {
                     printf("REPRODUCED\n");
@@ -602,6 +638,8 @@ done:
     free(rep);
     free(sig);
     free(text);
+    free(ptext);
+    free(pids);
     free(ids);
     hm_report_buffer_free(log);
     hm_key_free(pub);

@@ -113,6 +113,18 @@ expect_status "report of a non-detection" 0 "$HALLMARK" report --result detn.jso
 expect_grep "non-detection is not proof of absence" "does not show that the text was written without it" repn/report.json
 expect_status "non-detection report verifies" 0 "$HALLMARK" report verify repn --pubkey signer.pub --key otherwm.key
 
+# a result made with --prompt-file: the prompt is hashed and feeds the contexts
+head -c 100 text.txt > prompt.txt
+tail -c +101 text.txt > comp.txt
+"$HALLMARK" detect --key wm.key --scheme kgw --json --prompt-file prompt.txt comp.txt > detp.json 2>/dev/null
+expect_status "report with --prompt-file" 0 "$HALLMARK" report --result detp.json --sign signer --input comp.txt --prompt-file prompt.txt --out repp
+[ "$(json_get repp/report.json 'j["inputs"][1]["role"]')" = prompt ] && ok "the prompt is a hashed input" || notok "the prompt is a hashed input"
+expect_status "prompt report: REPRODUCED" 0 "$HALLMARK" report verify repp --pubkey signer.pub --key wm.key
+expect_grep "prompt report: REPRODUCED printed" "^REPRODUCED$" "$TMP/out"
+"$HALLMARK" report --result detp.json --sign signer --input comp.txt --out repp2 2>/dev/null
+expect_status "without its prompt the recomputation differs" 1 "$HALLMARK" report verify repp2 --pubkey signer.pub --key wm.key
+expect_grep "the difference is shown" "DIFFERS detection" "$TMP/out"
+
 # generic result types (scan / radioactivity / trace JSON): recorded, signed, hashes checked
 printf '{"command":"scan","documents":"3","fdr":{"method":"bh","q":0.05},"results":[{"id":"a","test":"binomial-upper-tail","score":30,"n_scored":"40","ln_p":-20.5},{"id":"b","log10_p":-0.3,"n_scored":"50"}]}\n' > scan.json
 expect_status "report of a scan result" 0 "$HALLMARK" report --result scan.json --sign signer --out reps
