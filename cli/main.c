@@ -45,12 +45,12 @@ int main(int argc, char **argv)
     const char *cmd;
     /* --custody-log FILE (anywhere): strip it, run, then log the action */
     const char *custody_log = NULL;
-    char **orig_argv = argv;
+    static char **orig_argv, **stripped; /* static: still reachable at exit */
     int orig_argc = argc;
-    char **stripped = NULL;
     for (i = 1; i < (size_t)argc; i++)
         if (strcmp(argv[i], "--custody-log") == 0 || strncmp(argv[i], "--custody-log=", 14) == 0)
             break;
+    orig_argv = argv;
     if (i < (size_t)argc) {
         int j, k = 0;
         stripped = calloc((size_t)argc + 1, sizeof *stripped);
