@@ -36,6 +36,15 @@ int cli_detokenize(int argc, char **argv);
 int cli_bench(int argc, char **argv);
 int cli_detect(int argc, char **argv);
 int cli_generate(int argc, char **argv);
+int cli_report(int argc, char **argv);
+int cli_custody(int argc, char **argv);
+
+/* Appends the command argv[0..argc) and its exit status to the custody log
+ * `log` (hash-chained; see hallmark/report.h), with the SHA-256 of every
+ * argument that names an existing file (and of the files in an argument
+ * that names a directory), never of a --passphrase-file.  Prints a message
+ * and returns CLI_ERROR on failure.  (cli/cmd_custody.c) */
+int cli_custody_append(const char *log, int argc, char **argv, int status);
 
 /* `hallmark bench <what>` targets, defined beside the feature they measure. */
 int cli_bench_tokenize(int argc, char **argv);
