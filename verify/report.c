@@ -233,8 +233,9 @@ static void assumptions(const char *test, double null_param, const char *dedup, 
     const char *dd = dedup ? dedup : "unknown";
     const char *why =
         strcmp(dd, "tuple") == 0
-            ? "each distinct (context, token) pair is scored once, so a repeated phrase "
-              "cannot count twice"
+            ? "each distinct (context, token) pair is scored once (for kgw selfhash: each "
+              "distinct pair of min-hash token and token, the pair that decides the colour), "
+              "so a repeated phrase cannot count twice"
             : strcmp(dd, "context") == 0
                   ? "each distinct context is scored once"
                   : "every position is scored, so repeated n-grams can inflate the "
