@@ -28,5 +28,6 @@
 #include "hallmark/tokenizer.h"
 #include "hallmark/embed.h"
 #include "hallmark/detect.h"
+#include "hallmark/trace.h"
 
 #endif /* HALLMARK_H */

@@ -1,0 +1,408 @@
+/*
+ * trace.c - which account leaked it: one suspect text scored under the
+ * derived key of every account, with Holm's correction over the accounts.
+ *
+ * The key-independent work is done once: the context rule and the
+ * deduplication policy pick the scored (context, token) tuples, which are
+ * stored flat.  Each account then costs a key derivation (BLAKE2b), a
+ * detector, and the scheme's keyed score of each stored tuple; accounts
+ * are shared among worker threads through an atomic counter.  The per
+ * account sums go through the detector's own exact test
+ * (hm_detector_result_from_sums), so every account's p-value equals what
+ * hm_detect gives for its key (tests/test_trace.c checks this).
+ */
+#include "hallmark/trace.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "context.h"
+#include "dedup.h"
+#include "detect_internal.h"
+#include "hallmark/detect.h"
+#include "hallmark/error.h"
+#include "hallmark/key.h"
+#include "hallmark/stats.h"
+#include "key_internal.h"
+#include "scheme.h"
+
+#define MAX_THREADS 64
+#define MAX_PARAMS 64
+
+struct hm_trace {
+    hm_key *master;   /* private copy */
+    uint64_t epoch;
+    char *scheme;
+    char **params;
+    size_t n_params;
+    int dedup;
+    unsigned threads;
+    hm_detector *tmpl; /* keyed by the master: context rule and test only */
+    /* accounts */
+    char **names;
+    size_t *name_lens;
+    size_t count, cap;
+    hm_u64set name_set;
+    /* results */
+    hm_trace_account *res;
+    int have_run;
+    const char *test_name;
+    uint64_t n_tokens, n_scored;
+    int dedup_used;
+};
+
+static uint64_t name_hash(const char *s, size_t n)
+{
+    /* FNV-1a then a final mix; collisions only cost a string compare. */
+    uint64_t h = 1469598103934665603ULL;
+    size_t i;
+    for (i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 1099511628211ULL;
+    return hm_context_hash(NULL, 0, (uint32_t)(h ^ (h >> 32)), 1);
+}
+
+int hm_trace_new(hm_trace **out, const hm_key *master, uint64_t epoch, const char *scheme,
+                 const char *const *params, size_t n_params, int *bad_param)
+{
+    hm_trace *t;
+    const hm_scheme_ops *ops;
+    size_t i;
+    int s;
+    if (bad_param) *bad_param = -1;
+    if (!out) return HM_E_MISUSE;
+    *out = NULL;
+    if (!master || !scheme || (n_params && !params) || n_params > MAX_PARAMS) return HM_E_MISUSE;
+    if (hm_key_kind(master) != HM_KEY_MASTER) return HM_E_MISUSE;
+    ops = hm_scheme_find(scheme);
+    if (!ops) return HM_E_NOTFOUND;
+    if (!ops->needs_secret) return HM_E_UNSUPPORTED;
+    t = calloc(1, sizeof *t);
+    if (!t) return HM_E_NOMEM;
+    t->epoch = epoch;
+    t->dedup = HM_DEDUP_DEFAULT;
+    t->threads = 2;
+    s = hm_key_from_bytes(hm_key_secret(master), hm_key_created(master), &t->master);
+    if (s == HM_OK) {
+        t->scheme = strdup(scheme);
+        t->params = calloc(n_params + 1, sizeof *t->params);
+        if (!t->scheme || !t->params) s = HM_E_NOMEM;
+    }
+    for (i = 0; s == HM_OK && i < n_params; i++) {
+        t->params[i] = strdup(params[i]);
+        if (!t->params[i]) s = HM_E_NOMEM;
+        t->n_params = i + 1;
+    }
+    if (s == HM_OK)
+        s = hm_detector_new(&t->tmpl, scheme, t->master, (const char *const *)t->params,
+                            t->n_params, 0, bad_param);
+    if (s == HM_OK && hm_u64set_init(&t->name_set, 64) != 0) s = HM_E_NOMEM;
+    if (s != HM_OK) {
+        hm_trace_free(t);
+        return s;
+    }
+    *out = t;
+    return HM_OK;
+}
+
+void hm_trace_free(hm_trace *t)
+{
+    size_t i;
+    if (!t) return;
+    hm_key_free(t->master);
+    hm_detector_free(t->tmpl);
+    free(t->scheme);
+    for (i = 0; i < t->n_params; i++) free(t->params[i]);
+    free(t->params);
+    for (i = 0; i < t->count; i++) free(t->names[i]);
+    free(t->names);
+    free(t->name_lens);
+    hm_u64set_free(&t->name_set);
+    free(t->res);
+    free(t);
+}
+
+int hm_trace_add_account(hm_trace *t, const char *account, size_t len)
+{
+    char *copy;
+    uint64_t h;
+    size_t i;
+    int s;
+    if (!t || !account) return HM_E_MISUSE;
+    s = hm_key__tenant_check(account, len);
+    if (s != HM_OK) return s;
+    h = name_hash(account, len);
+    if (hm_u64set_contains(&t->name_set, h)) {
+        for (i = 0; i < t->count; i++)
+            if (t->name_lens[i] == len && memcmp(t->names[i], account, len) == 0)
+                return HM_E_STATE;
+    }
+    if (t->count == t->cap) {
+        size_t nc = t->cap ? 2 * t->cap : 64;
+        char **nn = realloc(t->names, nc * sizeof *nn);
+        size_t *nl;
+        if (!nn) return HM_E_NOMEM;
+        t->names = nn;
+        nl = realloc(t->name_lens, nc * sizeof *nl);
+        if (!nl) return HM_E_NOMEM;
+        t->name_lens = nl;
+        t->cap = nc;
+    }
+    copy = malloc(len + 1);
+    if (!copy) return HM_E_NOMEM;
+    memcpy(copy, account, len);
+    copy[len] = 0;
+    if (hm_u64set_add(&t->name_set, h) < 0) {
+        free(copy);
+        return HM_E_NOMEM;
+    }
+    t->names[t->count] = copy;
+    t->name_lens[t->count] = len;
+    t->count++;
+    t->have_run = 0;
+    return HM_OK;
+}
+
+size_t hm_trace_count(const hm_trace *t) { return t ? t->count : 0; }
+
+int hm_trace_set_threads(hm_trace *t, unsigned threads)
+{
+    if (!t) return HM_E_MISUSE;
+    if (threads < 1 || threads > MAX_THREADS) return HM_E_RANGE;
+    t->threads = threads;
+    return HM_OK;
+}
+
+int hm_trace_set_dedup(hm_trace *t, int policy)
+{
+    if (!t) return HM_E_MISUSE;
+    if (policy != HM_DEDUP_DEFAULT && !hm_dedup_name(policy)) return HM_E_RANGE;
+    t->dedup = policy;
+    return hm_detector_set_dedup(t->tmpl, policy);
+}
+
+/* The scored tuples, shared read-only by the workers. */
+typedef struct tuples {
+    uint32_t *ctx;   /* n * width context tokens */
+    uint8_t *nctx;   /* context length of each tuple */
+    uint32_t *tok;
+    size_t n, cap, width;
+} tuples;
+
+static int tuples_push(tuples *tp, const uint32_t *ctx, size_t nctx, uint32_t tok)
+{
+    if (tp->n == tp->cap) {
+        size_t nc = tp->cap ? 2 * tp->cap : 1024;
+        uint32_t *c = realloc(tp->ctx, nc * (tp->width ? tp->width : 1) * sizeof *c);
+        uint8_t *l;
+        uint32_t *k;
+        if (!c) return HM_E_NOMEM;
+        tp->ctx = c;
+        l = realloc(tp->nctx, nc);
+        if (!l) return HM_E_NOMEM;
+        tp->nctx = l;
+        k = realloc(tp->tok, nc * sizeof *k);
+        if (!k) return HM_E_NOMEM;
+        tp->tok = k;
+        tp->cap = nc;
+    }
+    if (nctx) memcpy(tp->ctx + tp->n * tp->width, ctx, nctx * sizeof *ctx);
+    tp->nctx[tp->n] = (uint8_t)nctx;
+    tp->tok[tp->n] = tok;
+    tp->n++;
+    return HM_OK;
+}
+
+static void tuples_free(tuples *tp)
+{
+    free(tp->ctx);
+    free(tp->nctx);
+    free(tp->tok);
+}
+
+/* Key-independent pass: the tuples the detector would score. */
+static int extract(const hm_trace *t, const uint32_t *ids, const size_t *lens, size_t n_docs,
+                   tuples *tp, uint64_t *n_tokens)
+{
+    size_t width, d, off = 0;
+    int rule, dedup, s = HM_OK;
+    hm_u64set seen;
+    size_t total = 0;
+    hm_detector_internals(t->tmpl, NULL, &width, &rule, NULL, &dedup);
+    for (d = 0; d < n_docs; d++) total += lens[d];
+    if (hm_u64set_init(&seen, total) != 0) return HM_E_NOMEM;
+    tp->width = width;
+    *n_tokens = total;
+    for (d = 0; d < n_docs && s == HM_OK; d++) {
+        hm_ctxbuf cb;
+        size_t i;
+        hm_ctxbuf_reset(&cb);
+        for (i = 0; i < lens[d] && s == HM_OK; i++) {
+            uint32_t tok = ids[off + i], ctx[HM_SCHEME_MAX_CTX];
+            size_t nctx = 0;
+            int keep = hm_ctxbuf_context(&cb, width, rule, ctx, &nctx);
+            if (keep && dedup != HM_DEDUP_NONE) {
+                uint64_t key = dedup == HM_DEDUP_TUPLE ? hm_context_hash(ctx, nctx, tok, 1)
+                                                       : hm_context_hash(ctx, nctx, 0, 0);
+                int added = hm_u64set_add(&seen, key);
+                if (added < 0) s = HM_E_NOMEM;
+                keep = added > 0;
+            }
+            if (keep && s == HM_OK) s = tuples_push(tp, ctx, nctx, tok);
+            hm_ctxbuf_push(&cb, tok);
+        }
+        off += lens[d];
+    }
+    hm_u64set_free(&seen);
+    return s;
+}
+
+typedef struct job {
+    hm_trace *t;
+    const tuples *tp;
+    atomic_size_t next;
+    atomic_int status;
+} job;
+
+/* One account: derive, build its detector, score every tuple. */
+static int score_account(hm_trace *t, const tuples *tp, size_t a)
+{
+    hm_key *k = NULL;
+    hm_detector *d = NULL;
+    const hm_scheme_ops *ops;
+    const void *st;
+    hm_detect_result r;
+    double sum = 0, sumw = 0;
+    uint32_t layers = 1;
+    size_t i;
+    int s = hm_key_derive(t->master, t->names[a], t->name_lens[a], t->epoch, &k);
+    if (s == HM_OK)
+        s = hm_detector_new(&d, t->scheme, k, (const char *const *)t->params, t->n_params, 0,
+                            NULL);
+    hm_key_free(k);
+    if (s == HM_OK) s = hm_detector_set_dedup(d, t->dedup);
+    if (s != HM_OK) {
+        hm_detector_free(d);
+        return s;
+    }
+    ops = hm_detector_internals(d, &st, NULL, NULL, NULL, NULL);
+    for (i = 0; i < tp->n; i++) {
+        hm_token_score sc;
+        sc.layers = 1;
+        ops->score(st, tp->ctx + i * tp->width, tp->nctx[i], tp->tok[i], &sc);
+        sum += sc.value;
+        sumw += sc.weight;
+        layers = sc.layers;
+    }
+    s = hm_detector_result_from_sums(d, tp->n, sum, sumw, layers, &r);
+    hm_detector_free(d);
+    if (s != HM_OK) return s;
+    t->res[a].account = t->names[a];
+    t->res[a].n_scored = tp->n;
+    t->res[a].score = r.score;
+    t->res[a].ln_p = r.ln_p;
+    return HM_OK;
+}
+
+static void *worker(void *arg)
+{
+    job *j = arg;
+    for (;;) {
+        size_t a = atomic_fetch_add(&j->next, 1);
+        int s;
+        if (a >= j->t->count || atomic_load(&j->status) != HM_OK) break;
+        s = score_account(j->t, j->tp, a);
+        if (s != HM_OK) {
+            int expect = HM_OK;
+            atomic_compare_exchange_strong(&j->status, &expect, s);
+        }
+    }
+    return NULL;
+}
+
+int hm_trace_run(hm_trace *t, const uint32_t *ids, const size_t *lens, size_t n_docs,
+                 double alpha, int *verdict)
+{
+    tuples tp;
+    job j;
+    pthread_t th[MAX_THREADS];
+    unsigned i, started = 0;
+    double *lnp = NULL, *adj = NULL, la;
+    size_t *work = NULL, a, fired = 0;
+    hm_detect_result r0;
+    int s;
+    if (!t || (n_docs && !lens) || !verdict) return HM_E_MISUSE;
+    if (!(alpha > 0 && alpha < 1)) return HM_E_RANGE;
+    if (t->count == 0) return HM_E_STATE;
+    {
+        size_t d, total = 0;
+        for (d = 0; d < n_docs; d++) total += lens[d];
+        if (total && !ids) return HM_E_MISUSE;
+    }
+    *verdict = HM_TRACE_NONE;
+    t->have_run = 0;
+    memset(&tp, 0, sizeof tp);
+    free(t->res);
+    t->res = calloc(t->count, sizeof *t->res);
+    if (!t->res) return HM_E_NOMEM;
+    s = extract(t, ids, lens, n_docs, &tp, &t->n_tokens);
+    if (s != HM_OK) {
+        tuples_free(&tp);
+        return s;
+    }
+    j.t = t;
+    j.tp = &tp;
+    atomic_init(&j.next, 0);
+    atomic_init(&j.status, HM_OK);
+    for (i = 0; i < t->threads && i < t->count; i++) {
+        if (i > 0 && pthread_create(&th[i], NULL, worker, &j) != 0) break;
+        started = i + 1;
+    }
+    worker(&j); /* the calling thread is worker 0 */
+    for (i = 1; i < started; i++) pthread_join(th[i], NULL);
+    s = atomic_load(&j.status);
+    tuples_free(&tp);
+    if (s != HM_OK) return s;
+    lnp = malloc(t->count * sizeof *lnp);
+    adj = malloc(t->count * sizeof *adj);
+    work = malloc(t->count * sizeof *work);
+    if (!lnp || !adj || !work) {
+        s = HM_E_NOMEM;
+        goto done;
+    }
+    for (a = 0; a < t->count; a++) lnp[a] = t->res[a].ln_p;
+    s = hm_stats_holm_logp(lnp, t->count, adj, work);
+    if (s != HM_OK) goto done;
+    la = log(alpha);
+    for (a = 0; a < t->count; a++) {
+        t->res[a].ln_p_holm = adj[a];
+        t->res[a].fired = adj[a] <= la;
+        if (t->res[a].fired) fired++;
+    }
+    *verdict = fired == 0 ? HM_TRACE_NONE : fired == 1 ? HM_TRACE_ONE : HM_TRACE_SEVERAL;
+    hm_detector_result_from_sums(t->tmpl, 0, 0, 0, 1, &r0);
+    t->test_name = r0.test_name;
+    t->dedup_used = r0.dedup;
+    t->n_scored = t->count ? t->res[0].n_scored : 0;
+    t->have_run = 1;
+done:
+    free(lnp);
+    free(adj);
+    free(work);
+    return s;
+}
+
+int hm_trace_result(const hm_trace *t, size_t i, hm_trace_account *out)
+{
+    if (!t || !out) return HM_E_MISUSE;
+    if (!t->have_run) return HM_E_STATE;
+    if (i >= t->count) return HM_E_RANGE;
+    *out = t->res[i];
+    return HM_OK;
+}
+
+const char *hm_trace_test_name(const hm_trace *t) { return t && t->have_run ? t->test_name : NULL; }
+uint64_t hm_trace_n_tokens(const hm_trace *t) { return t && t->have_run ? t->n_tokens : 0; }
+uint64_t hm_trace_n_scored(const hm_trace *t) { return t && t->have_run ? t->n_scored : 0; }
+int hm_trace_dedup(const hm_trace *t) { return t && t->have_run ? t->dedup_used : 0; }
