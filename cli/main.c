@@ -12,6 +12,7 @@ static const struct cli_command commands[] = {
     {"tokenize", cli_tokenize, "turn text into token ids"},
     {"detokenize", cli_detokenize, "turn token ids back into text"},
     {"detect", cli_detect, "test a text, token ids or JSON lines for a watermark"},
+    {"trace", cli_trace, "which account leaked a text: test every account's derived key"},
     {"bench", cli_bench, "measure speed against side-by-side baselines"},
 };
 

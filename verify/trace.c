@@ -14,6 +14,8 @@
 #include "hallmark/trace.h"
 
 #include <math.h>
+#include <sodium.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 
 #include "context.h"
 #include "dedup.h"
+#include "greenlist.h"
 #include "detect_internal.h"
 #include "hallmark/detect.h"
 #include "hallmark/error.h"
@@ -28,6 +31,7 @@
 #include "hallmark/stats.h"
 #include "key_internal.h"
 #include "scheme.h"
+#include "trace_internal.h"
 
 #define MAX_THREADS 64
 #define MAX_PARAMS 64
@@ -52,6 +56,7 @@ struct hm_trace {
     const char *test_name;
     uint64_t n_tokens, n_scored;
     int dedup_used;
+    int force_generic; /* tests: score through the scheme vtable only */
 };
 
 static uint64_t name_hash(const char *s, size_t n)
@@ -258,9 +263,244 @@ static int extract(const hm_trace *t, const uint32_t *ids, const size_t *lens, s
     return s;
 }
 
+
+/* ---- the KGW fast path ------------------------------------------------
+ * Same decisions as watermark/schemes/kgw.c, with the key-independent
+ * parts hoisted: tokens are mapped once to dense indices, and per account
+ * the min-hash key H1 of each distinct token and the PRF context of each
+ * anchor are computed once and cached.  A green decision then costs one
+ * SipHash (the top byte of the candidate's group) in ~99% of cases.
+ *
+ * Selfhash decisions depend only on (anchor, token), where the anchor is
+ * the window's min-hash token (the token itself when it wins); distinct
+ * tuples sharing that pair repeat one PRF output, which would make the
+ * per-tuple binomial test anti-conservative on long texts.  The fast path
+ * therefore counts each distinct (anchor, token) decision once (docs/trace.md):
+ * distinct PRF inputs give independent Bernoulli(gamma) decisions under H0,
+ * so the binomial tail stays exact. */
+
+enum { FAST_NONE = 0, FAST_LEFTHASH = 1, FAST_SELFHASH = 2 };
+
+typedef struct fastplan {
+    int kind;
+    double gamma;
+    size_t width;
+    uint32_t *utok;   /* distinct tokens */
+    size_t nu;
+    uint32_t *tix;    /* per tuple: index of the token */
+    uint32_t *cix;    /* per tuple: width indices of the context tokens */
+    size_t cap_pairs; /* power of two >= 2 * tuples */
+} fastplan;
+
+/* Per-worker scratch. */
+typedef struct fastscratch {
+    uint32_t *h1;
+    hm_prf_ctx *pc;
+    uint32_t *pc_stamp;
+    uint64_t *pkeys;
+    uint32_t *pstamp;
+    uint32_t stamp;
+    size_t npc;
+} fastscratch;
+
+static int parse_kgw(const hm_detector *d, fastplan *fp)
+{
+    char buf[256], seed[32];
+    double gamma, delta;
+    unsigned h;
+    if (hm_detector_describe(d, buf, sizeof buf) != HM_OK) return 0;
+    /* describe() gives "kgw kgw-v1 gamma=...,delta=...,seeding=...,h=..." */
+    {
+        const char *g = strstr(buf, "gamma=");
+        if (!g || sscanf(g, "gamma=%lf,delta=%lf,seeding=%31[a-z],h=%u", &gamma, &delta, seed,
+                         &h) != 4)
+            return 0;
+    }
+    fp->gamma = gamma;
+    if (strcmp(seed, "selfhash") == 0)
+        fp->kind = FAST_SELFHASH;
+    else if (strcmp(seed, "lefthash") == 0)
+        fp->kind = FAST_LEFTHASH;
+    else
+        return 0;
+    return 1;
+}
+
+static void fastplan_free(fastplan *fp)
+{
+    free(fp->utok);
+    free(fp->tix);
+    free(fp->cix);
+    memset(fp, 0, sizeof *fp);
+}
+
+/* Maps tokens to dense indices (open addressing on the id). */
+static int fastplan_build(fastplan *fp, const tuples *tp)
+{
+    size_t cap = 1024, i, j, need = tp->n * (tp->width + 1);
+    uint32_t *keys, *vals;
+    while (cap < 2 * need + 2) cap *= 2;
+    keys = malloc(cap * sizeof *keys);
+    vals = malloc(cap * sizeof *vals);
+    fp->utok = malloc((need + 1) * sizeof *fp->utok);
+    fp->tix = malloc((tp->n + 1) * sizeof *fp->tix);
+    fp->cix = malloc((tp->n * tp->width + 1) * sizeof *fp->cix);
+    if (!keys || !vals || !fp->utok || !fp->tix || !fp->cix) {
+        free(keys);
+        free(vals);
+        return HM_E_NOMEM;
+    }
+    memset(vals, 0xff, cap * sizeof *vals);
+    fp->width = tp->width;
+    fp->nu = 0;
+    for (i = 0; i < tp->n; i++) {
+        for (j = 0; j <= tp->width; j++) {
+            uint32_t t, *slot_out;
+            size_t h;
+            if (j < tp->width) {
+                if (j >= tp->nctx[i]) {
+                    fp->cix[i * tp->width + j] = UINT32_MAX;
+                    continue;
+                }
+                t = tp->ctx[i * tp->width + j];
+                slot_out = &fp->cix[i * tp->width + j];
+            } else {
+                t = tp->tok[i];
+                slot_out = &fp->tix[i];
+            }
+            h = (size_t)(((uint64_t)t * 0x9E3779B97F4A7C15ULL) >> 20) & (cap - 1);
+            while (vals[h] != UINT32_MAX && keys[h] != t) h = (h + 1) & (cap - 1);
+            if (vals[h] == UINT32_MAX) {
+                keys[h] = t;
+                vals[h] = (uint32_t)fp->nu;
+                fp->utok[fp->nu++] = t;
+            }
+            *slot_out = vals[h];
+        }
+    }
+    free(keys);
+    free(vals);
+    fp->cap_pairs = 16;
+    while (fp->cap_pairs < 2 * tp->n + 2) fp->cap_pairs *= 2;
+    return HM_OK;
+}
+
+static int fastscratch_init(fastscratch *fs, const fastplan *fp)
+{
+    memset(fs, 0, sizeof *fs);
+    fs->h1 = malloc((fp->nu + 1) * sizeof *fs->h1);
+    fs->pc = malloc((fp->nu + 1) * sizeof *fs->pc);
+    fs->npc = fp->nu + 1;
+    fs->pc_stamp = calloc(fp->nu + 1, sizeof *fs->pc_stamp);
+    fs->pkeys = malloc(fp->cap_pairs * sizeof *fs->pkeys);
+    fs->pstamp = calloc(fp->cap_pairs, sizeof *fs->pstamp);
+    if (!fs->h1 || !fs->pc || !fs->pc_stamp || !fs->pkeys || !fs->pstamp) return HM_E_NOMEM;
+    return HM_OK;
+}
+
+static void fastscratch_free(fastscratch *fs)
+{
+    free(fs->h1);
+    if (fs->pc) sodium_memzero(fs->pc, fs->npc * sizeof *fs->pc); /* keyed material */
+    free(fs->pc);
+    free(fs->pc_stamp);
+    free(fs->pkeys);
+    free(fs->pstamp);
+}
+
+/* 1 if the (anchor, token) pair is new for this account. */
+static int pair_new(fastscratch *fs, const fastplan *fp, uint64_t key)
+{
+    size_t m = fp->cap_pairs - 1, h = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 17) & m;
+    while (fs->pstamp[h] == fs->stamp) {
+        if (fs->pkeys[h] == key) return 0;
+        h = (h + 1) & m;
+    }
+    fs->pstamp[h] = fs->stamp;
+    fs->pkeys[h] = key;
+    return 1;
+}
+
+static int green_top(const hm_green_thr *thr, const hm_prf_ctx *c, uint32_t t)
+{
+    uint8_t top[8];
+    hm_prf_group_bytes(c, t >> 3, 0, top);
+    return hm_green_with_top(thr, c, t, top[t & 7]);
+}
+
+static const hm_prf_ctx *anchor_ctx(fastscratch *fs, const fastplan *fp, const hm_prf *prf,
+                                    uint32_t ix)
+{
+    if (fs->pc_stamp[ix] != fs->stamp) {
+        hm_prf_context(prf, &fs->pc[ix], &fp->utok[ix], 1);
+        fs->pc_stamp[ix] = fs->stamp;
+    }
+    return &fs->pc[ix];
+}
+
+static int score_account_fast(hm_trace *t, const tuples *tp, const fastplan *fp,
+                              fastscratch *fs, size_t a)
+{
+    hm_key *k = NULL;
+    hm_prf prf;
+    hm_green_thr thr;
+    uint64_t green = 0, n = 0;
+    size_t i, j;
+    int s = hm_key_derive(t->master, t->names[a], t->name_lens[a], t->epoch, &k);
+    hm_detect_result r;
+    if (s != HM_OK) return s;
+    s = hm_prf_init(&prf, hm_key_secret(k), HM_PRF_SCHEME_KGW);
+    hm_key_free(k);
+    if (s != HM_OK) return s;
+    hm_green_thr_init(&thr, fp->gamma);
+    fs->stamp++;
+    if (fs->stamp == 0) { /* wrapped: reset the stamps */
+        memset(fs->pc_stamp, 0, (fp->nu + 1) * sizeof *fs->pc_stamp);
+        memset(fs->pstamp, 0, fp->cap_pairs * sizeof *fs->pstamp);
+        fs->stamp = 1;
+    }
+    if (fp->kind == FAST_LEFTHASH) {
+        for (i = 0; i < tp->n; i++) {
+            hm_prf_ctx c;
+            hm_prf_context(&prf, &c, tp->ctx + i * tp->width, tp->nctx[i]);
+            green += (uint64_t)green_top(&thr, &c, tp->tok[i]);
+        }
+        n = tp->n;
+    } else {
+        hm_prf_ctx c0;
+        hm_prf_context(&prf, &c0, NULL, 0);
+        for (i = 0; i < fp->nu; i++) fs->h1[i] = (uint32_t)(hm_prf_value(&c0, fp->utok[i], 1) >> 32);
+        for (i = 0; i < tp->n; i++) {
+            uint32_t m = UINT32_MAX, mk = UINT32_MAX, mix = UINT32_MAX;
+            uint32_t tix = fp->tix[i], tok = fp->utok[tix], kt = fs->h1[tix], anchor;
+            for (j = 0; j < tp->nctx[i]; j++) {
+                uint32_t cx = fp->cix[i * fp->width + j], id = fp->utok[cx], kk = fs->h1[cx];
+                if (kk < mk || (kk == mk && id < m)) {
+                    m = id;
+                    mk = kk;
+                    mix = cx;
+                }
+            }
+            anchor = (kt < mk || (kt == mk && tok < m)) ? tix : mix;
+            if (!pair_new(fs, fp, ((uint64_t)anchor << 32 | tix) + 1)) continue;
+            n++;
+            green += (uint64_t)green_top(&thr, anchor_ctx(fs, fp, &prf, anchor), tok);
+        }
+    }
+    hm_prf_wipe(&prf);
+    s = hm_detector_result_from_sums(t->tmpl, n, (double)green, (double)green, 1, &r);
+    if (s != HM_OK) return s;
+    t->res[a].account = t->names[a];
+    t->res[a].n_scored = n;
+    t->res[a].score = r.score;
+    t->res[a].ln_p = r.ln_p;
+    return HM_OK;
+}
+
 typedef struct job {
     hm_trace *t;
     const tuples *tp;
+    const fastplan *fp; /* NULL: the generic path */
     atomic_size_t next;
     atomic_int status;
 } job;
@@ -308,16 +548,20 @@ static int score_account(hm_trace *t, const tuples *tp, size_t a)
 static void *worker(void *arg)
 {
     job *j = arg;
-    for (;;) {
+    fastscratch fs;
+    int s = HM_OK;
+    memset(&fs, 0, sizeof fs);
+    if (j->fp) s = fastscratch_init(&fs, j->fp);
+    while (s == HM_OK) {
         size_t a = atomic_fetch_add(&j->next, 1);
-        int s;
         if (a >= j->t->count || atomic_load(&j->status) != HM_OK) break;
-        s = score_account(j->t, j->tp, a);
-        if (s != HM_OK) {
-            int expect = HM_OK;
-            atomic_compare_exchange_strong(&j->status, &expect, s);
-        }
+        s = j->fp ? score_account_fast(j->t, j->tp, j->fp, &fs, a) : score_account(j->t, j->tp, a);
     }
+    if (s != HM_OK) {
+        int expect = HM_OK;
+        atomic_compare_exchange_strong(&j->status, &expect, s);
+    }
+    fastscratch_free(&fs);
     return NULL;
 }
 
@@ -325,6 +569,7 @@ int hm_trace_run(hm_trace *t, const uint32_t *ids, const size_t *lens, size_t n_
                  double alpha, int *verdict)
 {
     tuples tp;
+    fastplan fp;
     job j;
     pthread_t th[MAX_THREADS];
     unsigned i, started = 0;
@@ -351,8 +596,19 @@ int hm_trace_run(hm_trace *t, const uint32_t *ids, const size_t *lens, size_t n_
         tuples_free(&tp);
         return s;
     }
+    memset(&fp, 0, sizeof fp);
+    if (!t->force_generic && strcmp(hm_detector_scheme(t->tmpl), "kgw") == 0 &&
+        parse_kgw(t->tmpl, &fp)) {
+        s = fastplan_build(&fp, &tp);
+        if (s != HM_OK) {
+            fastplan_free(&fp);
+            tuples_free(&tp);
+            return s;
+        }
+    }
     j.t = t;
     j.tp = &tp;
+    j.fp = fp.kind ? &fp : NULL;
     atomic_init(&j.next, 0);
     atomic_init(&j.status, HM_OK);
     for (i = 0; i < t->threads && i < t->count; i++) {
@@ -363,6 +619,7 @@ int hm_trace_run(hm_trace *t, const uint32_t *ids, const size_t *lens, size_t n_
     for (i = 1; i < started; i++) pthread_join(th[i], NULL);
     s = atomic_load(&j.status);
     tuples_free(&tp);
+    fastplan_free(&fp);
     if (s != HM_OK) return s;
     lnp = malloc(t->count * sizeof *lnp);
     adj = malloc(t->count * sizeof *adj);
@@ -384,7 +641,9 @@ int hm_trace_run(hm_trace *t, const uint32_t *ids, const size_t *lens, size_t n_
     hm_detector_result_from_sums(t->tmpl, 0, 0, 0, 1, &r0);
     t->test_name = r0.test_name;
     t->dedup_used = r0.dedup;
-    t->n_scored = t->count ? t->res[0].n_scored : 0;
+    t->n_scored = 0;
+    for (a = 0; a < t->count; a++)
+        if (t->res[a].n_scored > t->n_scored) t->n_scored = t->res[a].n_scored;
     t->have_run = 1;
 done:
     free(lnp);
@@ -406,3 +665,8 @@ const char *hm_trace_test_name(const hm_trace *t) { return t && t->have_run ? t-
 uint64_t hm_trace_n_tokens(const hm_trace *t) { return t && t->have_run ? t->n_tokens : 0; }
 uint64_t hm_trace_n_scored(const hm_trace *t) { return t && t->have_run ? t->n_scored : 0; }
 int hm_trace_dedup(const hm_trace *t) { return t && t->have_run ? t->dedup_used : 0; }
+
+void hm_trace__force_generic(hm_trace *t, int on)
+{
+    if (t) t->force_generic = on;
+}

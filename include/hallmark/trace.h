@@ -11,7 +11,11 @@
  * then for each account derives the key and computes only the keyed scores
  * of those tuples, over several threads.  Each account gets the same exact
  * p-value hm_detect() would give for that account's key on the same
- * documents scored together (one deduplication memory across documents);
+ * documents scored together (one deduplication memory across documents),
+ * except under KGW selfhash seeding, where each distinct (anchor, token)
+ * decision is counted once, because tuples sharing it repeat one keyed
+ * value (see docs/trace.md: this keeps the binomial test exact on long
+ * texts, where per-tuple counting is anti-conservative);
  * the p-values are then Holm-adjusted over the accounts
  * (hm_stats_holm_logp), and an account "fires" when its adjusted p-value
  * is at most alpha.  The family-wise error rate of "some innocent account
@@ -43,7 +47,7 @@ typedef enum hm_trace_verdict {
 /* One account's result (valid after hm_trace_run). */
 typedef struct hm_trace_account {
     const char *account;  /* the account name (owned by the tracer) */
-    uint64_t n_scored;    /* positions that entered the test (same for all) */
+    uint64_t n_scored;    /* decisions that entered the test */
     double score;         /* the test statistic (green count, S, ...) */
     double ln_p;          /* the account's own exact p-value (natural log) */
     double ln_p_holm;     /* Holm-adjusted over all accounts */
@@ -100,8 +104,8 @@ HM_API int hm_trace_run(hm_trace *t, const uint32_t *ids, const size_t *lens, si
  * (no run yet).  Since 0.1.0. */
 HM_API int hm_trace_result(const hm_trace *t, size_t i, hm_trace_account *out);
 
-/* The scheme's test name ("binomial-upper-tail", ...), the number of
- * tuples scored, the number of positions seen, and the name of the
+/* The scheme's test name ("binomial-upper-tail", ...), the largest
+ * number of decisions scored for an account, the number of positions seen, and the name of the
  * dedup policy used, after a run (NULL / 0 before).  Since 0.1.0. */
 HM_API const char *hm_trace_test_name(const hm_trace *t);
 HM_API uint64_t hm_trace_n_tokens(const hm_trace *t);
