@@ -11,6 +11,7 @@ static const struct cli_command commands[] = {
     {"key", cli_key, "create, inspect, derive and commit to keys"},
     {"tokenize", cli_tokenize, "turn text into token ids"},
     {"detokenize", cli_detokenize, "turn token ids back into text"},
+    {"generate", cli_generate, "write watermarked text with the sample language model"},
     {"detect", cli_detect, "test a text, token ids or JSON lines for a watermark"},
     {"trace", cli_trace, "which account leaked a text: test every account's derived key"},
     {"bench", cli_bench, "measure speed against side-by-side baselines"},

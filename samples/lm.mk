@@ -5,6 +5,9 @@
 # $(BUILD)/samples/ (train-lm, lm-eval) as part of `make all`, and adds the
 # `lm-bench` bench hook.
 
+# The KJV text that samples/train-sample-model.sh trains the sample model on.
+DEB_PKGS += bible-kjv
+
 SLM_PROGS := $(BUILD)/samples/train-lm $(BUILD)/samples/lm-eval
 SLM_PROG_OBJ := $(BUILD)/obj/samples/programs/train-lm.o $(BUILD)/obj/samples/programs/lm-eval.o
 

@@ -254,34 +254,41 @@ static slm_model *big_model(unsigned order, size_t *n_ids)
     return m;
 }
 
-HM_TEST(lm_distributions_sum_to_one)
+static void check_sums(unsigned order)
 {
     static float logits[BIG_V];
     size_t n_ids, c;
-    slm_model *m = big_model(4, &n_ids);
-    uint32_t ctx[4];
+    slm_model *m = big_model(order, &n_ids);
+    uint32_t ctx[6];
     REQUIRE(m != NULL);
-    CHECK(slm_ngram_count(m, 4) > 1000);
-    for (c = 0; c < 12; c++) {
+    CHECK(slm_ngram_count(m, order) > 1000);
+    for (c = 0; c < 14; c++) {
         uint32_t w;
-        size_t nc = c % 5;
+        size_t nc = c % 7;
         int finite = 1;
-        for (w = 0; w < 4; w++) ctx[w] = big_ids[(c * 977 + w) % n_ids];
-        if (c == 5) ctx[1] = BIG_V - 1;       /* a document start */
-        if (c == 6) ctx[3] = 0;               /* unseen id */
-        if (c == 7) ctx[0] = ctx[1] = ctx[2] = ctx[3] = 0;
-        REQUIRE_OK(slm_logits(m, ctx + 4 - nc, nc, logits));
+        for (w = 0; w < 6; w++) ctx[w] = big_ids[(c * 977 + w) % n_ids];
+        if (c == 5) ctx[3] = BIG_V - 1;       /* a document start */
+        if (c == 6) ctx[5] = 0;               /* unseen id */
+        if (c == 7) ctx[2] = ctx[3] = ctx[4] = ctx[5] = 0;
+        REQUIRE_OK(slm_logits(m, ctx + 6 - nc, nc, logits));
         for (w = 0; w < BIG_V; w++)
             if (!isfinite(logits[w])) finite = 0;
         CHECK(finite);
         CHECK(fabs(sum_exp(logits, BIG_V) - 1.0) < 1e-6);
         for (w = 0; w < BIG_V; w += 97) {
             double lp;
-            REQUIRE_OK(slm_logprob(m, ctx + 4 - nc, nc, w, &lp));
+            REQUIRE_OK(slm_logprob(m, ctx + 6 - nc, nc, w, &lp));
             CHECK(fabs(lp - (double)logits[w]) < 2e-5 * (1 + fabs(lp)));
         }
     }
     slm_free(m);
+}
+
+HM_TEST(lm_distributions_sum_to_one)
+{
+    check_sums(1);
+    check_sums(4);
+    check_sums(6);
 }
 
 HM_TEST(lm_topk_is_the_top_of_logits)

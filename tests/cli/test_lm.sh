@@ -9,6 +9,11 @@ EVAL="$HM_BUILD/samples/lm-eval"
 
 expect_status "train-lm --help exits 0" 0 "$TRAIN" --help
 expect_grep "train-lm --help shows usage" "^Usage: train-lm" "$TMP/out"
+expect_status "lm-eval --help exits 0" 0 "$EVAL" --help
+expect_grep "lm-eval --help shows usage" "^Usage: lm-eval" "$TMP/out"
+expect_status "lm-eval without --model is misuse (2)" 2 "$EVAL" /dev/null
+expect_status "lm-eval on a missing model (2)" 2 "$EVAL" --model "$TMP/none.slm" --generate 1
+expect_grep "a missing model is named" "cannot load .*none.slm" "$TMP/err"
 expect_status "train-lm without --out is misuse (2)" 2 "$TRAIN" /dev/null
 expect_grep "train-lm names the missing option" "--out" "$TMP/err"
 expect_status "train-lm --order 7 is misuse (2)" 2 "$TRAIN" --order 7 --out "$TMP/m" /dev/null
