@@ -10,6 +10,7 @@
 #include "harness.h"
 #include "sampler.h"
 #include "trace_internal.h"
+#include "key_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -243,5 +244,30 @@ HM_TEST(trace_fast_path_equals_generic_lefthash)
     hm_trace_free(f);
     hm_trace_free(g);
     hm_key_free(leak);
+    hm_key_free(m);
+}
+
+/* The tracer's own derivation equals hm_key_derive's (other epochs too). */
+HM_TEST(trace_derivation_matches_hm_key_derive)
+{
+    hm_key *m = NULL;
+    hm_trace *t = NULL;
+    static const char *names[] = {"a", "acct-00042", "\xc3\xa9l\xc3\xa8ve", "x y z"};
+    uint64_t epochs[] = {0, 7};
+    size_t i, e;
+    REQUIRE_OK(hm_key_from_bytes(MASTER, 0, &m));
+    for (e = 0; e < 2; e++) {
+        REQUIRE_OK(hm_trace_new(&t, m, epochs[e], "kgw", NULL, 0, NULL));
+        for (i = 0; i < 4; i++) REQUIRE_OK(hm_trace_add_account(t, names[i], strlen(names[i])));
+        for (i = 0; i < 4; i++) {
+            hm_key *d = NULL;
+            uint8_t mine[32];
+            REQUIRE_OK(hm_key_derive(m, names[i], strlen(names[i]), epochs[e], &d));
+            REQUIRE_OK(hm_trace__derived_secret(t, i, mine));
+            CHECK(memcmp(mine, hm_key_secret(d), 32) == 0);
+            hm_key_free(d);
+        }
+        hm_trace_free(t);
+    }
     hm_key_free(m);
 }

@@ -59,6 +59,8 @@ struct hm_trace {
     int force_generic; /* tests: score through the scheme vtable only */
 };
 
+static void derive_secret(const hm_trace *t, size_t a, uint8_t out[HM_KEY_SECRET_BYTES]);
+
 static uint64_t name_hash(const char *s, size_t n)
 {
     /* FNV-1a then a final mix; collisions only cost a string compare. */
@@ -289,7 +291,6 @@ typedef struct fastplan {
     size_t nu;
     uint32_t *tix;    /* per tuple: index of the token */
     uint32_t *cix;    /* per tuple: width indices of the context tokens */
-    size_t cap_pairs; /* power of two >= 2 * tuples */
 } fastplan;
 
 /* Per-worker scratch. */
@@ -297,8 +298,8 @@ typedef struct fastscratch {
     uint32_t *h1;
     hm_prf_ctx *pc;
     uint32_t *pc_stamp;
-    uint64_t *pkeys;
-    uint32_t *pstamp;
+    uint64_t *mark;   /* per anchor: the last (account, token) group that used it */
+    uint64_t group;   /* running group counter (never wraps in practice) */
     uint32_t stamp;
     size_t npc;
 } fastscratch;
@@ -380,8 +381,33 @@ static int fastplan_build(fastplan *fp, const tuples *tp)
     }
     free(keys);
     free(vals);
-    fp->cap_pairs = 16;
-    while (fp->cap_pairs < 2 * tp->n + 2) fp->cap_pairs *= 2;
+    /* Counting sort of the tuples by token index: the selfhash loop then
+     * meets every (anchor, token) pair of one token consecutively and
+     * deduplicates with a per-anchor mark instead of a hash table. */
+    {
+        size_t *start = calloc(fp->nu + 1, sizeof *start);
+        uint32_t *st = malloc((tp->n + 1) * sizeof *st);
+        uint32_t *sc = malloc((tp->n * tp->width + 1) * sizeof *sc);
+        if (!start || !st || !sc) {
+            free(start);
+            free(st);
+            free(sc);
+            return HM_E_NOMEM;
+        }
+        for (i = 0; i < tp->n; i++) start[fp->tix[i] + 1]++;
+        for (i = 0; i < fp->nu; i++) start[i + 1] += start[i];
+        for (i = 0; i < tp->n; i++) {
+            size_t k = start[fp->tix[i]]++;
+            st[k] = fp->tix[i];
+            if (tp->width)
+                memcpy(sc + k * tp->width, fp->cix + i * tp->width, tp->width * sizeof *sc);
+        }
+        free(start);
+        free(fp->tix);
+        free(fp->cix);
+        fp->tix = st;
+        fp->cix = sc;
+    }
     return HM_OK;
 }
 
@@ -392,9 +418,8 @@ static int fastscratch_init(fastscratch *fs, const fastplan *fp)
     fs->pc = malloc((fp->nu + 1) * sizeof *fs->pc);
     fs->npc = fp->nu + 1;
     fs->pc_stamp = calloc(fp->nu + 1, sizeof *fs->pc_stamp);
-    fs->pkeys = malloc(fp->cap_pairs * sizeof *fs->pkeys);
-    fs->pstamp = calloc(fp->cap_pairs, sizeof *fs->pstamp);
-    if (!fs->h1 || !fs->pc || !fs->pc_stamp || !fs->pkeys || !fs->pstamp) return HM_E_NOMEM;
+    fs->mark = calloc(fp->nu + 1, sizeof *fs->mark);
+    if (!fs->h1 || !fs->pc || !fs->pc_stamp || !fs->mark) return HM_E_NOMEM;
     return HM_OK;
 }
 
@@ -404,21 +429,7 @@ static void fastscratch_free(fastscratch *fs)
     if (fs->pc) sodium_memzero(fs->pc, fs->npc * sizeof *fs->pc); /* keyed material */
     free(fs->pc);
     free(fs->pc_stamp);
-    free(fs->pkeys);
-    free(fs->pstamp);
-}
-
-/* 1 if the (anchor, token) pair is new for this account. */
-static int pair_new(fastscratch *fs, const fastplan *fp, uint64_t key)
-{
-    size_t m = fp->cap_pairs - 1, h = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 17) & m;
-    while (fs->pstamp[h] == fs->stamp) {
-        if (fs->pkeys[h] == key) return 0;
-        h = (h + 1) & m;
-    }
-    fs->pstamp[h] = fs->stamp;
-    fs->pkeys[h] = key;
-    return 1;
+    free(fs->mark);
 }
 
 static int green_top(const hm_green_thr *thr, const hm_prf_ctx *c, uint32_t t)
@@ -441,22 +452,21 @@ static const hm_prf_ctx *anchor_ctx(fastscratch *fs, const fastplan *fp, const h
 static int score_account_fast(hm_trace *t, const tuples *tp, const fastplan *fp,
                               fastscratch *fs, size_t a)
 {
-    hm_key *k = NULL;
+    uint8_t secret[HM_KEY_SECRET_BYTES];
     hm_prf prf;
     hm_green_thr thr;
     uint64_t green = 0, n = 0;
     size_t i, j;
-    int s = hm_key_derive(t->master, t->names[a], t->name_lens[a], t->epoch, &k);
+    int s;
     hm_detect_result r;
-    if (s != HM_OK) return s;
-    s = hm_prf_init(&prf, hm_key_secret(k), HM_PRF_SCHEME_KGW);
-    hm_key_free(k);
+    derive_secret(t, a, secret);
+    s = hm_prf_init(&prf, secret, HM_PRF_SCHEME_KGW);
+    sodium_memzero(secret, sizeof secret);
     if (s != HM_OK) return s;
     hm_green_thr_init(&thr, fp->gamma);
     fs->stamp++;
     if (fs->stamp == 0) { /* wrapped: reset the stamps */
         memset(fs->pc_stamp, 0, (fp->nu + 1) * sizeof *fs->pc_stamp);
-        memset(fs->pstamp, 0, fp->cap_pairs * sizeof *fs->pstamp);
         fs->stamp = 1;
     }
     if (fp->kind == FAST_LEFTHASH) {
@@ -470,11 +480,19 @@ static int score_account_fast(hm_trace *t, const tuples *tp, const fastplan *fp,
         hm_prf_ctx c0;
         hm_prf_context(&prf, &c0, NULL, 0);
         for (i = 0; i < fp->nu; i++) fs->h1[i] = (uint32_t)(hm_prf_value(&c0, fp->utok[i], 1) >> 32);
+        uint32_t prev_tix = UINT32_MAX;
         for (i = 0; i < tp->n; i++) {
             uint32_t m = UINT32_MAX, mk = UINT32_MAX, mix = UINT32_MAX;
             uint32_t tix = fp->tix[i], tok = fp->utok[tix], kt = fs->h1[tix], anchor;
-            for (j = 0; j < tp->nctx[i]; j++) {
-                uint32_t cx = fp->cix[i * fp->width + j], id = fp->utok[cx], kk = fs->h1[cx];
+            if (tix != prev_tix) { /* tuples are grouped by token */
+                fs->group++;
+                prev_tix = tix;
+            }
+            for (j = 0; j < fp->width; j++) {
+                uint32_t cx = fp->cix[i * fp->width + j], id, kk;
+                if (cx == UINT32_MAX) continue; /* shorter context */
+                id = fp->utok[cx];
+                kk = fs->h1[cx];
                 if (kk < mk || (kk == mk && id < m)) {
                     m = id;
                     mk = kk;
@@ -482,7 +500,8 @@ static int score_account_fast(hm_trace *t, const tuples *tp, const fastplan *fp,
                 }
             }
             anchor = (kt < mk || (kt == mk && tok < m)) ? tix : mix;
-            if (!pair_new(fs, fp, ((uint64_t)anchor << 32 | tix) + 1)) continue;
+            if (fs->mark[anchor] == fs->group) continue; /* pair already counted */
+            fs->mark[anchor] = fs->group;
             n++;
             green += (uint64_t)green_top(&thr, anchor_ctx(fs, fp, &prf, anchor), tok);
         }
@@ -497,6 +516,38 @@ static int score_account_fast(hm_trace *t, const tuples *tp, const fastplan *fp,
     return HM_OK;
 }
 
+/* The derived secret of hm_key_derive (hallmark/key.h: BLAKE2b-256 keyed
+ * by the master secret over "hallmark-derive-v1" 0x00 || LE32(len) ||
+ * tenant || LE64(epoch)), computed into caller memory: the tracer needs
+ * only the 32 bytes, not a guarded key object per account (mlock and
+ * guard pages cost more than the scoring at 10,000 accounts).
+ * tests/test_trace.c checks it against hm_key_derive. */
+static void derive_secret(const hm_trace *t, size_t a, uint8_t out[HM_KEY_SECRET_BYTES])
+{
+    static const char domain[] = "hallmark-derive-v1";
+    crypto_generichash_state st;
+    uint8_t le[8];
+    unsigned i;
+    size_t len = t->name_lens[a];
+    crypto_generichash_init(&st, hm_key_secret(t->master), HM_KEY_SECRET_BYTES,
+                            HM_KEY_SECRET_BYTES);
+    crypto_generichash_update(&st, (const uint8_t *)domain, sizeof domain);
+    for (i = 0; i < 4; i++) le[i] = (uint8_t)((uint64_t)len >> (8 * i));
+    crypto_generichash_update(&st, le, 4);
+    crypto_generichash_update(&st, (const uint8_t *)t->names[a], len);
+    for (i = 0; i < 8; i++) le[i] = (uint8_t)(t->epoch >> (8 * i));
+    crypto_generichash_update(&st, le, 8);
+    crypto_generichash_final(&st, out, HM_KEY_SECRET_BYTES);
+    sodium_memzero(&st, sizeof st);
+}
+
+int hm_trace__derived_secret(const hm_trace *t, size_t i, uint8_t out[32])
+{
+    if (!t || i >= t->count) return HM_E_MISUSE;
+    derive_secret(t, i, out);
+    return HM_OK;
+}
+
 typedef struct job {
     hm_trace *t;
     const tuples *tp;
@@ -508,7 +559,7 @@ typedef struct job {
 /* One account: derive, build its detector, score every tuple. */
 static int score_account(hm_trace *t, const tuples *tp, size_t a)
 {
-    hm_key *k = NULL;
+    uint8_t secret[HM_KEY_SECRET_BYTES];
     hm_detector *d = NULL;
     const hm_scheme_ops *ops;
     const void *st;
@@ -516,11 +567,11 @@ static int score_account(hm_trace *t, const tuples *tp, size_t a)
     double sum = 0, sumw = 0;
     uint32_t layers = 1;
     size_t i;
-    int s = hm_key_derive(t->master, t->names[a], t->name_lens[a], t->epoch, &k);
-    if (s == HM_OK)
-        s = hm_detector_new(&d, t->scheme, k, (const char *const *)t->params, t->n_params, 0,
-                            NULL);
-    hm_key_free(k);
+    int s;
+    derive_secret(t, a, secret);
+    s = hm_detector_new_secret(&d, t->scheme, secret, (const char *const *)t->params,
+                               t->n_params, 0, NULL);
+    sodium_memzero(secret, sizeof secret);
     if (s == HM_OK) s = hm_detector_set_dedup(d, t->dedup);
     if (s != HM_OK) {
         hm_detector_free(d);
