@@ -29,5 +29,6 @@
 #include "hallmark/embed.h"
 #include "hallmark/detect.h"
 #include "hallmark/trace.h"
+#include "hallmark/payload.h"
 
 #endif /* HALLMARK_H */

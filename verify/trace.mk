@@ -40,3 +40,8 @@ trace-bench: $(CLI) $(BUILD)/samples/train-lm
 	    echo "trace-bench: kgw $$seed wall $$(awk "BEGIN { printf \"%.2f\", $$end - $$start }") s (including reading and derivation)"; \
 	  done; \
 	else echo "trace-bench: skipped (no tokenizer available to build the KJV model)"; fi
+
+payload-bench: $(CLI) $(BUILD)/samples/train-lm
+	@if [ -f $(KJV_MODEL) ] || bash samples/train-sample-model.sh $(BUILD) $(KJV_MODEL); then \
+	  $(CLI) bench payload --model $(KJV_MODEL) --bits 32 --tokens 400 --temperature 1.0 --trials 100; \
+	else echo "payload-bench: skipped (no tokenizer available to build the KJV model)"; fi

@@ -13,12 +13,14 @@ extern const hm_scheme_ops hm_scheme_kgw;
 extern const hm_scheme_ops hm_scheme_unigram;
 extern const hm_scheme_ops hm_scheme_gumbel;
 extern const hm_scheme_ops hm_scheme_none;
+extern const hm_scheme_ops hm_scheme_mpac;
 
 static const hm_scheme_ops *const registry[] = {
     &hm_scheme_kgw,
     &hm_scheme_unigram,
     &hm_scheme_gumbel,
     &hm_scheme_none,
+    &hm_scheme_mpac,
 };
 
 const hm_scheme_ops *hm_scheme_find(const char *name)
