@@ -14,6 +14,7 @@ static const struct cli_command commands[] = {
     {"generate", cli_generate, "write watermarked text with the sample language model"},
     {"detect", cli_detect, "test a text, token ids or JSON lines for a watermark"},
     {"trace", cli_trace, "which account leaked a text: test every account's derived key"},
+    {"fingerprint", cli_fingerprint, "secret Q/A fingerprints for fine-tuning, and their test"},
     {"bench", cli_bench, "measure speed against side-by-side baselines"},
 };
 

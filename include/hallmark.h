@@ -30,5 +30,6 @@
 #include "hallmark/detect.h"
 #include "hallmark/trace.h"
 #include "hallmark/payload.h"
+#include "hallmark/fingerprint.h"
 
 #endif /* HALLMARK_H */
