@@ -38,6 +38,7 @@ int cli_detect(int argc, char **argv);
 int cli_generate(int argc, char **argv);
 int cli_trace(int argc, char **argv);
 int cli_fingerprint(int argc, char **argv);
+int cli_payload(int argc, char **argv);
 
 /* `hallmark bench <what>` targets, defined beside the feature they measure. */
 int cli_bench_tokenize(int argc, char **argv);

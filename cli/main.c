@@ -15,6 +15,7 @@ static const struct cli_command commands[] = {
     {"detect", cli_detect, "test a text, token ids or JSON lines for a watermark"},
     {"trace", cli_trace, "which account leaked a text: test every account's derived key"},
     {"fingerprint", cli_fingerprint, "secret Q/A fingerprints for fine-tuning, and their test"},
+    {"payload", cli_payload, "decode the multi-bit payload (scheme mpac) of a text"},
     {"bench", cli_bench, "measure speed against side-by-side baselines"},
 };
 

@@ -58,16 +58,18 @@ expect_grep "names the parameter" "frob=1" "$TMP/err"
 # Generated text needs the sample model and the tokenizer.
 if [ -f "$MODEL" ] && "$H" tokenize --tokenizer cl100k_base </dev/null >/dev/null 2>&1; then
     "$H" key derive m.key --tenant acct-123 --out a123.key --insecure-no-passphrase >/dev/null 2>&1
-    "$H" generate --model "$MODEL" --key a7.key --scheme kgw --prompt "And God said" -n 250 --seed 5 >g7.txt 2>/dev/null
-    "$H" generate --model "$MODEL" --key a123.key --scheme kgw --prompt "In the beginning" -n 250 --seed 6 >g123.txt 2>/dev/null
-    /usr/bin/python3 -c 'import json,sys; print(json.dumps({"text": open(sys.argv[1]).read()}))' g7.txt >leak.jsonl
+    printf 'And God said\nIn the beginning\nAnd it came to pass\nThe LORD is my shepherd\n' >prompts.txt
+    "$H" generate --model "$MODEL" --key a7.key --scheme kgw --prompts prompts.txt -n 200 --seed 8 >p7.jsonl 2>/dev/null
+    "$H" generate --model "$MODEL" --key a123.key --scheme kgw --prompts prompts.txt -n 200 --seed 9 >p123.jsonl 2>/dev/null
+    /usr/bin/python3 -c 'import json,sys; [print(json.dumps({"text": json.loads(l)["completion"]})) for l in open(sys.argv[1])]' p7.jsonl >leak.jsonl
+    /usr/bin/python3 -c 'import json,sys; print("\n".join(json.loads(l)["completion"] for l in open(sys.argv[1])))' p7.jsonl >g7.txt
     expect_status "one leaker fires (0)" 0 "$H" trace --master m.key --accounts accounts.txt --json leak.jsonl
     if [ "$(json_get "$TMP/out" 'j["verdict"]')" = one ] &&
        [ "$(json_get "$TMP/out" 'j["fired"][0]["account"]')" = acct-007 ] &&
        [ "$(json_get "$TMP/out" 'j["exactly_one"]')" = True ]; then ok "exactly acct-007 fired"; else
         notok "exactly acct-007 fired" "$(head -c 600 "$TMP/out")"; fi
-    /usr/bin/python3 -c 'import json,sys; [print(json.dumps({"text": open(f).read()})) for f in sys.argv[1:]]' g7.txt g123.txt >two.jsonl
-    expect_status "two leakers fire (0)" 0 "$H" trace --master m.key --accounts accounts.txt two.jsonl
+    cat p7.jsonl p123.jsonl >two.jsonl
+    expect_status "two leakers fire (0)" 0 "$H" trace --master m.key --accounts accounts.txt --field completion two.jsonl
     expect_grep "two leakers: several" "2 accounts fired \(several\)" "$TMP/out"
     expect_status "--text reads one plain document (0)" 0 "$H" trace --master m.key --accounts accounts.txt --text g7.txt
     expect_grep "--text: acct-007 fired" "FIRED acct-007" "$TMP/out"
