@@ -93,9 +93,11 @@ HM_API int hm_trace_set_dedup(hm_trace *t, int policy);
  * documents; deduplication is shared).  No prompt: the first
  * context-width positions of each document are not scored.  Tests every
  * account at level alpha (0 < alpha < 1) and fills *verdict.
+ * Worker threads that cannot be started are made up for by the calling
+ * thread (fewer threads, same results).  Under KGW selfhash each distinct
+ * (anchor, token) decision counts once whatever the dedup policy.
  * Errors: HM_E_MISUSE, HM_E_RANGE (alpha), HM_E_STATE (no accounts),
- * HM_E_NOMEM, HM_E_INTERNAL (a thread could not be started), or a key
- * derivation error.  Since 0.1.0. */
+ * HM_E_NOMEM, HM_E_CRYPTO.  Since 0.1.0. */
 HM_API int hm_trace_run(hm_trace *t, const uint32_t *ids, const size_t *lens, size_t n_docs,
                         double alpha, int *verdict);
 
