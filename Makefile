@@ -55,7 +55,7 @@ FUZZ_TARGETS :=
 LIB_SRC := $(sort $(wildcard watermark/*.c watermark/schemes/*.c verify/*.c verify/*/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 SAMPLE_SRC := $(sort $(wildcard samples/lm/*.c))
-TEST_SRC := tests/harness.c $(sort $(wildcard tests/test_*.c))
+TEST_SRC := tests/harness.c tests/testutil.c $(sort $(wildcard tests/test_*.c))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)

@@ -39,18 +39,26 @@ static const struct tok_name tok_names[] = {
 };
 #define N_TOK_NAMES (sizeof tok_names / sizeof tok_names[0])
 
-/* <dir of /proc/self/exe>/REL into out; 0 on failure. */
+/* The first existing <dir of /proc/self/exe>/[../]*REL (REL starts with
+ * "../"; up to two more levels, for nested build directories such as
+ * build/asan) into out; 0 if none. */
 static int exe_relative(const char *rel, char *out, size_t cap)
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     char *slash;
+    int up;
     if (n <= 0) return 0;
     exe[n] = 0;
     slash = strrchr(exe, '/');
     if (!slash) return 0;
     *slash = 0;
-    return snprintf(out, cap, "%s/%s", exe, rel) < (int)cap;
+    for (up = 0; up < 3; up++) {
+        static const char *const ups[3] = {"", "../", "../../"};
+        if (snprintf(out, cap, "%s/%s%s", exe, ups[up], rel) >= (int)cap) return 0;
+        if (access(out, F_OK) == 0) return 1;
+    }
+    return 0;
 }
 
 static int file_exists(const char *p)
@@ -86,7 +94,8 @@ static int resolve_tokenizer(const char *arg, char *path, size_t cap, const char
         snprintf(path, cap, "%s/%s", env, file);
         if (file_exists(path)) return 1;
     }
-    if (exe_relative("../samples/tokenizers", dir, sizeof dir)) {
+    if (exe_relative("../samples/tokenizers/manifest.json", dir, sizeof dir)) {
+        dir[strlen(dir) - strlen("/manifest.json")] = 0;
         snprintf(path, cap, "%s/%s", dir, file);
         if (file_exists(path)) return 1;
     }

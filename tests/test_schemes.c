@@ -6,67 +6,13 @@
 #include "hallmark/error.h"
 #include "detect_internal.h"
 #include "harness.h"
+#include "testutil.h"
 #include "sampler.h"
 
 #include <math.h>
 #include <stdlib.h>
 
 static const uint8_t SECRET[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-
-/* Zipf-shaped logits over V with a context-dependent permutation, so
- * generated text varies (a stand-in for a language model). */
-static void zipf_logits(float *lg, size_t V, uint64_t seed, double s)
-{
-    size_t i;
-    hm_rng r;
-    hm_rng_seed(&r, seed);
-    for (i = 0; i < V; i++) lg[i] = (float)(-s * log((double)(i + 1)));
-    for (i = V - 1; i > 0; i--) { /* Fisher-Yates */
-        size_t j = (size_t)(hm_rng_next(&r) % (i + 1));
-        float t = lg[i];
-        lg[i] = lg[j];
-        lg[j] = t;
-    }
-}
-
-/* Generates n tokens with `scheme` (or plainly when scheme is NULL). */
-static int generate(const char *scheme, const char *const *params, size_t np, size_t V, size_t n,
-                    uint64_t seed, uint32_t *out)
-{
-    hm_embedder *e = NULL;
-    hm_session *s = NULL;
-    float *lg = malloc(V * sizeof *lg);
-    size_t i;
-    int st = HM_OK;
-    hm_sampling sp = hm_sampling_default();
-    hm_rng plain;
-    hm_candset cs;
-    if (!lg) return HM_E_NOMEM;
-    if (scheme) {
-        st = hm_embedder_new_secret(&e, scheme, SECRET, params, np, (uint32_t)V, NULL);
-        if (st == HM_OK) st = hm_session_new(e, &s);
-        if (st == HM_OK) hm_session_set_seed(s, seed);
-    } else {
-        st = hm_candset_alloc(&cs, V);
-        hm_rng_seed(&plain, seed);
-    }
-    for (i = 0; i < n && st == HM_OK; i++) {
-        uint64_t ctxseed = seed * 1000003u + (i ? out[i - 1] : 7u);
-        zipf_logits(lg, V, ctxseed, 1.1);
-        if (scheme) {
-            st = hm_session_sample(s, lg, V, &sp, &out[i], NULL);
-            if (st == HM_OK) st = hm_session_accept(s, out[i]);
-        } else {
-            st = hm_candset_from_dense(&cs, lg, V, &sp);
-            out[i] = hm_candset_sample_plain(&cs, &plain);
-        }
-    }
-    if (!scheme) hm_candset_release(&cs);
-    hm_session_free(s);
-    hm_embedder_free(e);
-    free(lg);
-    return st;
-}
 
 static double detect_ln_p(const char *scheme, const char *const *params, size_t np,
                           const uint32_t *ids, size_t n, const uint8_t *secret,
@@ -106,7 +52,7 @@ HM_TEST(marked_text_is_detected_and_plain_text_is_not)
     for (c = 0; c < sizeof CASES / sizeof CASES[0]; c++) {
         hm_detect_result r;
         double lp;
-        REQUIRE_OK(generate(CASES[c].scheme, CASES[c].params, CASES[c].np, V, n, 42 + c, ids));
+        REQUIRE_OK(hm_test_generate(CASES[c].scheme, SECRET, CASES[c].params, CASES[c].np, V, n, 42 + c, ids));
         lp = detect_ln_p(CASES[c].scheme, CASES[c].params, CASES[c].np, ids, n, SECRET, &r);
         if (!(lp < log(1e-6)))
             hm_test_fail(__FILE__, __LINE__, "%s: marked text ln p = %g (n_scored %llu)",
@@ -118,7 +64,7 @@ HM_TEST(marked_text_is_detected_and_plain_text_is_not)
             if (!(lp > log(1e-3)))
                 hm_test_fail(__FILE__, __LINE__, "%s: wrong key ln p = %g", CASES[c].scheme, lp);
         }
-        REQUIRE_OK(generate(NULL, NULL, 0, V, n, 4242 + c, ids));
+        REQUIRE_OK(hm_test_generate(NULL, NULL, NULL, 0, V, n, 4242 + c, ids));
         lp = detect_ln_p(CASES[c].scheme, CASES[c].params, CASES[c].np, ids, n, SECRET, &r);
         if (!(lp > log(1e-3)))
             hm_test_fail(__FILE__, __LINE__, "%s: plain text ln p = %g", CASES[c].scheme, lp);
@@ -145,7 +91,7 @@ HM_TEST(gumbel_pruning_is_exact)
         float temp = trial % 3 == 0 ? 0.7f : 1.0f;
         hm_sampling sp = hm_sampling_default();
         sp.temperature = temp;
-        zipf_logits(lg, V, trial, trial % 2 ? 1.1 : 3.0);
+        hm_test_zipf_logits(lg, V, trial, trial % 2 ? 1.1 : 3.0);
         hm_session_reset(s);
         REQUIRE_OK(hm_session_seed(s, ctx, 2));
         REQUIRE_OK(hm_session_sample(s, lg, V, &sp, &tok, NULL));
@@ -221,7 +167,7 @@ HM_TEST(kgw_green_fraction_matches_theory)
         double z = 0, g = 0;
         hm_prf prf;
         hm_prf_ctx c;
-        zipf_logits(lg, V, 1000 + prev, 1.0);
+        hm_test_zipf_logits(lg, V, 1000 + prev, 1.0);
         memcpy(biased, lg, V * sizeof *lg);
         REQUIRE_OK(hm_session_apply(s, biased, V));
         REQUIRE_OK(hm_prf_init(&prf, SECRET, HM_PRF_SCHEME_KGW));

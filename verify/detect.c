@@ -25,9 +25,13 @@ struct hm_detector {
 struct hm_detect_stream {
     const hm_detector *d;
     hm_ctxbuf cb;
-    hm_u64set seen;
+    int rule;          /* the detection context rule in force for this stream */
+    hm_u64set seen;    /* dedup keys (unbounded) */
+    hm_seen window;    /* dedup over the last N contexts (SynthID), when bounded */
+    hm_u64set contexts; /* distinct scored contexts, when capped (SGLang) */
+    int capped;
     int eos_seen;
-    uint64_t n_tokens, n_scored, n_no_context, n_duplicate, n_after_eos;
+    uint64_t n_tokens, n_scored, n_no_context, n_duplicate, n_after_eos, n_after_cap;
     double sum, sum_weighted;
     uint32_t layers;
 };
@@ -55,7 +59,7 @@ int hm_dedup_parse(const char *name)
 static int resolve_dedup(const hm_detector *d)
 {
     if (d->dedup != HM_DEDUP_DEFAULT) return d->dedup;
-    return d->e->ops->default_dedup ? d->e->ops->default_dedup : HM_DEDUP_TUPLE;
+    return d->e->rules.dedup ? d->e->rules.dedup : HM_DEDUP_TUPLE;
 }
 
 int hm_detector_new(hm_detector **out, const char *scheme, const hm_key *key,
@@ -142,9 +146,17 @@ int hm_detect_init(const hm_detector *d, hm_detect_stream **out, const uint32_t 
     if (!s) return HM_E_NOMEM;
     s->d = d;
     hm_ctxbuf_reset(&s->cb);
-    if (d->e->prompt_in_ctx)
+    s->rule = d->e->rules.ctx_rule_detect;
+    if (s->rule == HM_CTX_PARTIAL && d->e->rules.partial_needs_prompt && n_prompt == 0)
+        s->rule = HM_CTX_FULL;
+    if (d->e->rules.prompt_in_ctx)
         for (i = 0; i < n_prompt; i++) hm_ctxbuf_push(&s->cb, prompt[i]);
     s->layers = 1;
+    if (d->e->rules.detect_history && resolve_dedup(d) == HM_DEDUP_CONTEXT &&
+        hm_seen_init(&s->window, d->e->rules.detect_history) != HM_OK) {
+        free(s);
+        return HM_E_NOMEM;
+    }
     *out = s;
     return HM_OK;
 }
@@ -153,6 +165,8 @@ void hm_detect_stream_free(hm_detect_stream *s)
 {
     if (!s) return;
     hm_u64set_free(&s->seen);
+    hm_u64set_free(&s->contexts);
+    hm_seen_free(&s->window);
     free(s);
 }
 
@@ -178,14 +192,29 @@ int hm_detect_update(hm_detect_stream *s, const uint32_t *ids, size_t n, hm_toke
         if (!s->eos_seen && d->eos >= 0 && (int64_t)t == d->eos) s->eos_seen = 1;
         if (s->eos_seen) {
             skip = 3;
-        } else if (!hm_ctxbuf_context(&s->cb, e->width, e->rule, ctx, &nctx)) {
+        } else if (s->capped) {
+            skip = 4;
+        } else if (!hm_ctxbuf_context(&s->cb, e->width, s->rule, e->rules.pad_token, ctx, &nctx)) {
             skip = 1;
-        } else if (dedup != HM_DEDUP_NONE) {
-            uint64_t key = dedup == HM_DEDUP_TUPLE ? hm_context_hash(ctx, nctx, t, 1)
-                                                   : hm_context_hash(ctx, nctx, 0, 0);
-            int added = hm_u64set_add(&s->seen, key);
-            if (added < 0) return HM_E_NOMEM;
-            if (!added) skip = 2;
+        } else {
+            uint64_t ck = hm_scheme_ctx_key(e->ops, e->st, ctx, nctx);
+            if (dedup == HM_DEDUP_CONTEXT && s->window.max) {
+                /* the engine's bounded history: every position is recorded */
+                if (hm_seen_contains(&s->window, ck)) skip = 2;
+                hm_seen_insert(&s->window, ck);
+            } else if (dedup != HM_DEDUP_NONE) {
+                int added = hm_u64set_add(&s->seen, dedup == HM_DEDUP_TUPLE ? hm_tuple_key(ck, t) : ck);
+                if (added < 0) return HM_E_NOMEM;
+                if (!added) skip = 2;
+            }
+            if (skip == 0 && e->rules.detect_max_contexts) {
+                int added = hm_u64set_add(&s->contexts, ck);
+                if (added < 0) return HM_E_NOMEM;
+                if (added && s->contexts.count > e->rules.detect_max_contexts) {
+                    s->capped = 1; /* the engine stops after max_contexts contexts */
+                    skip = 4;
+                }
+            }
         }
         if (skip == 0) {
             e->ops->score(e->st, ctx, nctx, t, &sc);
@@ -195,6 +224,8 @@ int hm_detect_update(hm_detect_stream *s, const uint32_t *ids, size_t n, hm_toke
             s->layers = sc.layers;
         } else if (skip == 1) {
             s->n_no_context++;
+        } else if (skip == 4) {
+            s->n_after_cap++;
         } else if (skip == 2) {
             s->n_duplicate++;
             if (details) e->ops->score(e->st, ctx, nctx, t, &sc); /* shown, not counted */
@@ -289,6 +320,7 @@ int hm_detect_final(const hm_detect_stream *s, hm_detect_result *res)
     res->n_no_context = s->n_no_context;
     res->n_duplicate = s->n_duplicate;
     res->n_after_eos = s->n_after_eos;
+    res->n_after_cap = s->n_after_cap;
     run_test(public_test(e), e->ops->null_param(e->st), s->layers, s->sum, s->n_scored, res);
     per = (double)s->n_scored * (e->ops->test == HM_TEST_GVALUES ? (double)s->layers : 1.0);
     res->mean_score = per > 0 ? s->sum / per : 0;

@@ -17,9 +17,10 @@ void hm_ctxbuf_push(hm_ctxbuf *cb, uint32_t token)
     cb->count++;
 }
 
-int hm_ctxbuf_context(const hm_ctxbuf *cb, size_t width, int rule, uint32_t *out, size_t *nctx)
+int hm_ctxbuf_context(const hm_ctxbuf *cb, size_t width, int rule, uint32_t pad, uint32_t *out,
+                      size_t *nctx)
 {
-    size_t have = cb->count < width ? (size_t)cb->count : width, i, pad;
+    size_t have = cb->count < width ? (size_t)cb->count : width, i, n_pad;
     if (width == 0) {
         *nctx = 0;
         return 1;
@@ -36,10 +37,10 @@ int hm_ctxbuf_context(const hm_ctxbuf *cb, size_t width, int rule, uint32_t *out
             return have > 0;
         }
     }
-    pad = width - have; /* HM_CTX_PAD: missing tokens are -1 */
-    for (i = 0; i < pad; i++) out[i] = 0xFFFFFFFFu;
+    n_pad = width - have; /* HM_CTX_PAD */
+    for (i = 0; i < n_pad; i++) out[i] = pad;
     for (i = 0; i < have; i++)
-        out[pad + i] = cb->ring[(cb->count - have + i) % HM_SCHEME_MAX_CTX];
+        out[n_pad + i] = cb->ring[(cb->count - have + i) % HM_SCHEME_MAX_CTX];
     *nctx = width;
     return 1;
 }
@@ -60,6 +61,33 @@ uint64_t hm_context_hash(const uint32_t *ctx, size_t n, uint32_t extra, int with
     return h ? h : 1;
 }
 
+void hm_scheme_get_rules(const hm_scheme_ops *ops, const void *st, hm_scheme_rules *r)
+{
+    memset(r, 0, sizeof *r);
+    r->ctx_rule_embed = ops->ctx_rule(st);
+    r->ctx_rule_detect = r->ctx_rule_embed;
+    r->prompt_in_ctx = ops->prompt_in_context(st);
+    r->pad_token = 0xFFFFFFFFu;
+    r->skip_repeated = ops->default_skip_repeated;
+    r->max_history = ops->default_max_history ? ops->default_max_history : 4096;
+    r->dedup = ops->default_dedup;
+    if (ops->rules) ops->rules(st, r);
+}
+
+uint64_t hm_scheme_ctx_key(const hm_scheme_ops *ops, const void *st, const uint32_t *ctx,
+                           size_t nctx)
+{
+    uint64_t k = ops->ctx_key ? ops->ctx_key(st, ctx, nctx) : hm_context_hash(ctx, nctx, 0, 0);
+    return k ? k : 1;
+}
+
+uint64_t hm_tuple_key(uint64_t ctx_key, uint32_t token)
+{
+    uint64_t h = mix64(ctx_key ^ 0xA0761D6478BD642FULL) ^ (((uint64_t)token << 1) | 1);
+    h = mix64(h);
+    return h ? h : 1;
+}
+
 int hm_seen_init(hm_seen *s, size_t max)
 {
     size_t cap = 16;
@@ -67,8 +95,9 @@ int hm_seen_init(hm_seen *s, size_t max)
     if (max == 0) return HM_OK;
     while (cap < 2 * max) cap *= 2;
     s->slots = calloc(cap, sizeof *s->slots);
+    s->counts = calloc(cap, sizeof *s->counts);
     s->fifo = calloc(max, sizeof *s->fifo);
-    if (!s->slots || !s->fifo) {
+    if (!s->slots || !s->counts || !s->fifo) {
         hm_seen_free(s);
         return HM_E_NOMEM;
     }
@@ -80,13 +109,17 @@ int hm_seen_init(hm_seen *s, size_t max)
 void hm_seen_free(hm_seen *s)
 {
     free(s->slots);
+    free(s->counts);
     free(s->fifo);
     memset(s, 0, sizeof *s);
 }
 
 void hm_seen_clear(hm_seen *s)
 {
-    if (s->slots) memset(s->slots, 0, s->cap_slots * sizeof *s->slots);
+    if (s->slots) {
+        memset(s->slots, 0, s->cap_slots * sizeof *s->slots);
+        memset(s->counts, 0, s->cap_slots * sizeof *s->counts);
+    }
     s->count = s->head = 0;
 }
 
@@ -104,37 +137,41 @@ int hm_seen_contains(const hm_seen *s, uint64_t key)
 }
 
 /* Linear-probing deletion by backward shift (no tombstones). */
-static void remove_key(hm_seen *s, uint64_t key)
+static void remove_slot(hm_seen *s, size_t i)
 {
-    size_t mask = s->cap_slots - 1, i = find_slot(s, key), j;
-    if (s->slots[i] != key) return;
-    j = i;
+    size_t mask = s->cap_slots - 1, j = i;
     for (;;) {
         size_t k;
         j = (j + 1) & mask;
         if (s->slots[j] == 0) break;
         k = (size_t)mix64(s->slots[j]) & mask;
-        /* Move slots[j] back to i if its home k is not cyclically in (i, j]. */
+        /* Move slots[j] back to i unless its home k lies cyclically in (i, j]. */
         if ((i <= j) ? (i < k && k <= j) : (i < k || k <= j)) continue;
         s->slots[i] = s->slots[j];
+        s->counts[i] = s->counts[j];
         i = j;
     }
     s->slots[i] = 0;
+    s->counts[i] = 0;
 }
 
 void hm_seen_insert(hm_seen *s, uint64_t key)
 {
     size_t i;
     if (!s->max) return;
-    i = find_slot(s, key);
-    if (s->slots[i] == key) return;
-    if (s->count == s->max) { /* evict the oldest */
-        remove_key(s, s->fifo[s->head]);
+    if (s->count == s->max) { /* evict the oldest insertion */
+        uint64_t old = s->fifo[s->head];
+        size_t j = find_slot(s, old);
+        if (s->slots[j] == old && --s->counts[j] == 0) remove_slot(s, j);
         s->head = (s->head + 1) % s->max;
         s->count--;
-        i = find_slot(s, key);
     }
-    s->slots[i] = key;
+    i = find_slot(s, key);
+    if (s->slots[i] != key) {
+        s->slots[i] = key;
+        s->counts[i] = 0;
+    }
+    s->counts[i]++;
     s->fifo[(s->head + s->count) % s->max] = key;
     s->count++;
 }

@@ -24,17 +24,29 @@ void hm_ctxbuf_reset(hm_ctxbuf *cb);
 void hm_ctxbuf_push(hm_ctxbuf *cb, uint32_t token);
 
 /* Writes the context for the next position into out (width entries at
- * most) and its length into *nctx.  Returns 1 when the position can carry
+ * most) and its length into *nctx; HM_CTX_PAD fills missing tokens with pad.  Returns 1 when the position can carry
  * the mark under `rule`, 0 when the rule leaves it unmarked/unscored. */
-int hm_ctxbuf_context(const hm_ctxbuf *cb, size_t width, int rule, uint32_t *out, size_t *nctx);
+int hm_ctxbuf_context(const hm_ctxbuf *cb, size_t width, int rule, uint32_t pad, uint32_t *out,
+                      size_t *nctx);
 
 /* A 64-bit hash of a context (for the seen-set and deduplication; not a
  * PRF: collisions only merge two contexts for skipping purposes). */
 uint64_t hm_context_hash(const uint32_t *ctx, size_t n, uint32_t extra, int with_extra);
 
+/* The scheme's rules, with defaults for native schemes filled in. */
+void hm_scheme_get_rules(const hm_scheme_ops *ops, const void *st, hm_scheme_rules *r);
+/* The context key (ops->ctx_key or hm_context_hash). */
+uint64_t hm_scheme_ctx_key(const hm_scheme_ops *ops, const void *st, const uint32_t *ctx,
+                           size_t nctx);
+/* A (context key, token) tuple key. */
+uint64_t hm_tuple_key(uint64_t ctx_key, uint32_t token);
+
+/* A multiset: the last `max` insertions (duplicates included), so that a
+ * key stays a member while any of its recent insertions is in the window. */
 typedef struct hm_seen {
-    uint64_t *slots; /* open addressing, 0 = empty (keys are forced non-zero) */
-    uint64_t *fifo;  /* insertion order, for eviction */
+    uint64_t *slots;   /* open addressing, 0 = empty (keys are forced non-zero) */
+    uint32_t *counts;  /* insertions of slots[i] still in the window */
+    uint64_t *fifo;    /* insertion order, for eviction */
     size_t cap_slots, max, count, head;
 } hm_seen;
 
@@ -43,7 +55,7 @@ int hm_seen_init(hm_seen *s, size_t max);
 void hm_seen_free(hm_seen *s);
 void hm_seen_clear(hm_seen *s);
 int hm_seen_contains(const hm_seen *s, uint64_t key);
-/* Inserts (evicting the oldest when full).  No-op if present. */
+/* Records an insertion (evicting the oldest insertion when full). */
 void hm_seen_insert(hm_seen *s, uint64_t key);
 
 #endif /* HM_CONTEXT_H */

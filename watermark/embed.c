@@ -33,7 +33,8 @@ int hm_embedder_new_secret(hm_embedder **out, const char *scheme, const uint8_t 
     const char **rest = NULL;
     size_t *map = NULL, n_rest = 0, i, bad = (size_t)-1;
     uint64_t v;
-    int s = HM_OK;
+    int s = HM_OK, skip_override = -1;
+    uint32_t history_override = 0;
     if (bad_param) *bad_param = -1;
     if (!out || !scheme || vocab == 0 || (n_params && !params)) return HM_E_MISUSE;
     *out = NULL;
@@ -45,8 +46,6 @@ int hm_embedder_new_secret(hm_embedder **out, const char *scheme, const uint8_t 
     if (!e) return HM_E_NOMEM;
     e->ops = ops;
     e->vocab = vocab;
-    e->skip_repeated = ops->default_skip_repeated;
-    e->max_history = ops->default_max_history ? ops->default_max_history : 4096;
     if (n_params) {
         rest = calloc(n_params, sizeof *rest);
         map = calloc(n_params, sizeof *map);
@@ -64,12 +63,12 @@ int hm_embedder_new_secret(hm_embedder **out, const char *scheme, const uint8_t 
         }
         r = hm_param_u64(params[i], "skip_repeated", 0, 1, &v);
         if (r == 1) {
-            e->skip_repeated = (int)v;
+            skip_override = (int)v;
             continue;
         }
         if (r == 0) r = hm_param_u64(params[i], "max_history", 1, 1u << 24, &v);
         if (r == 1) {
-            e->max_history = (uint32_t)v;
+            history_override = (uint32_t)v;
             continue;
         }
         if (r < 0) {
@@ -85,8 +84,9 @@ int hm_embedder_new_secret(hm_embedder **out, const char *scheme, const uint8_t 
     if (s == HM_OK) e->initialized = 1;
     if (s == HM_OK) {
         e->width = ops->ctx_width(e->st);
-        e->rule = ops->ctx_rule(e->st);
-        e->prompt_in_ctx = ops->prompt_in_context(e->st);
+        hm_scheme_get_rules(ops, e->st, &e->rules);
+        if (skip_override >= 0) e->rules.skip_repeated = skip_override;
+        if (history_override) e->rules.max_history = history_override;
         if (e->width > HM_SCHEME_MAX_CTX) s = HM_E_RANGE;
     }
 done:
@@ -127,7 +127,7 @@ int hm_embedder_describe(const hm_embedder *e, char *buf, size_t cap)
     if (!e || !buf) return HM_E_MISUSE;
     e->ops->describe(e->st, params, sizeof params);
     n = snprintf(buf, cap, "%s %s %s%sskip_repeated=%d", e->ops->name, e->ops->version, params,
-                 params[0] ? "," : "", e->skip_repeated);
+                 params[0] ? "," : "", e->rules.skip_repeated);
     return n < 0 || (size_t)n >= cap ? HM_E_RANGE : HM_OK;
 }
 
@@ -148,7 +148,12 @@ int hm_session_new(const hm_embedder *e, hm_session **out)
     if (!s) return HM_E_NOMEM;
     s->e = e;
     st = hm_candset_alloc(&s->cs, e->vocab);
-    if (st == HM_OK) st = hm_seen_init(&s->seen, e->skip_repeated ? e->max_history : 0);
+    if (st == HM_OK && e->ops->scratch_size) {
+        size_t n = e->ops->scratch_size(e->st, e->vocab);
+        s->cs.scratch = n ? malloc(n) : NULL;
+        if (n && !s->cs.scratch) st = HM_E_NOMEM;
+    }
+    if (st == HM_OK) st = hm_seen_init(&s->seen, e->rules.skip_repeated ? e->rules.max_history : 0);
     if (st != HM_OK) {
         hm_session_free(s);
         return st;
@@ -166,6 +171,8 @@ int hm_session_new(const hm_embedder *e, hm_session **out)
 void hm_session_free(hm_session *s)
 {
     if (!s) return;
+    free(s->cs.scratch);
+    s->cs.scratch = NULL;
     hm_candset_release(&s->cs);
     hm_seen_free(&s->seen);
     sodium_memzero(s, sizeof *s);
@@ -178,6 +185,7 @@ void hm_session_reset(hm_session *s)
     hm_ctxbuf_reset(&s->cb);
     hm_seen_clear(&s->seen);
     s->n_generated = 0;
+    s->n_marked = 0;
 }
 
 void hm_session_set_seed(hm_session *s, uint64_t seed)
@@ -189,7 +197,7 @@ int hm_session_seed(hm_session *s, const uint32_t *prompt, size_t n)
 {
     size_t i;
     if (!s || (n && !prompt)) return HM_E_MISUSE;
-    if (!s->e->prompt_in_ctx) return HM_OK;
+    if (!s->e->rules.prompt_in_ctx) return HM_OK;
     for (i = 0; i < n; i++) {
         if (prompt[i] >= s->e->vocab) return HM_E_RANGE;
         hm_ctxbuf_push(&s->cb, prompt[i]);
@@ -197,21 +205,31 @@ int hm_session_seed(hm_session *s, const uint32_t *prompt, size_t n)
     return HM_OK;
 }
 
-/* Decides whether the next position carries the mark; fills ctx/nctx. */
+/* Decides whether the next position carries the mark; fills ctx/nctx and
+ * the context's history key. */
 static int position_marked(hm_session *s, uint32_t *ctx, size_t *nctx, uint64_t *hkey)
 {
     const hm_embedder *e = s->e;
-    if (!hm_ctxbuf_context(&s->cb, e->width, e->rule, ctx, nctx)) return 0;
-    if (e->skip_repeated) {
-        *hkey = hm_context_hash(ctx, *nctx, 0, 0);
-        if (hm_seen_contains(&s->seen, *hkey)) return 0;
+    const hm_scheme_rules *r = &e->rules;
+    int marked;
+    *hkey = 0;
+    if (!hm_ctxbuf_context(&s->cb, e->width, r->ctx_rule_embed, r->pad_token, ctx, nctx)) return 0;
+    marked = !(r->max_marked && s->n_marked >= r->max_marked);
+    if (r->skip_repeated) {
+        *hkey = hm_scheme_ctx_key(e->ops, e->st, ctx, *nctx);
+        if (hm_seen_contains(&s->seen, *hkey)) marked = 0;
+        /* engines that remember every position's context (vLLM, SynthID) */
+        if (r->skip_records_all) hm_seen_insert(&s->seen, *hkey);
     }
-    return 1;
+    return marked;
 }
 
+/* Records a position that carried the mark. */
 static void remember(hm_session *s, int marked, uint64_t hkey)
 {
-    if (marked && s->e->skip_repeated) hm_seen_insert(&s->seen, hkey);
+    if (!marked) return;
+    s->n_marked++;
+    if (s->e->rules.skip_repeated && !s->e->rules.skip_records_all) hm_seen_insert(&s->seen, hkey);
 }
 
 int hm_session_apply(hm_session *s, float *logits, size_t vocab)

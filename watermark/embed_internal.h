@@ -15,10 +15,7 @@ struct hm_embedder {
     _Alignas(16) unsigned char st[HM_SCHEME_STATE_BYTES];
     uint32_t vocab;
     size_t width;
-    int rule;
-    int prompt_in_ctx;
-    int skip_repeated;
-    uint32_t max_history;
+    hm_scheme_rules rules; /* the scheme's rules, with generic overrides applied */
     int initialized; /* ops->init succeeded: destroy() is owed */
 };
 
@@ -29,6 +26,7 @@ struct hm_session {
     hm_candset cs;
     hm_rng rng;
     uint64_t n_generated;
+    uint64_t n_marked;
 };
 
 /* hm_embedder_new with a raw 32-byte secret (tests, detection, interop). */

@@ -193,6 +193,15 @@ static void apply_top_p(hm_candset *cs, float top_p)
     cs->n = keep;
 }
 
+void hm_candset_top_k(hm_candset *cs, size_t k)
+{
+    if (k > 0 && k < cs->n) {
+        select_top_k(cs, k);
+        find_max(cs);
+        cs->have_p = cs->have_cdf = 0;
+    }
+}
+
 static int finish(hm_candset *cs, const hm_sampling *sp)
 {
     cs->have_p = cs->have_cdf = 0;
@@ -227,6 +236,10 @@ int hm_candset_from_dense(hm_candset *cs, const float *logits, size_t vocab,
     if (s != HM_OK) return s;
     cs->ids = NULL;
     cs->n = vocab;
+    cs->raw = logits;
+    cs->raw_sparse = NULL;
+    cs->raw_n = vocab;
+    cs->temperature = sp->temperature;
     cs->greedy = sp->temperature == 0;
     inv = cs->greedy ? 1.0f : 1.0f / sp->temperature;
     cs->inv_temp = inv;
@@ -250,6 +263,10 @@ int hm_candset_from_sparse(hm_candset *cs, const hm_cand *cands, size_t n,
     if (s != HM_OK) return s;
     cs->ids = cs->ids_buf;
     cs->n = n;
+    cs->raw = NULL;
+    cs->raw_sparse = cands;
+    cs->raw_n = n;
+    cs->temperature = sp->temperature;
     cs->greedy = sp->temperature == 0;
     inv = cs->greedy ? 1.0f : 1.0f / sp->temperature;
     cs->inv_temp = inv;

@@ -41,6 +41,11 @@ typedef struct hm_candset {
     uint8_t *top;   /* scratch: one byte per candidate for schemes' prefilters */
     int greedy;     /* temperature 0: take the argmax, unmarked */
     float inv_temp; /* 1 / temperature (1 when greedy) */
+    float temperature;     /* as given */
+    const float *raw;      /* the caller's dense logits (dense input), else NULL */
+    const hm_cand *raw_sparse; /* the caller's candidates (sparse input), else NULL */
+    size_t raw_n;          /* length of the caller's input */
+    unsigned char *scratch; /* per-session scratch for the scheme (ops->scratch_size) */
     int have_p, have_cdf;
     float lg_max;   /* max of lg over live candidates */
     size_t argmax;  /* index of the first maximum */
@@ -64,6 +69,9 @@ static inline uint32_t hm_candset_id(const hm_candset *cs, size_t i)
 {
     return cs->ids ? cs->ids[i] : (uint32_t)i;
 }
+
+/* Keeps the k candidates with the largest lg (in no particular order). */
+void hm_candset_top_k(hm_candset *cs, size_t k);
 
 /* Computes probabilities (softmax of lg) / the cumulative distribution. */
 void hm_candset_probs(hm_candset *cs);

@@ -13,6 +13,9 @@ extern const hm_scheme_ops hm_scheme_kgw;
 extern const hm_scheme_ops hm_scheme_unigram;
 extern const hm_scheme_ops hm_scheme_gumbel;
 extern const hm_scheme_ops hm_scheme_none;
+extern const hm_scheme_ops hm_scheme_vllm;
+extern const hm_scheme_ops hm_scheme_sglang;
+extern const hm_scheme_ops hm_scheme_synthid;
 extern const hm_scheme_ops hm_scheme_mpac;
 
 static const hm_scheme_ops *const registry[] = {
@@ -20,6 +23,9 @@ static const hm_scheme_ops *const registry[] = {
     &hm_scheme_unigram,
     &hm_scheme_gumbel,
     &hm_scheme_none,
+    &hm_scheme_vllm,
+    &hm_scheme_sglang,
+    &hm_scheme_synthid,
     &hm_scheme_mpac,
 };
 
@@ -32,7 +38,7 @@ const hm_scheme_ops *hm_scheme_find(const char *name)
     return NULL;
 }
 
-const char *hm_scheme_names(void) { return "kgw, unigram, gumbel, none"; }
+const char *hm_scheme_names(void) { return "kgw, unigram, gumbel, synthid, vllm, sglang, none"; }
 
 /* Returns the value part when param is "name=value", else NULL. */
 static const char *match(const char *param, const char *name)

@@ -56,6 +56,29 @@ typedef struct hm_token_score {
     int green;         /* binomial schemes: 1 if green */
 } hm_token_score;
 
+/* The rules around a scheme: which tokens form contexts, which positions
+ * carry the mark during generation, and which are scored.  Native schemes
+ * take the defaults (hm_scheme_default_rules); interop profiles state their
+ * engine's rules. */
+typedef struct hm_scheme_rules {
+    int ctx_rule_embed;      /* enum hm_ctx_rule during generation */
+    int ctx_rule_detect;     /* ... during detection */
+    int partial_needs_prompt; /* HM_CTX_PARTIAL applies only when a prompt is given;
+                                 without one, detection needs full contexts (SGLang) */
+    int prompt_in_ctx;       /* prompt tokens enter contexts */
+    uint32_t pad_token;      /* HM_CTX_PAD filler: 0xFFFFFFFF (-1, vLLM) or 0 (SynthID) */
+    int skip_repeated;       /* generation: leave a repeated context unmarked */
+    int skip_records_all;    /* 1: every position's context enters the history;
+                                0: only marked positions' contexts do */
+    uint32_t max_history;    /* generation history bound (FIFO) */
+    uint32_t max_marked;     /* generation: stop marking after this many marked
+                                positions (0 = no cap; SGLang 4096) */
+    int dedup;               /* detection default (enum hm_dedup) */
+    uint32_t detect_history; /* context dedup over only the last N contexts, every
+                                position recorded (SynthID 1024); 0 = unbounded */
+    uint32_t detect_max_contexts; /* stop scoring after N distinct contexts (0 = no cap) */
+} hm_scheme_rules;
+
 typedef struct hm_scheme_ops {
     const char *name;    /* "kgw" */
     const char *version; /* scheme/format version, e.g. "kgw-v1" */
@@ -97,6 +120,17 @@ typedef struct hm_scheme_ops {
     /* Parameters of the null distribution: gamma for binomial; alpha for the
      * weighted gamma; layer count for g-values. */
     double (*null_param)(const void *st);
+
+    /* Optional: bytes of per-session scratch the scheme's sample() needs
+     * (available as cs->scratch); NULL = none. */
+    size_t (*scratch_size)(const void *st, uint32_t vocab);
+    /* Optional: the engine's rules (NULL: defaults from the fields above). */
+    void (*rules)(const void *st, hm_scheme_rules *r);
+    /* Optional: the key identifying a context for repeated-context skipping
+     * and deduplication (NULL: hm_context_hash).  Engines that compare their
+     * own context hashes (SGLang's 32-bit murmur, SynthID's h_ctx) return
+     * those, so collisions behave as in the engine. */
+    uint64_t (*ctx_key)(const void *st, const uint32_t *ctx, size_t nctx);
 
     /* Detection defaults: the dedup policy (enum hm_dedup) and whether the
      * engine's own rule is used instead of Hallmark's. */

@@ -68,6 +68,7 @@ typedef struct hm_detect_result {
     uint64_t n_no_context;  /* not scored: incomplete context */
     uint64_t n_duplicate;   /* not scored: deduplicated */
     uint64_t n_after_eos;   /* not scored: at or after the first EOS */
+    uint64_t n_after_cap;   /* not scored: past the engine's context cap (SGLang) */
     double score;           /* the test statistic (green count, S, g-count) */
     double trials;          /* binomial trials (n or m n); shape for gamma tests */
     double null_param;      /* gamma; alpha (weighted); 0.5 (g-values) */
@@ -82,7 +83,7 @@ typedef struct hm_detect_result {
 typedef struct hm_token_detail {
     uint32_t id;
     int counted;     /* 1 if this position entered the test */
-    int skip;        /* 0 counted, 1 no context, 2 duplicate, 3 after EOS */
+    int skip;        /* 0 counted, 1 no context, 2 duplicate, 3 after EOS, 4 past cap */
     int green;       /* binomial schemes */
     double value;    /* the per-token score (green 0/1, s, or g-count) */
     double u;        /* the uniform (Gumbel-type schemes), else NaN */

@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
 #include "export.h"
 
 HM_BEGIN_DECLS
@@ -120,10 +121,11 @@ HM_API void hm_tok_output_clear(hm_tok_output *out);
  * special (e.g. Qwen3's <think>) are always recognized, as Hugging Face does.
  * No BOS/EOS is added.  `scratch` may be NULL (a temporary one is then
  * allocated for this call).  Offsets are relative to `text`.  To encode a
- * stream in chunks exactly, cut it just before a letter that follows a
- * "\n" (a pre-split boundary for every supported encoding except
- * SentencePiece BPE, which has no pre-splitting).
- * Returns HM_OK, HM_E_MISUSE, HM_E_NOMEM, HM_E_LIMIT (text over 4 GiB) or
+ * stream in chunks exactly, cut it just before an ASCII letter that follows
+ * a "\n" that follows a non-whitespace byte (a pre-split boundary for every
+ * supported encoding except SentencePiece BPE, which has no pre-splitting).
+ * Returns HM_OK, HM_E_MISUSE, HM_E_NOMEM, HM_E_LIMIT (text of 4 GiB or
+ * more; over 1 GiB for tokenizer.json files with a normalizer) or
  * HM_E_INTERNAL (regex engine failure).  On error `out->len` is unchanged.
  * Thread-safety: `tok` may be shared; `scratch` and `out` must not be.
  * Since 0.1.0. */

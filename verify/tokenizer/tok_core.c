@@ -68,13 +68,7 @@ int tok_strmap_init(struct tok_strmap *m, uint32_t expect)
     memset(m, 0, sizeof *m);
     while (sz < (uint64_t)expect * 2 + 2) sz *= 2;
     m->slots = calloc((size_t)sz, sizeof *m->slots);
-    m->koff = malloc(((size_t)expect + 1) * sizeof(uint32_t));
-    m->klen = malloc(((size_t)expect + 1) * sizeof(uint32_t));
-    m->val = malloc(((size_t)expect + 1) * sizeof(uint32_t));
-    if (!m->slots || !m->koff || !m->klen || !m->val) {
-        tok_strmap_free(m);
-        return HM_E_NOMEM;
-    }
+    if (!m->slots) return HM_E_NOMEM;
     m->mask = sz - 1;
     m->cap = expect + 1;
     return HM_OK;
@@ -83,62 +77,80 @@ int tok_strmap_init(struct tok_strmap *m, uint32_t expect)
 void tok_strmap_free(struct tok_strmap *m)
 {
     free(m->slots);
-    free(m->koff);
-    free(m->klen);
-    free(m->val);
     free(m->blob);
     memset(m, 0, sizeof *m);
 }
 
-static uint64_t *strmap_find(const struct tok_strmap *m, const unsigned char *k, size_t n,
-                             uint64_t h)
+static inline uint64_t key8(const unsigned char *k, size_t n)
+{
+    uint64_t w = 0;
+    if (n >= 8) {
+        memcpy(&w, k, 8);
+        return w; /* little-endian hosts; see load_le for the portable form */
+    }
+    return load_le(k, n);
+}
+
+static inline uint64_t strmap_hash(const unsigned char *k, size_t n, uint64_t k8)
+{
+    if (n <= 8) return mix64(k8 ^ ((uint64_t)n * 0x9E3779B97F4A7C15ULL));
+    return tok_hash(k, n);
+}
+
+static struct tok_slot *strmap_find(const struct tok_strmap *m, const unsigned char *k, size_t n,
+                                    uint64_t k8, uint64_t h)
 {
     uint64_t i = h & m->mask;
-    uint64_t tag = h >> 32;
+    uint32_t tag = (uint32_t)(h >> 32);
     for (;;) {
-        uint64_t s = m->slots[i];
-        if (s == 0) return &m->slots[i];
-        if ((s >> 32) == tag) {
-            uint32_t e = (uint32_t)(s & 0xffffffffu) - 1;
-            if (m->klen[e] == n && memcmp(m->blob + m->koff[e], k, n) == 0)
-                return &m->slots[i];
-        }
+        struct tok_slot *s = &m->slots[i];
+        if (s->len == 0) return s;
+        if (s->len == n && s->k8 == k8 &&
+            (n <= 8 || (s->tag == tag && memcmp(m->blob + s->off, k + 8, n - 8) == 0)))
+            return s;
         i = (i + 1) & m->mask;
     }
 }
 
-/* Inserts or overwrites; the map must have been sized for all keys. */
+/* Inserts, or overwrites and returns TOK_EXISTS; the map must have been
+ * sized for all keys. */
 int tok_strmap_put(struct tok_strmap *m, const unsigned char *k, size_t n, uint32_t v)
 {
-    uint64_t h, *slot;
+    uint64_t h, k8;
+    struct tok_slot *slot;
+    if (n == 0) return HM_E_FORMAT;
     if (n > UINT32_MAX / 2) return HM_E_LIMIT;
-    h = tok_hash(k, n);
-    slot = strmap_find(m, k, n, h);
-    if (*slot) {
-        m->val[(uint32_t)(*slot & 0xffffffffu) - 1] = v;
-        return HM_OK;
+    k8 = key8(k, n);
+    h = strmap_hash(k, n, k8);
+    slot = strmap_find(m, k, n, k8, h);
+    if (slot->len) {
+        slot->val = v;
+        return TOK_EXISTS;
     }
     if (m->n + 1 >= m->cap) return HM_E_INTERNAL;
-    if (tok_grow((void **)&m->blob, &m->blob_cap, m->blob_len + n + 1, 1)) return HM_E_NOMEM;
-    if (m->blob_len + n > UINT32_MAX) return HM_E_LIMIT;
-    memcpy(m->blob + m->blob_len, k, n);
-    m->koff[m->n] = (uint32_t)m->blob_len;
-    m->klen[m->n] = (uint32_t)n;
-    m->val[m->n] = v;
-    m->blob_len += n;
+    if (n > 8) {
+        if (tok_grow((void **)&m->blob, &m->blob_cap, m->blob_len + n, 1)) return HM_E_NOMEM;
+        if (m->blob_len + n > UINT32_MAX) return HM_E_LIMIT;
+        memcpy(m->blob + m->blob_len, k + 8, n - 8);
+        slot->off = (uint32_t)m->blob_len;
+        m->blob_len += n - 8;
+    }
+    slot->k8 = k8;
+    slot->len = (uint32_t)n;
+    slot->val = v;
+    slot->tag = (uint32_t)(h >> 32);
     m->n++;
-    *slot = ((h >> 32) << 32) | m->n;
     return HM_OK;
 }
 
 uint32_t tok_strmap_get(const struct tok_strmap *m, const unsigned char *k, size_t n)
 {
-    uint64_t h, *slot;
-    if (!m->slots) return TOK_NONE;
-    h = tok_hash(k, n);
-    slot = strmap_find(m, k, n, h);
-    if (*slot == 0) return TOK_NONE;
-    return m->val[(uint32_t)(*slot & 0xffffffffu) - 1];
+    uint64_t k8;
+    struct tok_slot *slot;
+    if (!m->slots || n == 0) return TOK_NONE;
+    k8 = key8(k, n);
+    slot = strmap_find(m, k, n, k8, strmap_hash(k, n, k8));
+    return slot->len ? slot->val : TOK_NONE;
 }
 
 int tok_pairmap_init(struct tok_pairmap *m, uint32_t expect)
@@ -186,7 +198,7 @@ int tok_pairmap_get(const struct tok_pairmap *m, uint32_t a, uint32_t b, uint32_
 {
     uint64_t key = ((uint64_t)a << 32) | b;
     uint64_t i;
-    if (!m->keys) return 0;
+    if (!m->keys || a == TOK_NONE || b == TOK_NONE) return 0;
     i = mix64(key) & m->mask;
     for (;;) {
         uint64_t k = m->keys[i];
@@ -379,7 +391,6 @@ static inline uint32_t pair_rank(const hm_tokenizer *t, const unsigned char *p,
     return TOK_NONE;
 }
 
-#define SMALL_PIECE 48
 
 /* tiktoken's scan: repeatedly merge the lowest-ranked adjacent pair
  * (leftmost on ties).  O(m^2) but fastest for short pieces. */
@@ -506,8 +517,6 @@ static void merge_heap(const hm_tokenizer *t, hm_tok_scratch *s, const unsigned 
     }
 }
 
-/* For tests: force the heap path for every piece longer than this. */
-size_t tok_small_piece_limit = SMALL_PIECE;
 
 static size_t utf8_len_lead(unsigned char c)
 {
@@ -584,7 +593,7 @@ static int encode_piece(struct enc_ctx *c, size_t a, size_t b, int raw)
         }
         return HM_OK;
     }
-    if (m <= tok_small_piece_limit) {
+    if (m <= t->small_piece) {
         if (tok_grow((void **)&s->ranks, &s->ranks_cap, 2 * m + 2, sizeof *s->ranks))
             return HM_E_NOMEM;
         if (s->ranks_cap % 2) s->ranks_cap--;
@@ -673,7 +682,8 @@ int hm_tokenizer_encode(const hm_tokenizer *tok, hm_tok_scratch *scratch, const 
     size_t i = 0, seg = 0, len0;
     int rc = HM_OK, all, any;
     if (!tok || !out || (!text && len)) return HM_E_MISUSE;
-    if (len > UINT32_MAX - 16) return HM_E_LIMIT;
+    /* positions are 32-bit; normalizers may triple the text ("▁" for " ") */
+    if (len > UINT32_MAX - 16 || (tok->n_norms && len > (1u << 30))) return HM_E_LIMIT;
     if (!scratch) {
         rc = hm_tok_scratch_new(&own);
         if (rc) return rc;
@@ -826,6 +836,7 @@ void hm_tokenizer_free(hm_tokenizer *tok)
     for (i = 0; i < tok->n_specials; i++) free(tok->specials[i].s);
     free(tok->specials);
     if (tok->re) pcre2_code_free(tok->re);
+    free(tok->cls);
     for (i = 0; i < tok->n_norms; i++) {
         free(tok->norms[i].a);
         free(tok->norms[i].b);

@@ -14,18 +14,28 @@
 #include "hallmark/tokenizer.h"
 
 #define TOK_NONE UINT32_MAX
+#define TOK_SMALL_PIECE 48 /* default hm_tokenizer.small_piece */
+#define TOK_EXISTS (-1) /* tok_strmap_put: the key was already present */
 
 enum tok_kind { TOK_TIKTOKEN = 0, TOK_HF_BYTELEVEL = 1, TOK_HF_SPM = 2 };
 
 /* Which hand-written pre-splitter (if any) replaces the regex. */
 enum tok_fast { TOK_FAST_NONE = 0, TOK_FAST_CL100K = 1, TOK_FAST_O200K = 2 };
 
-/* Open addressing map: byte string -> uint32 value.  Keys live in `blob`. */
+/* Open addressing map: byte string -> uint32 value.  A slot holds the
+ * key's first 8 bytes, so keys up to 8 bytes are compared without touching
+ * `blob` (one cache miss per lookup). */
+struct tok_slot {
+    uint64_t k8;  /* first min(len, 8) key bytes, little-endian, zero-padded */
+    uint32_t len; /* 0 = empty slot */
+    uint32_t val;
+    uint32_t off; /* key offset in blob (keys longer than 8 bytes) */
+    uint32_t tag; /* high hash bits */
+};
 struct tok_strmap {
-    uint64_t *slots; /* 0 = empty, else (hash tag << 32) | (entry + 1) */
+    struct tok_slot *slots;
     uint64_t mask;
     uint32_t n, cap;
-    uint32_t *koff, *klen, *val;
     unsigned char *blob;
     size_t blob_len, blob_cap;
 };
@@ -71,7 +81,9 @@ struct hm_tokenizer {
     size_t n_specials;
     uint8_t special_first[256]; /* 1 if some special starts with this byte */
     pcre2_code *re;
-    enum tok_fast fast;
+    enum tok_fast fast; /* tests may set TOK_FAST_NONE to force PCRE2 */
+    size_t small_piece;  /* pieces of up to this many symbols use the scan */
+    uint8_t *cls; /* BMP class table for the fast splitters */
     struct tok_norm *norms;
     size_t n_norms;
     int strip_leading_space; /* SPM decoder Strip(" ", 1, 0) */
@@ -136,8 +148,10 @@ int tok_split(const hm_tokenizer *tok, hm_tok_scratch *s, const unsigned char *p
               tok_piece_fn emit, void *ctx);
 int tok_split_regex(const pcre2_code *re, hm_tok_scratch *s, const unsigned char *p, size_t n,
                     tok_piece_fn emit, void *ctx);
-int tok_split_fast(enum tok_fast which, const unsigned char *p, size_t n, tok_piece_fn emit,
+int tok_split_fast(const hm_tokenizer *t, const unsigned char *p, size_t n, tok_piece_fn emit,
                    void *ctx);
+/* Builds t->cls, the BMP character-class table of the fast splitters. */
+int tok_fast_table(hm_tokenizer *t);
 
 /* Normalization: applies tok->norms to p[0..n) whose byte i originally
  * covers [base+i, base+i+1).  Result in s->nb[*which], maps s->ms/me. */

@@ -56,9 +56,6 @@ struct builtin {
     "\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?" \
     "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
 
-/* Which encodings use the hand-written splitter (tests may turn it off). */
-int tok_use_fast_split = 0;
-
 static const struct builtin builtins[] = {
     {"cl100k_base",
      "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
@@ -85,15 +82,64 @@ static const struct builtin builtins[] = {
      PAT_GPT2,
      TOK_FAST_NONE,
      {{"<|endoftext|>", 50256}, {NULL, 0}}},
+    /* p50k_edit: p50k_base's file with three more specials (by name only) */
+    {"p50k_edit",
+     "",
+     PAT_GPT2,
+     TOK_FAST_NONE,
+     {{"<|endoftext|>", 50256},
+      {"<|fim_prefix|>", 50281},
+      {"<|fim_middle|>", 50282},
+      {"<|fim_suffix|>", 50283},
+      {NULL, 0}}},
 };
 #define N_BUILTINS (sizeof builtins / sizeof builtins[0])
 
-static int compile_re(hm_tokenizer *t, const char *pat, char *err, size_t cap)
+/* Unicode White_Space, which \s means in Rust regex and Oniguruma (PCRE2's
+ * \s also matches U+180E, which is no longer a space since Unicode 6.3). */
+#define WS_BODY "\\t-\\r \\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}"
+
+/* Rewrites \s and \S of `pat` to the White_Space class; malloc'd or NULL. */
+static char *rewrite_ws(const char *pat)
+{
+    size_t n = strlen(pat), i, o = 0, body = strlen(WS_BODY);
+    char *out = malloc(n * (body + 4) + 1);
+    int in_class = 0;
+    if (!out) return NULL;
+    for (i = 0; i < n; i++) {
+        char c = pat[i];
+        if (c == '\\' && i + 1 < n) {
+            char d = pat[i + 1];
+            if (d == 's' || (d == 'S' && !in_class)) {
+                if (!in_class) out[o++] = '[';
+                if (d == 'S') out[o++] = '^';
+                memcpy(out + o, WS_BODY, body);
+                o += body;
+                if (!in_class) out[o++] = ']';
+            } else {
+                out[o++] = c;
+                out[o++] = d;
+            }
+            i++;
+            continue;
+        }
+        if (c == '[' && !in_class) in_class = 1;
+        else if (c == ']' && in_class) in_class = 0;
+        out[o++] = c;
+    }
+    out[o] = 0;
+    return out;
+}
+
+static int compile_re(hm_tokenizer *t, const char *pat0, char *err, size_t cap)
 {
     int ecode;
     PCRE2_SIZE eoff;
+    char *pat = rewrite_ws(pat0);
+    if (!pat) return HM_E_NOMEM;
     t->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP, &ecode,
                           &eoff, NULL);
+    free(pat);
     if (!t->re) {
         PCRE2_UCHAR msg[160];
         pcre2_get_error_message(ecode, msg, sizeof msg);
@@ -232,12 +278,12 @@ static int load_tiktoken(hm_tokenizer *t, const unsigned char *d, size_t n,
             rc = HM_E_FORMAT;
             goto out;
         }
-        if (tok_strmap_get(&t->enc, stage + stage_len, blen) != TOK_NONE) {
+        rc = tok_strmap_put(&t->enc, stage + stage_len, blen, (uint32_t)rank);
+        if (rc == TOK_EXISTS) {
             errf(err, cap, "tiktoken file: line %zu repeats a token", line_no);
             rc = HM_E_FORMAT;
             goto out;
         }
-        rc = tok_strmap_put(&t->enc, stage + stage_len, blen, (uint32_t)rank);
         if (rc) goto out;
         items[nit].id = (uint32_t)rank;
         items[nit].len = (uint32_t)blen;
@@ -293,7 +339,8 @@ static int load_tiktoken(hm_tokenizer *t, const unsigned char *d, size_t n,
     rc = compile_re(t, b->pat, err, cap);
     if (rc) goto out;
     t->kind = TOK_TIKTOKEN;
-    t->fast = tok_use_fast_split ? b->fast : TOK_FAST_NONE;
+    t->fast = b->fast;
+    if (t->fast != TOK_FAST_NONE) rc = tok_fast_table(t);
     t->unk_id = TOK_NONE;
 out:
     free(stage);
@@ -633,6 +680,7 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
         id = (uint32_t)dv;
         if (id > maxid) maxid = id;
         rc = tok_strmap_put(&t->enc, (const unsigned char *)it->string, kl, id);
+        if (rc == TOK_EXISTS) rc = HM_OK; /* a repeated JSON key: the last wins */
         if (rc) goto out;
         if (tok_grow((void **)&stage, &stage_cap, stage_len + kl + 1, 1)) {
             rc = HM_E_NOMEM;
@@ -800,6 +848,7 @@ int hm_tokenizer_load_memory(hm_tokenizer **out, const void *data, size_t len,
     t = calloc(1, sizeof *t);
     if (!t) return HM_E_NOMEM;
     t->unk_id = TOK_NONE;
+    t->small_piece = TOK_SMALL_PIECE;
     SHA256(d, len, t->sha256);
     while (i < len && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n')) i++;
     if (i < len && d[i] == '{') {
@@ -819,7 +868,7 @@ int hm_tokenizer_load_memory(hm_tokenizer **out, const void *data, size_t len,
             if (encoding)
                 errf(err, errcap,
                      "unknown tiktoken encoding '%s' (known: cl100k_base, o200k_base, "
-                     "r50k_base, p50k_base)",
+                     "r50k_base, p50k_base, p50k_edit)",
                      encoding);
             else
                 errf(err, errcap,

@@ -47,7 +47,7 @@ int tok_split_regex(const pcre2_code *re, hm_tok_scratch *s, const unsigned char
 int tok_split(const hm_tokenizer *tok, hm_tok_scratch *s, const unsigned char *p, size_t n,
               tok_piece_fn emit, void *ctx)
 {
-    if (tok->fast != TOK_FAST_NONE) return tok_split_fast(tok->fast, p, n, emit, ctx);
+    if (tok->fast != TOK_FAST_NONE) return tok_split_fast(tok, p, n, emit, ctx);
     if (tok->re) return tok_split_regex(tok->re, s, p, n, emit, ctx);
     return emit(ctx, 0, n);
 }

@@ -380,3 +380,169 @@ int hm_sglang_detect(const hm_sglang_detect_params *params,
     }
     return HM_OK;
 }
+
+/* ======================================================================
+ * The "sglang" scheme: the primitives above behind the scheme interface
+ * (watermark/scheme.h), with SGLang's own rules: contexts are the last h
+ * tokens of prompt + generated (an empty context is not marked; detection
+ * without the prompt skips the first h tokens), a context already marked
+ * in the request is skipped, at most max_contexts positions are marked,
+ * and detection scores the first occurrence of each exact context window
+ * and stops after max_contexts of them.
+ * ====================================================================== */
+
+#include <stdio.h>
+
+#include "scheme.h"
+
+typedef struct sglang_state {
+    uint64_t key_a, key_b;
+    int has_b;
+    double mixing;
+    uint32_t threshold;
+    uint32_t h;
+    uint32_t max_contexts;
+} sglang_state;
+
+static int sglang_init(void *stv, const uint8_t *secret, const char *const *params, size_t n,
+                       uint32_t vocab, size_t *bad)
+{
+    sglang_state *st = stv;
+    uint64_t h = 4, maxc = HM_SGLANG_MAX_MARKED;
+    int have_key = 0;
+    size_t i;
+    (void)secret;
+    (void)vocab;
+    st->mixing = 0.5;
+    for (i = 0; i < n; i++) {
+        const char *p = params[i];
+        int r = 0;
+        if (strncmp(p, "key=", 4) == 0) {
+            r = hm_sglang_parse_key(p + 4, &st->key_a) == HM_OK ? 1 : -1;
+            have_key = r == 1;
+        } else if (strncmp(p, "key_b=", 6) == 0) {
+            r = hm_sglang_parse_key(p + 6, &st->key_b) == HM_OK ? 1 : -1;
+            st->has_b = r == 1;
+        }
+        if (r == 0) r = hm_param_u64(p, "context_window", 1, HM_SGLANG_MAX_CONTEXT, &h);
+        if (r == 0) r = hm_param_u64(p, "max_contexts", 1, HM_SGLANG_MAX_MARKED, &maxc);
+        if (r == 0) r = hm_param_double(p, "mixing_probability", 1e-9, 1 - 1e-9, &st->mixing);
+        if (r != 1) {
+            *bad = i;
+            return r == 0 ? HM_E_NOTFOUND : HM_E_RANGE;
+        }
+    }
+    if (!have_key) return HM_E_MISUSE;
+    if (hm_sglang_mixing_threshold(st->mixing, &st->threshold) != HM_OK) return HM_E_RANGE;
+    st->h = (uint32_t)h;
+    st->max_contexts = (uint32_t)maxc;
+    return HM_OK;
+}
+
+static size_t sglang_ctx_width(const void *stv) { return ((const sglang_state *)stv)->h; }
+
+static int sglang_ctx_rule(const void *stv)
+{
+    (void)stv;
+    return HM_CTX_PARTIAL;
+}
+
+static int sglang_prompt_in_context(const void *stv)
+{
+    (void)stv;
+    return 1;
+}
+
+static void sglang_rules(const void *stv, hm_scheme_rules *r)
+{
+    const sglang_state *st = stv;
+    r->ctx_rule_embed = r->ctx_rule_detect = HM_CTX_PARTIAL;
+    r->partial_needs_prompt = 1;
+    r->prompt_in_ctx = 1;
+    r->skip_repeated = 1;
+    r->skip_records_all = 0; /* only marked contexts are remembered */
+    r->max_history = st->max_contexts;
+    r->max_marked = st->max_contexts;
+    r->dedup = 2; /* HM_DEDUP_CONTEXT: SGLang scores the first occurrence of each context window */
+    r->detect_max_contexts = st->max_contexts;
+}
+
+static void sglang_describe(const void *stv, char *buf, size_t cap)
+{
+    const sglang_state *st = stv;
+    if (st->has_b)
+        snprintf(buf, cap, "context_window=%u,max_contexts=%u,dual_key=1,mixing_probability=%.17g",
+                 (unsigned)st->h, (unsigned)st->max_contexts, st->mixing);
+    else
+        snprintf(buf, cap, "context_window=%u,max_contexts=%u,dual_key=0", (unsigned)st->h,
+                 (unsigned)st->max_contexts);
+}
+
+static uint64_t sglang_ctx_key(const void *stv, const uint32_t *ctx, size_t nctx)
+{
+    (void)stv;
+    /* SGLang compares its 32-bit context hashes, collisions included */
+    return (uint64_t)hm_sglang_context_hash(ctx, nctx) + 1;
+}
+
+static int sglang_sample(const void *stv, const uint32_t *ctx, size_t nctx, hm_candset *cs,
+                         hm_rng *rng, uint32_t *token)
+{
+    const sglang_state *st = stv;
+    uint32_t ch = hm_sglang_context_hash(ctx, nctx);
+    uint64_t key = hm_sglang_key_for(st->key_a, st->has_b, st->key_b, st->threshold, ch);
+    int64_t tok = 0;
+    int rc;
+    (void)rng;
+    if (cs->n <= 1) { /* top_k <= 1: never marked, as in SGLang */
+        *token = hm_candset_id(cs, cs->argmax);
+        return HM_OK;
+    }
+    hm_candset_probs(cs);
+    if (cs->ids)
+        rc = hm_sglang_sample_sparse(cs->ids, cs->p, cs->n, key, ch, &tok);
+    else
+        rc = hm_sglang_sample(cs->p, cs->n, key, ch, &tok);
+    if (rc != HM_OK) return rc;
+    *token = (uint32_t)tok;
+    return HM_OK;
+}
+
+static void sglang_score(const void *stv, const uint32_t *ctx, size_t nctx, uint32_t token,
+                         hm_token_score *out)
+{
+    const sglang_state *st = stv;
+    uint32_t ch = hm_sglang_context_hash(ctx, nctx);
+    uint64_t key = hm_sglang_key_for(st->key_a, st->has_b, st->key_b, st->threshold, ch);
+    out->value = hm_sglang_token_score(key, ch, token);
+    out->u = hm_sglang_uniform(hm_sglang_token_hash(key, ch, token));
+    out->weight = out->value;
+    out->green = 0;
+    out->gbits = 0;
+    out->layers = 1;
+}
+
+static double sglang_null_param(const void *stv)
+{
+    (void)stv;
+    return 0;
+}
+
+const hm_scheme_ops hm_scheme_sglang = {
+    .name = "sglang",
+    .version = "sglang-aaronson-v1",
+    .prf_version = "murmur3-x86-32-v1",
+    .kind = HM_KIND_SAMPLING,
+    .test = HM_TEST_GAMMA,
+    .needs_secret = 0,
+    .init = sglang_init,
+    .ctx_width = sglang_ctx_width,
+    .ctx_rule = sglang_ctx_rule,
+    .prompt_in_context = sglang_prompt_in_context,
+    .describe = sglang_describe,
+    .sample = sglang_sample,
+    .score = sglang_score,
+    .null_param = sglang_null_param,
+    .rules = sglang_rules,
+    .ctx_key = sglang_ctx_key,
+};

@@ -426,3 +426,216 @@ int hm_synthid_parse_keys_json(const char *json, size_t len, int64_t *keys,
     *n = count;
     return HM_OK;
 }
+
+/* ======================================================================
+ * The "synthid" scheme: the primitives above behind the scheme interface
+ * (watermark/scheme.h), with the reference's rules.  Generation: the
+ * context is the last ngram_len-1 generated tokens, 0-padded (prompt tokens
+ * never enter it); the tournament reweights the top_k candidates of
+ * logits/T; a context among the last context_history_size ones samples from
+ * the unmodified scores.  Detection: the first ngram_len-1 positions are not
+ * scored; a context among the last context_history_size (every position
+ * recorded) is masked; the test is the exact Binomial(m n, 1/2) tail of the
+ * g-count, and the mean and weighted-mean scores are reported beside it.
+ * ====================================================================== */
+
+#include <stdio.h>
+
+#include "scheme.h"
+
+typedef struct synthid_state {
+    int64_t keys[HM_SYNTHID_MAX_KEYS];
+    size_t m;
+    int64_t iv;
+    uint32_t ngram_len;
+    uint32_t top_k;
+    unsigned num_leaves;
+    uint32_t history;
+    double w[HM_SYNTHID_MAX_KEYS]; /* weighted-mean layer weights (sum m) */
+} synthid_state;
+
+static int synthid_init(void *stv, const uint8_t *secret, const char *const *params, size_t n,
+                        uint32_t vocab, size_t *bad)
+{
+    synthid_state *st = stv;
+    uint64_t ngram = 5, k = 40, leaves = 2, hist = HM_SYNTHID_HISTORY;
+    size_t i, l;
+    double wsum = 0;
+    (void)secret;
+    (void)vocab;
+    for (i = 0; i < n; i++) {
+        const char *p = params[i];
+        int r = 0;
+        if (strncmp(p, "keys=", 5) == 0) {
+            int rc = hm_synthid_parse_keys_json(p + 5, strlen(p + 5), st->keys,
+                                                HM_SYNTHID_MAX_KEYS, &st->m);
+            if (rc != HM_OK) {
+                *bad = i;
+                return rc == HM_E_LIMIT ? HM_E_LIMIT : HM_E_RANGE;
+            }
+            r = 1;
+        }
+        if (r == 0) r = hm_param_u64(p, "ngram_len", 2, 17, &ngram);
+        if (r == 0) r = hm_param_u64(p, "top_k", 2, 1u << 20, &k);
+        if (r == 0) r = hm_param_u64(p, "num_leaves", 2, 64, &leaves);
+        if (r == 0) r = hm_param_u64(p, "context_history_size", 1, 1u << 20, &hist);
+        if (r != 1) {
+            *bad = i;
+            return r == 0 ? HM_E_NOTFOUND : HM_E_RANGE;
+        }
+    }
+    if (st->m == 0) return HM_E_MISUSE; /* keys=[...] is required */
+    if (hm_synthid_hash_iv(st->keys, st->m, &st->iv) != HM_OK) return HM_E_CRYPTO;
+    st->ngram_len = (uint32_t)ngram;
+    st->top_k = (uint32_t)k;
+    st->num_leaves = (unsigned)leaves;
+    st->history = (uint32_t)hist;
+    for (l = 0; l < st->m; l++) {
+        st->w[l] = st->m == 1 ? 10.0 : 10.0 - 9.0 * (double)l / (double)(st->m - 1);
+        wsum += st->w[l];
+    }
+    for (l = 0; l < st->m; l++) st->w[l] *= (double)st->m / wsum;
+    return HM_OK;
+}
+
+static size_t synthid_ctx_width(const void *stv)
+{
+    return ((const synthid_state *)stv)->ngram_len - 1;
+}
+
+static int synthid_ctx_rule(const void *stv)
+{
+    (void)stv;
+    return HM_CTX_PAD;
+}
+
+static int synthid_prompt_in_context(const void *stv)
+{
+    (void)stv;
+    return 0;
+}
+
+static void synthid_rules(const void *stv, hm_scheme_rules *r)
+{
+    const synthid_state *st = stv;
+    r->ctx_rule_embed = HM_CTX_PAD;
+    r->ctx_rule_detect = HM_CTX_FULL;
+    r->prompt_in_ctx = 0;
+    r->pad_token = 0;
+    r->skip_repeated = 1;
+    r->skip_records_all = 1;
+    r->max_history = st->history;
+    r->dedup = 2; /* HM_DEDUP_CONTEXT over the last context_history_size contexts */
+    r->detect_history = st->history;
+}
+
+static void synthid_describe(const void *stv, char *buf, size_t cap)
+{
+    const synthid_state *st = stv;
+    snprintf(buf, cap, "depth=%zu,ngram_len=%u,top_k=%u,num_leaves=%u,context_history_size=%u",
+             st->m, (unsigned)st->ngram_len, (unsigned)st->top_k, st->num_leaves,
+             (unsigned)st->history);
+}
+
+static int64_t ctx_hash(const synthid_state *st, const uint32_t *ctx, size_t nctx)
+{
+    int64_t c[17];
+    size_t i;
+    for (i = 0; i < nctx; i++) c[i] = (int64_t)ctx[i];
+    return hm_synthid_context_hash(st->iv, c, nctx);
+}
+
+static uint64_t synthid_ctx_key(const void *stv, const uint32_t *ctx, size_t nctx)
+{
+    return (uint64_t)ctx_hash(stv, ctx, nctx);
+}
+
+static size_t synthid_scratch_size(const void *stv, uint32_t vocab)
+{
+    const synthid_state *st = stv;
+    size_t k = st->top_k < vocab ? st->top_k : vocab;
+    return k * (2 * sizeof(double) + st->m);
+}
+
+static int synthid_sample(const void *stv, const uint32_t *ctx, size_t nctx, hm_candset *cs,
+                          hm_rng *rng, uint32_t *token)
+{
+    const synthid_state *st = stv;
+    int64_t hc = ctx_hash(st, ctx, nctx);
+    double *scores, *out, u, acc = 0, mx = -INFINITY, z = 0;
+    uint8_t *g;
+    size_t k, i;
+    int rc;
+    hm_candset_top_k(cs, st->top_k);
+    k = cs->n;
+    if (k < 2) { /* the reference needs top_k > 1; a single candidate is unmarked */
+        *token = hm_candset_id(cs, cs->argmax);
+        return HM_OK;
+    }
+    scores = (double *)(void *)cs->scratch;
+    out = scores + k;
+    g = (uint8_t *)(out + k);
+    for (i = 0; i < k; i++) {
+        scores[i] = (double)cs->lg[i];
+        hm_synthid_gvalues(hc, (int64_t)hm_candset_id(cs, i), st->keys, st->m, g + i * st->m);
+    }
+    rc = hm_synthid_update_scores(scores, k, g, st->m, st->num_leaves, out);
+    if (rc != HM_OK) return rc;
+    for (i = 0; i < k; i++)
+        if (out[i] > mx) mx = out[i];
+    for (i = 0; i < k; i++) z += exp(out[i] - mx);
+    u = hm_rng_unit(rng) * z;
+    for (i = 0; i < k; i++) {
+        acc += exp(out[i] - mx);
+        if (acc > u) break;
+    }
+    if (i == k) i = k - 1;
+    *token = hm_candset_id(cs, i);
+    return HM_OK;
+}
+
+static void synthid_score(const void *stv, const uint32_t *ctx, size_t nctx, uint32_t token,
+                          hm_token_score *out)
+{
+    const synthid_state *st = stv;
+    uint8_t g[HM_SYNTHID_MAX_KEYS];
+    size_t l;
+    hm_synthid_gvalues(ctx_hash(st, ctx, nctx), (int64_t)token, st->keys, st->m, g);
+    out->value = 0;
+    out->weight = 0;
+    out->gbits = 0;
+    for (l = 0; l < st->m; l++) {
+        out->value += g[l];
+        out->weight += st->w[l] * g[l];
+        out->gbits |= (uint64_t)g[l] << l;
+    }
+    out->u = NAN;
+    out->green = 0;
+    out->layers = (uint32_t)st->m;
+}
+
+static double synthid_null_param(const void *stv)
+{
+    (void)stv;
+    return 0.5;
+}
+
+const hm_scheme_ops hm_scheme_synthid = {
+    .name = "synthid",
+    .version = "synthid-text-addb4a1",
+    .prf_version = "synthid-lcg-sha256iv-v1",
+    .kind = HM_KIND_SAMPLING,
+    .test = HM_TEST_GVALUES,
+    .needs_secret = 0,
+    .init = synthid_init,
+    .ctx_width = synthid_ctx_width,
+    .ctx_rule = synthid_ctx_rule,
+    .prompt_in_context = synthid_prompt_in_context,
+    .describe = synthid_describe,
+    .sample = synthid_sample,
+    .score = synthid_score,
+    .null_param = synthid_null_param,
+    .scratch_size = synthid_scratch_size,
+    .rules = synthid_rules,
+    .ctx_key = synthid_ctx_key,
+};

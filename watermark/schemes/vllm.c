@@ -389,3 +389,217 @@ int hm_vllm_detect(const hm_vllm_detect_params *params, const int64_t *tokens,
     result->scaled = S / var;
     return HM_OK;
 }
+
+/* ======================================================================
+ * The "vllm" scheme: the primitives above behind the scheme interface
+ * (watermark/scheme.h), with vLLM's own rules: contexts from generated
+ * tokens only, padded with -1; generation dedup `none` or `single_turn`
+ * over deduplicate_contexts_max_history positions; detection scores the
+ * first occurrence of each context.
+ * ====================================================================== */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "context.h"
+#include "scheme.h"
+
+typedef struct vllm_state {
+    uint64_t key;      /* the deployment key (as given) */
+    uint64_t key_a, key_b;
+    int dual;
+    double alpha;
+    uint32_t width;
+    int gen_dedup;     /* 0 none, 1 single_turn */
+    uint32_t max_history;
+} vllm_state;
+
+static int vllm_init(void *stv, const uint8_t *secret, const char *const *params, size_t n,
+                     uint32_t vocab, size_t *bad)
+{
+    vllm_state *st = stv;
+    uint64_t w = 4, hist = 8192;
+    int have_key = 0;
+    size_t i;
+    (void)secret;
+    (void)vocab;
+    st->alpha = 0.1;
+    st->gen_dedup = 1; /* vLLM's default: single_turn */
+    for (i = 0; i < n; i++) {
+        const char *p = params[i];
+        int r = 0;
+        char buf[32];
+        if (strncmp(p, "key=", 4) == 0) {
+            r = hm_vllm_parse_key(p + 4, &st->key) == HM_OK ? 1 : -1;
+            have_key = r == 1;
+        }
+        if (r == 0) r = hm_param_u64(p, "context_width", 1, HM_VLLM_MAX_WIDTH, &w);
+        if (r == 0) r = hm_param_double(p, "alpha", 0, 1, &st->alpha);
+        if (r == 0) r = hm_param_u64(p, "deduplicate_contexts_max_history", 0, 1u << 20, &hist);
+        if (r == 0) {
+            r = hm_param_str(p, "algorithm", buf, sizeof buf);
+            if (r == 1) {
+                if (strcmp(buf, "gumbel") == 0)
+                    st->dual = 0;
+                else if (strcmp(buf, "dual_key_gumbel") == 0)
+                    st->dual = 1;
+                else
+                    r = -1;
+            }
+        }
+        if (r == 0) {
+            r = hm_param_str(p, "deduplicate_contexts", buf, sizeof buf);
+            if (r == 1 && strcmp(buf, "none") == 0) {
+                st->gen_dedup = 0;
+            } else if (r == 1 && strcmp(buf, "single_turn") == 0) {
+                st->gen_dedup = 1;
+            } else if (r == 1) {
+                *bad = i; /* "all" needs the engine's prompt history */
+                return strcmp(buf, "all") == 0 ? HM_E_UNSUPPORTED : HM_E_RANGE;
+            }
+        }
+        if (r != 1) {
+            *bad = i;
+            return r == 0 ? HM_E_NOTFOUND : HM_E_RANGE;
+        }
+    }
+    if (!have_key) return HM_E_MISUSE;
+    st->width = (uint32_t)w;
+    st->max_history = hist ? (uint32_t)hist : (1u << 20); /* null: effectively unbounded */
+    if (!st->dual) st->alpha = 0; /* plain gumbel: s is key A's alone */
+    st->key_a = st->key;
+    st->key_b = st->key;
+    if (st->dual) {
+        if (hm_vllm_derive_key(st->key, 0, &st->key_a) != HM_OK) return HM_E_CRYPTO;
+        if (hm_vllm_derive_key(st->key, 1, &st->key_b) != HM_OK) return HM_E_CRYPTO;
+    }
+    return HM_OK;
+}
+
+static size_t vllm_ctx_width(const void *stv) { return ((const vllm_state *)stv)->width; }
+
+static int vllm_ctx_rule(const void *stv)
+{
+    (void)stv;
+    return HM_CTX_PAD;
+}
+
+static int vllm_prompt_in_context(const void *stv)
+{
+    (void)stv;
+    return 0;
+}
+
+static void vllm_rules(const void *stv, hm_scheme_rules *r)
+{
+    const vllm_state *st = stv;
+    r->ctx_rule_embed = r->ctx_rule_detect = HM_CTX_PAD;
+    r->prompt_in_ctx = 0;
+    r->pad_token = 0xFFFFFFFFu;
+    r->skip_repeated = st->gen_dedup;
+    r->skip_records_all = 1;
+    r->max_history = st->max_history;
+    r->dedup = 2; /* HM_DEDUP_CONTEXT: the first occurrence of each context */
+}
+
+static void vllm_describe(const void *stv, char *buf, size_t cap)
+{
+    const vllm_state *st = stv;
+    snprintf(buf, cap, "algorithm=%s,context_width=%u,alpha=%.17g,deduplicate_contexts=%s",
+             st->dual ? "dual_key_gumbel" : "gumbel", (unsigned)st->width, st->alpha,
+             st->gen_dedup ? "single_turn" : "none");
+}
+
+static void ctx64(const uint32_t *ctx, size_t n, int64_t *out)
+{
+    size_t i;
+    for (i = 0; i < n; i++) out[i] = ctx[i] == 0xFFFFFFFFu ? -1 : (int64_t)ctx[i];
+}
+
+static int vllm_sample(const void *stv, const uint32_t *ctx, size_t nctx, hm_candset *cs,
+                       hm_rng *rng, uint32_t *token)
+{
+    const vllm_state *st = stv;
+    int64_t c[HM_VLLM_MAX_WIDTH], tok = 0;
+    uint32_t state[4];
+    uint64_t key = st->key_a;
+    int rc;
+    /* dual key: the engine routes to key B with probability alpha using its
+     * ordinary RNG; ours plays that part */
+    if (st->dual && hm_rng_unit(rng) >= 1.0 - st->alpha) key = st->key_b;
+    ctx64(ctx, nctx, c);
+    rc = hm_vllm_context_state(key, c, nctx, state);
+    if (rc != HM_OK) return rc;
+    if (cs->raw && cs->ids == NULL && cs->n == cs->raw_n) {
+        rc = hm_vllm_gumbel_sample(cs->raw, cs->n, cs->temperature, key, state, &tok);
+    } else {
+        /* filtered or sparse: the survivors' raw logits, masked ones dropped */
+        int64_t *ids = (int64_t *)(void *)cs->cdf;
+        float *lg = cs->p;
+        size_t i;
+        for (i = 0; i < cs->n; i++) {
+            uint32_t id = hm_candset_id(cs, i);
+            ids[i] = id;
+            if (cs->raw) {
+                lg[i] = cs->raw[id];
+            } else {
+                size_t j;
+                lg[i] = cs->lg[i] * cs->temperature; /* fallback; replaced below */
+                for (j = 0; j < cs->raw_n; j++)
+                    if ((uint32_t)cs->raw_sparse[j].id == id) {
+                        lg[i] = cs->raw_sparse[j].logit;
+                        break;
+                    }
+            }
+        }
+        cs->have_p = cs->have_cdf = 0;
+        rc = hm_vllm_gumbel_sample_sparse(ids, lg, cs->n, cs->temperature, key, state, &tok);
+    }
+    if (rc != HM_OK) return rc;
+    *token = (uint32_t)tok;
+    return HM_OK;
+}
+
+static void vllm_score(const void *stv, const uint32_t *ctx, size_t nctx, uint32_t token,
+                       hm_token_score *out)
+{
+    const vllm_state *st = stv;
+    int64_t c[HM_VLLM_MAX_WIDTH];
+    uint32_t state[4];
+    double sa;
+    ctx64(ctx, nctx, c);
+    (void)hm_vllm_context_state(st->key_a, c, nctx, state);
+    sa = hm_vllm_token_score(st->key_a, state, token);
+    out->u = (double)hm_vllm_uniform(hm_vllm_word(st->key_a, state, token));
+    out->value = sa;
+    if (st->dual) {
+        double sb;
+        (void)hm_vllm_context_state(st->key_b, c, nctx, state);
+        sb = hm_vllm_token_score(st->key_b, state, token);
+        out->value = (1 - st->alpha) * sa + st->alpha * sb;
+    }
+    out->weight = out->value;
+    out->green = 0;
+    out->gbits = 0;
+    out->layers = 1;
+}
+
+static double vllm_null_param(const void *stv) { return ((const vllm_state *)stv)->alpha; }
+
+const hm_scheme_ops hm_scheme_vllm = {
+    .name = "vllm",
+    .version = "vllm-gumbel-v1",
+    .prf_version = HM_VLLM_PRF_VERSION,
+    .kind = HM_KIND_SAMPLING,
+    .test = HM_TEST_GAMMA_WEIGHTED,
+    .needs_secret = 0,
+    .init = vllm_init,
+    .ctx_width = vllm_ctx_width,
+    .ctx_rule = vllm_ctx_rule,
+    .prompt_in_context = vllm_prompt_in_context,
+    .describe = vllm_describe,
+    .sample = vllm_sample,
+    .score = vllm_score,
+    .null_param = vllm_null_param,
+    .rules = vllm_rules,
+};
