@@ -439,14 +439,15 @@ int hm_detect_localize(const hm_detector *d, const hm_token_detail *details, siz
 /* --- private accessors for trace.c and payload.c ------------------------- */
 
 const struct hm_scheme_ops *hm_detector_internals(const hm_detector *d, const void **state,
-                                                  size_t *width, int *rule, int *prompt_in_ctx,
-                                                  int *dedup)
+                                                  size_t *width, int *rule, uint32_t *pad,
+                                                  int *prompt_in_ctx, int *dedup)
 {
     if (!d) return NULL;
     if (state) *state = d->e->st;
     if (width) *width = d->e->width;
-    if (rule) *rule = d->e->rule;
-    if (prompt_in_ctx) *prompt_in_ctx = d->e->prompt_in_ctx;
+    if (rule) *rule = d->e->rules.ctx_rule_detect;
+    if (pad) *pad = d->e->rules.pad_token;
+    if (prompt_in_ctx) *prompt_in_ctx = d->e->rules.prompt_in_ctx;
     if (dedup) *dedup = resolve_dedup(d);
     return d->e->ops;
 }

@@ -17,12 +17,13 @@ int hm_detector_new_secret(hm_detector **out, const char *scheme, const uint8_t 
 /* --- for trace.c and payload.c (appended by the trace module) --- */
 struct hm_scheme_ops;
 
-/* The scheme of a detector, its state, context width, context rule,
- * whether prompt tokens enter contexts, and the resolved dedup policy.
- * Any output pointer may be NULL.  Returns NULL for a NULL detector. */
+/* The scheme of a detector, its state, context width, detection context
+ * rule and pad token, whether prompt tokens enter contexts, and the
+ * resolved dedup policy.  Any output pointer may be NULL.  Returns NULL for
+ * a NULL detector. */
 const struct hm_scheme_ops *hm_detector_internals(const hm_detector *d, const void **state,
-                                                  size_t *width, int *rule, int *prompt_in_ctx,
-                                                  int *dedup);
+                                                  size_t *width, int *rule, uint32_t *pad,
+                                                  int *prompt_in_ctx, int *dedup);
 
 /* Fills *res from aggregated sums exactly as hm_detect_final would for a
  * stream that scored n_scored positions with these sums.  HM_OK or

@@ -24,13 +24,14 @@ int hm_payload_decode(const hm_detector *d, const uint32_t *prompt, size_t n_pro
     const void *st;
     size_t width, i;
     int rule, pic, dedup;
+    uint32_t pad;
     hm_ctxbuf cb;
     hm_u64set seen;
     uint64_t counts[HM_MPAC_MAX_POS][HM_MPAC_COLOURS];
     uint64_t metric = 0, scored = 0;
     uint32_t L, bits, j;
     if (!d || !res || (n && !ids) || (n_prompt && !prompt)) return HM_E_MISUSE;
-    ops = hm_detector_internals(d, &st, &width, &rule, &pic, &dedup);
+    ops = hm_detector_internals(d, &st, &width, &rule, &pad, &pic, &dedup);
     if (!ops || strcmp(ops->name, "mpac") != 0) return HM_E_UNSUPPORTED;
     bits = hm_mpac_bits(st);
     L = hm_mpac_positions(st);
@@ -44,10 +45,10 @@ int hm_payload_decode(const hm_detector *d, const uint32_t *prompt, size_t n_pro
     for (i = 0; i < n; i++) {
         uint32_t t = ids[i], ctx[HM_SCHEME_MAX_CTX], pos, colour;
         size_t nctx = 0;
-        int keep = hm_ctxbuf_context(&cb, width, rule, ctx, &nctx);
+        int keep = hm_ctxbuf_context(&cb, width, rule, pad, ctx, &nctx);
         if (keep && dedup != HM_DEDUP_NONE) {
-            uint64_t key = dedup == HM_DEDUP_TUPLE ? hm_context_hash(ctx, nctx, t, 1)
-                                                   : hm_context_hash(ctx, nctx, 0, 0);
+            uint64_t ck = hm_scheme_ctx_key(ops, st, ctx, nctx);
+            uint64_t key = dedup == HM_DEDUP_TUPLE ? hm_tuple_key(ck, t) : ck;
             int added = hm_u64set_add(&seen, key);
             if (added < 0) {
                 hm_u64set_free(&seen);

@@ -234,9 +234,12 @@ static int extract(const hm_trace *t, const uint32_t *ids, const size_t *lens, s
 {
     size_t width, d, off = 0;
     int rule, dedup, s = HM_OK;
+    uint32_t pad;
     hm_u64set seen;
     size_t total = 0;
-    hm_detector_internals(t->tmpl, NULL, &width, &rule, NULL, &dedup);
+    const void *st;
+    const hm_scheme_ops *ops = hm_detector_internals(t->tmpl, &st, &width, &rule, &pad, NULL,
+                                                     &dedup);
     for (d = 0; d < n_docs; d++) total += lens[d];
     if (hm_u64set_init(&seen, total) != 0) return HM_E_NOMEM;
     tp->width = width;
@@ -248,10 +251,12 @@ static int extract(const hm_trace *t, const uint32_t *ids, const size_t *lens, s
         for (i = 0; i < lens[d] && s == HM_OK; i++) {
             uint32_t tok = ids[off + i], ctx[HM_SCHEME_MAX_CTX];
             size_t nctx = 0;
-            int keep = hm_ctxbuf_context(&cb, width, rule, ctx, &nctx);
+            int keep = hm_ctxbuf_context(&cb, width, rule, pad, ctx, &nctx);
             if (keep && dedup != HM_DEDUP_NONE) {
-                uint64_t key = dedup == HM_DEDUP_TUPLE ? hm_context_hash(ctx, nctx, tok, 1)
-                                                       : hm_context_hash(ctx, nctx, 0, 0);
+                /* the same keys as hm_detect (the context key of a native
+                 * scheme does not depend on its secret) */
+                uint64_t ck = hm_scheme_ctx_key(ops, st, ctx, nctx);
+                uint64_t key = dedup == HM_DEDUP_TUPLE ? hm_tuple_key(ck, tok) : ck;
                 int added = hm_u64set_add(&seen, key);
                 if (added < 0) s = HM_E_NOMEM;
                 keep = added > 0;
@@ -577,7 +582,7 @@ static int score_account(hm_trace *t, const tuples *tp, size_t a)
         hm_detector_free(d);
         return s;
     }
-    ops = hm_detector_internals(d, &st, NULL, NULL, NULL, NULL);
+    ops = hm_detector_internals(d, &st, NULL, NULL, NULL, NULL, NULL);
     for (i = 0; i < tp->n; i++) {
         hm_token_score sc;
         sc.layers = 1;
