@@ -87,10 +87,10 @@ static hm_trace *make_tracer(const hm_key *m, const char *scheme, size_t account
 
 HM_TEST(trace_finds_the_leaking_account)
 {
-    static const char *schemes[] = {"kgw", "kgw-left", "gumbel"};
+    static const char *schemes[] = {"kgw", "kgw-left", "gumbel", "unigram"};
     size_t si;
-    for (si = 0; si < 3; si++) {
-        int selfhash = si == 0;
+    for (si = 0; si < 4; si++) {
+        int selfhash = si == 0 || si == 3; /* one count per decision */
         hm_key *m = NULL, *leak = NULL;
         hm_trace *t;
         uint32_t ids[600];

@@ -553,6 +553,34 @@ int hm_trace__derived_secret(const hm_trace *t, size_t i, uint8_t out[32])
     return HM_OK;
 }
 
+/* Unigram decisions depend on the token alone: keep the first tuple of
+ * each distinct token (one count per decision, as for KGW selfhash). */
+static int unique_tokens(tuples *tp)
+{
+    hm_u64set seen;
+    size_t i, k = 0;
+    if (hm_u64set_init(&seen, tp->n) != 0) return HM_E_NOMEM;
+    for (i = 0; i < tp->n; i++) {
+        int added = hm_u64set_add(&seen, (uint64_t)tp->tok[i] + 1);
+        if (added < 0) {
+            hm_u64set_free(&seen);
+            return HM_E_NOMEM;
+        }
+        if (!added) continue;
+        if (k != i) {
+            if (tp->width)
+                memmove(tp->ctx + k * tp->width, tp->ctx + i * tp->width,
+                        tp->width * sizeof *tp->ctx);
+            tp->nctx[k] = tp->nctx[i];
+            tp->tok[k] = tp->tok[i];
+        }
+        k++;
+    }
+    tp->n = k;
+    hm_u64set_free(&seen);
+    return HM_OK;
+}
+
 typedef struct job {
     hm_trace *t;
     const tuples *tp;
@@ -648,6 +676,8 @@ int hm_trace_run(hm_trace *t, const uint32_t *ids, const size_t *lens, size_t n_
     t->res = calloc(t->count, sizeof *t->res);
     if (!t->res) return HM_E_NOMEM;
     s = extract(t, ids, lens, n_docs, &tp, &t->n_tokens);
+    if (s == HM_OK && strcmp(hm_detector_scheme(t->tmpl), "unigram") == 0)
+        s = unique_tokens(&tp);
     if (s != HM_OK) {
         tuples_free(&tp);
         return s;

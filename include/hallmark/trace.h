@@ -13,7 +13,8 @@
  * p-value hm_detect() would give for that account's key on the same
  * documents scored together (one deduplication memory across documents),
  * except under KGW selfhash seeding, where each distinct (anchor, token)
- * decision is counted once, because tuples sharing it repeat one keyed
+ * decision is counted once, and under unigram, where each distinct token
+ * is, because tuples sharing a decision repeat one keyed
  * value (see docs/trace.md: this keeps the binomial test exact on long
  * texts, where per-tuple counting is anti-conservative);
  * the p-values are then Holm-adjusted over the accounts
