@@ -203,7 +203,9 @@ int hm_detect_update(hm_detect_stream *s, const uint32_t *ids, size_t n, hm_toke
                 if (hm_seen_contains(&s->window, ck)) skip = 2;
                 hm_seen_insert(&s->window, ck);
             } else if (dedup != HM_DEDUP_NONE) {
-                int added = hm_u64set_add(&s->seen, dedup == HM_DEDUP_TUPLE ? hm_tuple_key(ck, t) : ck);
+                int added = hm_u64set_add(&s->seen, dedup == HM_DEDUP_TUPLE
+                                                ? hm_scheme_tuple_key(e->ops, e->st, ctx, nctx, ck, t)
+                                                : ck);
                 if (added < 0) return HM_E_NOMEM;
                 if (!added) skip = 2;
             }
