@@ -158,7 +158,9 @@ static int mpac_prompt_in_context(const void *stv)
 static void mpac_describe(const void *stv, char *buf, size_t cap)
 {
     const mpac_state *st = stv;
-    snprintf(buf, cap, "bits=%u,payload=0x%llx,delta=%.17g,h=%u,colours=4,code=conv-k7-171-133",
+    /* parseable: every item is a parameter (colours = 4 and the K = 7
+     * code are fixed by the version "mpac-v1") */
+    snprintf(buf, cap, "bits=%u,payload=0x%llx,delta=%.17g,h=%u",
              (unsigned)st->bits, (unsigned long long)st->payload, st->delta, (unsigned)st->h);
 }
 
