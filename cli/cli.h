@@ -45,10 +45,14 @@ int cli_custody(int argc, char **argv);
  * that names a directory), never of a --passphrase-file.  Prints a message
  * and returns CLI_ERROR on failure.  (cli/cmd_custody.c) */
 int cli_custody_append(const char *log, int argc, char **argv, int status);
+int cli_trace(int argc, char **argv);
+int cli_fingerprint(int argc, char **argv);
+int cli_payload(int argc, char **argv);
 
 /* `hallmark bench <what>` targets, defined beside the feature they measure. */
 int cli_bench_tokenize(int argc, char **argv);
 int cli_bench_embed(int argc, char **argv);
+int cli_bench_payload(int argc, char **argv);
 
 /* Opens a tokenizer by name (cl100k_base, o200k_base, r50k_base, p50k_base,
  * qwen3, mistral, gpt2) or path; encoding (may be NULL) names the split

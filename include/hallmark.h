@@ -29,5 +29,8 @@
 #include "hallmark/embed.h"
 #include "hallmark/detect.h"
 #include "hallmark/report.h"
+#include "hallmark/trace.h"
+#include "hallmark/payload.h"
+#include "hallmark/fingerprint.h"
 
 #endif /* HALLMARK_H */

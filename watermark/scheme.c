@@ -16,6 +16,7 @@ extern const hm_scheme_ops hm_scheme_none;
 extern const hm_scheme_ops hm_scheme_vllm;
 extern const hm_scheme_ops hm_scheme_sglang;
 extern const hm_scheme_ops hm_scheme_synthid;
+extern const hm_scheme_ops hm_scheme_mpac;
 
 static const hm_scheme_ops *const registry[] = {
     &hm_scheme_kgw,
@@ -25,6 +26,7 @@ static const hm_scheme_ops *const registry[] = {
     &hm_scheme_vllm,
     &hm_scheme_sglang,
     &hm_scheme_synthid,
+    &hm_scheme_mpac,
 };
 
 const hm_scheme_ops *hm_scheme_find(const char *name)
