@@ -110,6 +110,13 @@ void cli_progress_update(struct cli_progress *p, unsigned long long done,
                          unsigned long long total, unsigned long long items);
 void cli_progress_end(struct cli_progress *p);
 
+/* 1 if s[0..n) is valid UTF-8, else 0 with the offset of the first bad
+ * byte in *bad (may be NULL). */
+int cli_utf8_valid(const unsigned char *s, size_t n, size_t *bad);
+/* A NUL-terminated copy of s[0..n) with each invalid byte replaced by
+ * U+FFFD (for JSON strings); malloc'd, NULL when out of memory. */
+char *cli_utf8_sanitize(const unsigned char *s, size_t n);
+
 /* Seconds on a monotonic clock. */
 double cli_now(void);
 

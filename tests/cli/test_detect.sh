@@ -21,6 +21,12 @@ if [ "$have_model" = 1 ]; then
     expect_status "generate is deterministic with --seed" 0 $H generate --model "$MODEL" \
         --key "$TMP/k.key" --scheme kgw --prompt "And God said" -n 250 --seed 7
     expect_same "same seed, same text" "$TMP/out" "$TMP/marked.txt"
+    printf 'And God said\nIn the beginning\nThe LORD is\nBlessed are\n' > "$TMP/prompts.txt"
+    expect_status "generate --prompts exits 0" 0 $H generate --model "$MODEL" --key "$TMP/k.key" \
+        --scheme gumbel --prompts "$TMP/prompts.txt" -n 120 --seed 1
+    if /usr/bin/python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]; print(sum(1 for _ in open(sys.argv[1])))' "$TMP/out" | grep -qx 4; then
+        ok "generate --prompts: one strict-JSON, valid-UTF-8 line per prompt"; else
+        notok "generate --prompts: strict JSON lines" "$(head -c 300 "$TMP/out")"; fi
     expect_status "generate --no-watermark exits 0" 0 $H generate --model "$MODEL" \
         --no-watermark --prompt "And God said" -n 250 --seed 7
     cp "$TMP/out" "$TMP/plain.txt"
