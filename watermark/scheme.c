@@ -38,7 +38,7 @@ const hm_scheme_ops *hm_scheme_find(const char *name)
     return NULL;
 }
 
-const char *hm_scheme_names(void) { return "kgw, unigram, gumbel, synthid, vllm, sglang, none"; }
+const char *hm_scheme_names(void) { return "kgw, unigram, gumbel, mpac, synthid, vllm, sglang, none"; }
 
 /* Returns the value part when param is "name=value", else NULL. */
 static const char *match(const char *param, const char *name)
