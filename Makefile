@@ -31,6 +31,8 @@ SAN_FLAGS ?=
 FUZZ_SECONDS ?= 600
 
 PKGS := libsodium libcrypto libcjson libpcre2-8 zlib
+# pkg-config modules that hallmark.pc lists as Requires.private; fragments add.
+PC_REQUIRES := $(PKGS)
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 BUILD_ID := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
@@ -193,7 +195,7 @@ $(BUILD)/hallmark.pc: Makefile VERSION
 	@mkdir -p $(BUILD)
 	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
 	  'Name: hallmark' 'Description: watermark and fingerprint language-model output' \
-	  'Version: $(VERSION)' 'Requires.private: libsodium libcrypto libcjson libpcre2-8 zlib' \
+	  'Version: $(VERSION)' 'Requires.private: $(PC_REQUIRES)' \
 	  'Libs: -L$${libdir} -lhallmark' 'Libs.private: -lpthread -lm' \
 	  'Cflags: -I$${includedir}' > $@
 
@@ -222,6 +224,6 @@ clean:
 	rm -rf $(BUILD)
 
 # Module fragments: each adds its own deps hooks, benches and fuzz targets.
-include $(sort $(wildcard watermark/*.mk verify/*.mk cli/*.mk samples/*.mk tests/*.mk))
+include $(sort $(wildcard watermark/*.mk verify/*.mk verify/*/*.mk cli/*.mk samples/*.mk tests/*.mk))
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(SAMPLE_OBJ:.o=.d)

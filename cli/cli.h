@@ -39,10 +39,23 @@ int cli_generate(int argc, char **argv);
 int cli_scan(int argc, char **argv);
 int cli_radioactivity(int argc, char **argv);
 int cli_merge(int argc, char **argv);
+int cli_report(int argc, char **argv);
+int cli_custody(int argc, char **argv);
+
+/* Appends the command argv[0..argc) and its exit status to the custody log
+ * `log` (hash-chained; see hallmark/report.h), with the SHA-256 of every
+ * argument that names an existing file (and of the files in an argument
+ * that names a directory), never of a --passphrase-file.  Prints a message
+ * and returns CLI_ERROR on failure.  (cli/cmd_custody.c) */
+int cli_custody_append(const char *log, int argc, char **argv, int status);
+int cli_trace(int argc, char **argv);
+int cli_fingerprint(int argc, char **argv);
+int cli_payload(int argc, char **argv);
 
 /* `hallmark bench <what>` targets, defined beside the feature they measure. */
 int cli_bench_tokenize(int argc, char **argv);
 int cli_bench_embed(int argc, char **argv);
+int cli_bench_payload(int argc, char **argv);
 
 /* Opens a tokenizer by name (cl100k_base, o200k_base, r50k_base, p50k_base,
  * qwen3, mistral, gpt2) or path; encoding (may be NULL) names the split
@@ -99,6 +112,13 @@ void cli_progress_start(struct cli_progress *p, const char *label);
 void cli_progress_update(struct cli_progress *p, unsigned long long done,
                          unsigned long long total, unsigned long long items);
 void cli_progress_end(struct cli_progress *p);
+
+/* 1 if s[0..n) is valid UTF-8, else 0 with the offset of the first bad
+ * byte in *bad (may be NULL). */
+int cli_utf8_valid(const unsigned char *s, size_t n, size_t *bad);
+/* A NUL-terminated copy of s[0..n) with each invalid byte replaced by
+ * U+FFFD (for JSON strings); malloc'd, NULL when out of memory. */
+char *cli_utf8_sanitize(const unsigned char *s, size_t n);
 
 /* Seconds on a monotonic clock. */
 double cli_now(void);

@@ -10,6 +10,7 @@
 static const struct cli_command benches[] = {
     {"tokenize", cli_bench_tokenize, "encode throughput vs native tiktoken and HF tokenizers"},
     {"embed", cli_bench_embed, "per-token embedding cost vs plain sampling"},
+    {"payload", cli_bench_payload, "multi-bit payload decoding rate vs tokens (sample model)"},
 };
 
 #define N_BENCHES (sizeof benches / sizeof benches[0])

@@ -72,7 +72,8 @@ static void usage(FILE *out)
 "  --key FILE          a Hallmark key (repeat for several keys: one pass, with a\n"
 "                      family-wise Sidak correction and Holm-adjusted p-values)\n"
 "  --passphrase-file F passphrase for encrypted key files (or $HALLMARK_PASSPHRASE)\n"
-"  --scheme S          kgw, unigram, gumbel, synthid, vllm, sglang\n"
+"  --scheme S          kgw, unigram, gumbel, mpac (a known payload: --param\n"
+"                      payload=N), synthid, vllm, sglang\n"
 "  --param k=v         scheme parameter (see docs/schemes.md); repeatable\n"
 "  --vllm-key N        vLLM's integer key (--scheme vllm); --no-dedup scores every\n"
 "                      position instead of vLLM's first-occurrence-of-each-context rule\n"
@@ -92,51 +93,6 @@ static void usage(FILE *out)
 "  --allow-invalid-utf8  score text that is not valid UTF-8 (bytes are tokenized\n"
 "                      as tiktoken does) instead of refusing it\n"
 "  --max-bytes N       refuse larger inputs (default 256 MiB)\n");
-}
-
-static int valid_utf8(const unsigned char *s, size_t n, size_t *bad)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t len, k;
-        unsigned cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            *bad = i;
-            return 0;
-        }
-        if (i + len > n) {
-            *bad = i;
-            return 0;
-        }
-        for (k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) {
-                *bad = i;
-                return 0;
-            }
-            cp = (cp << 6) | (s[i + k] & 0x3Fu);
-        }
-        if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
-            *bad = i;
-            return 0;
-        }
-        i += len;
-    }
-    return 1;
 }
 
 /* Parses whitespace-separated ids.  Returns HM_OK or HM_E_FORMAT. */
@@ -202,7 +158,7 @@ static int to_ids(struct dctx *dc, const char *what, const unsigned char *buf, s
     {
         size_t bad;
         int s;
-        if (!dc->o->allow_invalid && !valid_utf8(buf, len, &bad)) {
+        if (!dc->o->allow_invalid && !cli_utf8_valid(buf, len, &bad)) {
             cli_err("%s: invalid UTF-8 at byte %zu (use --allow-invalid-utf8 to score it anyway)",
                     what, bad);
             return CLI_ERROR;

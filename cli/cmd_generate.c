@@ -174,7 +174,20 @@ static cJSON *gen_one(struct gen *g, const char *prompt, uint64_t seed)
     text[tlen] = 0;
     r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "prompt", prompt);
-    cJSON_AddStringToObject(r, "completion", (const char *)text);
+    {
+        /* model output is bytes and may not be valid UTF-8: JSON gets U+FFFD
+         * for invalid bytes, and the exact ids say what was generated */
+        int valid = cli_utf8_valid(text, tlen, NULL);
+        char *safe = valid ? NULL : cli_utf8_sanitize(text, tlen);
+        if (!valid && !safe) {
+            cJSON_Delete(r);
+            r = NULL;
+            goto fail;
+        }
+        cJSON_AddStringToObject(r, "completion", valid ? (const char *)text : safe);
+        cJSON_AddBoolToObject(r, "completion_valid_utf8", valid);
+        free(safe);
+    }
     ids = cJSON_CreateArray();
     for (i = start; i < nctx; i++) cJSON_AddItemToArray(ids, cJSON_CreateNumber(g->ctx[i]));
     cJSON_AddItemToObject(r, "ids", ids);
@@ -220,7 +233,8 @@ static int run_prompts(struct gen *g)
                 return CLI_ERROR;
             }
             cJSON_AddNumberToObject(r, "line", (double)line);
-            if (!g->o->json) cJSON_DeleteItemFromObject(r, "ids");
+            if (!g->o->json && cJSON_IsTrue(cJSON_GetObjectItem(r, "completion_valid_utf8")))
+                cJSON_DeleteItemFromObject(r, "ids"); /* keep the exact ids when the text is lossy */
             cli_print_json(r, 1);
             cJSON_Delete(r);
         }

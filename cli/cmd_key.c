@@ -67,29 +67,6 @@ static int pass_get(struct pass *p, int confirm)
     return HM_OK;
 }
 
-/* A message naming the problem with a key file; returns CLI_ERROR. */
-static int key_file_error(const char *path, int status)
-{
-    switch (status) {
-    case HM_E_FORMAT: cli_err("%s: not a Hallmark key file", path); break;
-    case HM_E_TRUNCATED: cli_err("%s: key file is truncated", path); break;
-    case HM_E_VERSION:
-        cli_err("%s: unsupported key file version (this build reads version 1)", path);
-        break;
-    case HM_E_CORRUPT:
-        cli_err("%s: key file is corrupt: it was modified or damaged (integrity check failed)",
-                path);
-        break;
-    case HM_E_PASSPHRASE: cli_err("%s: wrong passphrase", path); break;
-    case HM_E_LIMIT:
-        cli_err("%s: key file asks for Argon2id parameters beyond the allowed limits", path);
-        break;
-    case HM_E_CRYPTO: cli_err("%s: Argon2id failed (not enough memory?)", path); break;
-    default: cli_fail(status, path); break;
-    }
-    return CLI_ERROR;
-}
-
 static void wipe_free(unsigned char *buf, size_t len)
 {
     if (!buf) return;
@@ -120,7 +97,7 @@ static int load_key(const char *path, struct pass *p, hm_key **out, int *encrypt
     }
     if (s == HM_OK) s = hm_key_load(buf, len, enc ? p->buf : NULL, enc ? strlen(p->buf) : 0, out);
     wipe_free(buf, len);
-    if (s != HM_OK) return key_file_error(path, s);
+    if (s != HM_OK) return cli_key_file_error(path, s);
     if (encrypted) *encrypted = enc;
     return CLI_OK;
 }

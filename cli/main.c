@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct cli_command commands[] = {
@@ -16,7 +17,12 @@ static const struct cli_command commands[] = {
     {"scan", cli_scan, "score every document of a corpus; FDR flags and a corpus test"},
     {"radioactivity", cli_radioactivity, "test whether a model was trained on our marked text"},
     {"merge", cli_merge, "merge partial results of sharded scans and radioactivity runs"},
+    {"trace", cli_trace, "which account leaked a text: test every account's derived key"},
+    {"fingerprint", cli_fingerprint, "secret Q/A fingerprints for fine-tuning, and their test"},
+    {"payload", cli_payload, "decode the multi-bit payload (scheme mpac) of a text"},
     {"bench", cli_bench, "measure speed against side-by-side baselines"},
+    {"report", cli_report, "write, sign, timestamp and verify evidence reports"},
+    {"custody", cli_custody, "check a hash-chained custody log"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -43,6 +49,54 @@ int main(int argc, char **argv)
 {
     size_t i;
     const char *cmd;
+    /* --custody-log FILE (anywhere): strip it, run, then log the action */
+    const char *custody_log = NULL;
+    static char **orig_argv, **stripped; /* static: still reachable at exit */
+    int orig_argc = argc;
+    for (i = 1; i < (size_t)argc; i++)
+        if (strcmp(argv[i], "--custody-log") == 0 || strncmp(argv[i], "--custody-log=", 14) == 0)
+            break;
+    orig_argv = argv;
+    if (i < (size_t)argc) {
+        int j, k = 0;
+        stripped = calloc((size_t)argc + 1, sizeof *stripped);
+        orig_argv = calloc((size_t)argc + 1, sizeof *orig_argv);
+        if (!stripped || !orig_argv) return cli_fail(HM_E_NOMEM, "--custody-log");
+        for (j = 0; j < argc; j++) orig_argv[j] = argv[j];
+        for (j = 0; j < argc; j++) {
+            if (j > 0 && strcmp(argv[j], "--custody-log") == 0 && j + 1 < argc) {
+                custody_log = argv[++j];
+                continue;
+            }
+            if (j > 0 && strncmp(argv[j], "--custody-log=", 14) == 0) {
+                custody_log = argv[j] + 14;
+                continue;
+            }
+            stripped[k++] = argv[j];
+        }
+        if (!custody_log || !*custody_log) {
+            cli_err("--custody-log needs a FILE");
+            return CLI_ERROR;
+        }
+        argc = k;
+        argv = stripped;
+    }
+    if (custody_log && argc >= 2) {
+        for (i = 0; i < N_COMMANDS; i++) {
+            if (strcmp(argv[1], commands[i].name) == 0) {
+                int rc;
+                if (hm_init() != HM_OK) return cli_fail(HM_E_CRYPTO, "initialization");
+                rc = commands[i].run(argc - 1, argv + 1);
+                fflush(stdout);
+                if (cli_custody_append(custody_log, orig_argc, orig_argv, rc) != CLI_OK &&
+                    rc == CLI_OK)
+                    rc = CLI_ERROR;
+                free(stripped);
+                free(orig_argv);
+                return rc;
+            }
+        }
+    }
     if (argc < 2) {
         usage(stderr);
         return CLI_ERROR;

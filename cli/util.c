@@ -278,3 +278,70 @@ void cli_progress_end(struct cli_progress *p)
     fputs("\r\033[K", stderr);
     fflush(stderr);
 }
+
+/* The length of the valid UTF-8 sequence starting at s (n bytes left), or
+ * 0 when the bytes there are not valid UTF-8 (overlong forms, surrogates and
+ * code points above U+10FFFF are invalid). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0], cp;
+    size_t len, k;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (len > n) return 0;
+    for (k = 1; k < len; k++) {
+        if ((s[k] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (s[k] & 0x3Fu);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return len;
+}
+
+int cli_utf8_valid(const unsigned char *s, size_t n, size_t *bad)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t l = utf8_seq(s + i, n - i);
+        if (!l) {
+            if (bad) *bad = i;
+            return 0;
+        }
+        i += l;
+    }
+    return 1;
+}
+
+char *cli_utf8_sanitize(const unsigned char *s, size_t n)
+{
+    char *out = malloc(3 * n + 1), *o = out;
+    size_t i = 0;
+    if (!out) return NULL;
+    while (i < n) {
+        size_t l = utf8_seq(s + i, n - i);
+        if (l) {
+            memcpy(o, s + i, l);
+            o += l;
+            i += l;
+        } else { /* U+FFFD REPLACEMENT CHARACTER */
+            *o++ = (char)0xEF;
+            *o++ = (char)0xBF;
+            *o++ = (char)0xBD;
+            i++;
+        }
+    }
+    *o = 0;
+    return out;
+}

@@ -30,5 +30,9 @@
 #include "hallmark/detect.h"
 #include "hallmark/scan.h"
 #include "hallmark/radioactivity.h"
+#include "hallmark/report.h"
+#include "hallmark/trace.h"
+#include "hallmark/payload.h"
+#include "hallmark/fingerprint.h"
 
 #endif /* HALLMARK_H */

@@ -4,72 +4,13 @@
  * completion), the marked-context skip set and the detector's prompt
  * alignment, dedup and prefix cap.  Vectors: tests/vectors/sglang_*.txt. */
 #include "harness.h"
+#include "testutil.h"
 #include "schemes/interop.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- a tiny reader for the line-based vector files ---------------------- */
-
-typedef struct vfile {
-    char *buf;
-    char *cur;
-} vfile;
-
-static int vfile_open(vfile *f, const char *rel)
-{
-    FILE *fp = fopen(hm_test_path(rel), "rb");
-    long n;
-    f->buf = NULL;
-    if (!fp) return -1;
-    if (fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) != 0) {
-        fclose(fp);
-        return -1;
-    }
-    f->buf = malloc((size_t)n + 1);
-    if (!f->buf || fread(f->buf, 1, (size_t)n, fp) != (size_t)n) {
-        fclose(fp);
-        free(f->buf);
-        f->buf = NULL;
-        return -1;
-    }
-    fclose(fp);
-    f->buf[n] = '\0';
-    f->cur = f->buf;
-    return 0;
-}
-
-/* Next non-comment, non-empty line (NUL-terminated in place) or NULL. */
-static char *vfile_line(vfile *f)
-{
-    while (f->cur && *f->cur) {
-        char *line = f->cur, *nl = strchr(line, '\n');
-        if (nl) {
-            *nl = '\0';
-            f->cur = nl + 1;
-        } else {
-            f->cur = line + strlen(line);
-        }
-        while (*line == ' ' || *line == '\t') line++;
-        if (*line && *line != '#') return line;
-    }
-    return NULL;
-}
-
-static void vfile_close(vfile *f) { free(f->buf); }
-
-/* Splits `line` into whitespace-separated fields; returns the count. */
-static size_t split(char *line, char **fields, size_t max)
-{
-    size_t n = 0;
-    char *save = NULL, *tok = strtok_r(line, " \t\r", &save);
-    while (tok && n < max) {
-        fields[n++] = tok;
-        tok = strtok_r(NULL, " \t\r", &save);
-    }
-    return n;
-}
 
 
 static uint64_t hexkey(const char *s)
@@ -84,13 +25,13 @@ static const uint64_t KEY_B = 0xfedcba9876543210ull;
 
 HM_TEST(sglang_hash_vectors)
 {
-    vfile f;
+    hm_vfile f;
     char *line, *fl[80];
     int ctx = 0, tok = 0, coin = 0, gen = 0;
 
-    REQUIRE(vfile_open(&f, "vectors/sglang_vectors.txt") == 0);
-    while ((line = vfile_line(&f)) != NULL) {
-        size_t n = split(line, fl, 80), i;
+    REQUIRE(hm_vfile_open(&f, "vectors/sglang_vectors.txt") == 0);
+    while ((line = hm_vfile_line(&f)) != NULL) {
+        size_t n = hm_split(line, fl, 80), i;
         if (n == 0) continue;
         if (strcmp(fl[0], "ctx_hash") == 0) {
             uint32_t c[16];
@@ -154,7 +95,7 @@ HM_TEST(sglang_hash_vectors)
             gen++;
         }
     }
-    vfile_close(&f);
+    hm_vfile_close(&f);
     CHECK_EQ_INT(ctx, 4);
     CHECK_EQ_INT(tok, 12);
     CHECK_EQ_INT(coin, 2);

@@ -4,6 +4,7 @@
  * counts, routing, S, n and p).  Vectors: tests/vectors/vllm_*.txt. */
 #define HM_HAVE_STATS 1 /* the stats library is on main */
 #include "harness.h"
+#include "testutil.h"
 #include "detect_internal.h"
 #include "embed_internal.h"
 #include "hallmark/error.h"
@@ -17,66 +18,6 @@
 double hm_stats_gamma_logsf(double x, double shape);
 #endif
 
-/* ---- a tiny reader for the line-based vector files ---------------------- */
-
-typedef struct vfile {
-    char *buf;
-    char *cur;
-} vfile;
-
-static int vfile_open(vfile *f, const char *rel)
-{
-    FILE *fp = fopen(hm_test_path(rel), "rb");
-    long n;
-    f->buf = NULL;
-    if (!fp) return -1;
-    if (fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) != 0) {
-        fclose(fp);
-        return -1;
-    }
-    f->buf = malloc((size_t)n + 1);
-    if (!f->buf || fread(f->buf, 1, (size_t)n, fp) != (size_t)n) {
-        fclose(fp);
-        free(f->buf);
-        f->buf = NULL;
-        return -1;
-    }
-    fclose(fp);
-    f->buf[n] = '\0';
-    f->cur = f->buf;
-    return 0;
-}
-
-/* Next non-comment, non-empty line (NUL-terminated in place) or NULL. */
-static char *vfile_line(vfile *f)
-{
-    while (f->cur && *f->cur) {
-        char *line = f->cur, *nl = strchr(line, '\n');
-        if (nl) {
-            *nl = '\0';
-            f->cur = nl + 1;
-        } else {
-            f->cur = line + strlen(line);
-        }
-        while (*line == ' ' || *line == '\t') line++;
-        if (*line && *line != '#') return line;
-    }
-    return NULL;
-}
-
-static void vfile_close(vfile *f) { free(f->buf); }
-
-/* Splits `line` into whitespace-separated fields; returns the count. */
-static size_t split(char *line, char **fields, size_t max)
-{
-    size_t n = 0;
-    char *save = NULL, *tok = strtok_r(line, " \t\r", &save);
-    while (tok && n < max) {
-        fields[n++] = tok;
-        tok = strtok_r(NULL, " \t\r", &save);
-    }
-    return n;
-}
 
 static uint64_t u64(const char *s) { return strtoull(s, NULL, 10); }
 static int64_t i64(const char *s) { return strtoll(s, NULL, 10); }
@@ -85,13 +26,13 @@ static int64_t i64(const char *s) { return strtoll(s, NULL, 10); }
 
 HM_TEST(vllm_philox_kat_words_and_mantissas)
 {
-    vfile f;
+    hm_vfile f;
     char *line, *fl[32];
     int philox = 0, words = 0, derives = 0;
 
-    REQUIRE(vfile_open(&f, "vectors/vllm_prf.txt") == 0);
-    while ((line = vfile_line(&f)) != NULL) {
-        size_t n = split(line, fl, 32);
+    REQUIRE(hm_vfile_open(&f, "vectors/vllm_prf.txt") == 0);
+    while ((line = hm_vfile_line(&f)) != NULL) {
+        size_t n = hm_split(line, fl, 32);
         if (n == 11 && strcmp(fl[0], "philox") == 0) {
             uint32_t ctr[4], key[2], out[4];
             int i;
@@ -127,7 +68,7 @@ HM_TEST(vllm_philox_kat_words_and_mantissas)
             derives++;
         }
     }
-    vfile_close(&f);
+    hm_vfile_close(&f);
     CHECK_EQ_INT(philox, 1);
     CHECK_EQ_INT(words, 9);
     CHECK_EQ_INT(derives, 5);
@@ -440,7 +381,7 @@ static void run_golden_profile(const golden *g)
 
 HM_TEST(vllm_goldens_reproduce)
 {
-    vfile f;
+    hm_vfile f;
     char *line, *fl[80];
     float routing[64];
     size_t n_routing = 0;
@@ -448,9 +389,9 @@ HM_TEST(vllm_goldens_reproduce)
     int cases = 0, token_ok = 0, p_checked = 0;
 
     memset(&g, 0, sizeof g);
-    REQUIRE(vfile_open(&f, "vectors/vllm_goldens.txt") == 0);
-    while ((line = vfile_line(&f)) != NULL) {
-        size_t n = split(line, fl, 80), i;
+    REQUIRE(hm_vfile_open(&f, "vectors/vllm_goldens.txt") == 0);
+    while ((line = hm_vfile_line(&f)) != NULL) {
+        size_t n = hm_split(line, fl, 80), i;
         const char *k = fl[0];
         if (n == 0) continue;
         if (strcmp(k, "routing_uniforms") == 0) {
@@ -511,7 +452,7 @@ HM_TEST(vllm_goldens_reproduce)
             cases++;
         }
     }
-    vfile_close(&f);
+    hm_vfile_close(&f);
     CHECK_EQ_INT(cases, 23);
     CHECK_EQ_INT(token_ok, 23);
     CHECK_EQ_INT(p_checked, 17); /* the rest need hm_stats_gamma_logsf */

@@ -145,3 +145,31 @@ HM_TEST(interop_profiles_generate_detectable_text)
         hm_detector_free(d);
     }
 }
+
+/* The pruned vLLM sampler picks exactly the reference token. */
+HM_TEST(vllm_pruned_sampler_equals_reference)
+{
+    enum { V = 5003 };
+    static float lg[V];
+    static uint8_t scratch[V];
+    hm_vllm_gumbel_bounds b;
+    int trial;
+    hm_vllm_gumbel_bounds_init(&b);
+    for (trial = 0; trial < 300; trial++) {
+        uint32_t state[4] = {(uint32_t)trial, 7, 8, 9};
+        int64_t a = -1, p = -2;
+        float temp = trial % 3 == 0 ? 0.7f : trial % 3 == 1 ? 1.0f : 1.6f;
+        size_t i;
+        hm_test_zipf_logits(lg, V, (uint64_t)trial, trial % 2 ? 1.1 : 3.0);
+        if (trial % 5 == 0)
+            for (i = 0; i < V; i += 3) lg[i] = -INFINITY; /* masked candidates */
+        if (trial % 7 == 0)
+            for (i = 0; i < V; i++) lg[i] = (float)(int)lg[i]; /* ties */
+        CHECK_EQ_INT(hm_vllm_gumbel_sample(lg, V, temp, 42u + (unsigned)trial, state, &a), HM_OK);
+        CHECK_EQ_INT(hm_vllm_gumbel_sample_pruned(lg, V, temp, 42u + (unsigned)trial, state, &b,
+                                                  scratch, &p),
+                     HM_OK);
+        CHECK_EQ_INT(a, p);
+        if (hm_test_failed_now()) break;
+    }
+}

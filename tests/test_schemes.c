@@ -223,3 +223,99 @@ HM_TEST(streaming_equals_one_shot_and_dedup_counts)
     CHECK_EQ_INT(a.n_scored, 4); /* positions 1..4 precede the first 5 */
     hm_detector_free(d);
 }
+
+/* A marked passage pasted into unmarked text: localization finds a span
+ * that overlaps it, with a p-value corrected for every window tried. */
+HM_TEST(localization_finds_the_marked_passage)
+{
+    enum { PRE = 400, MID = 200, POST = 400, N = PRE + MID + POST };
+    static uint32_t ids[N];
+    static hm_token_detail det[N];
+    const char *params[] = {"seeding=lefthash"};
+    hm_detector *d = NULL;
+    hm_detect_result r;
+    hm_span sp;
+    REQUIRE_OK(hm_test_generate(NULL, NULL, NULL, 0, 3000, PRE, 1, ids));
+    REQUIRE_OK(hm_test_generate("kgw", SECRET, params, 1, 3000, MID, 2, ids + PRE));
+    REQUIRE_OK(hm_test_generate(NULL, NULL, NULL, 0, 3000, POST, 3, ids + PRE + MID));
+    REQUIRE_OK(hm_detector_new_secret(&d, "kgw", SECRET, params, 1, 3000, NULL));
+    REQUIRE_OK(hm_detect(d, NULL, 0, ids, N, &r, det));
+    REQUIRE_OK(hm_detect_localize(d, det, N, &sp));
+    CHECK(sp.n_windows > 50);
+    CHECK(sp.ln_p >= sp.ln_p_window);
+    CHECK(sp.ln_p < log(1e-6));
+    CHECK(sp.first < PRE + MID && sp.last > PRE); /* overlaps the passage */
+    CHECK(sp.last - sp.first <= 2 * MID);
+    hm_detector_free(d);
+}
+
+/* The batched call steps each session exactly as single steps would. */
+HM_TEST(batch_sampling_equals_single_steps)
+{
+    enum { V = 500, B = 3, STEPS = 20 };
+    static float lg[B * V];
+    hm_embedder *e = NULL;
+    hm_session *a[B], *b[B];
+    uint32_t ta[B], tb[B];
+    size_t i, step;
+    const char *params[] = {"h=2"};
+    REQUIRE_OK(hm_embedder_new_secret(&e, "gumbel", SECRET, params, 1, V, NULL));
+    for (i = 0; i < B; i++) {
+        REQUIRE_OK(hm_session_new(e, &a[i]));
+        REQUIRE_OK(hm_session_new(e, &b[i]));
+        hm_session_set_seed(a[i], i);
+        hm_session_set_seed(b[i], i);
+    }
+    for (step = 0; step < STEPS; step++) {
+        for (i = 0; i < B; i++) hm_test_zipf_logits(lg + i * V, V, step * 10 + i, 1.0);
+        REQUIRE_OK(hm_session_sample_batch(a, B, lg, V, NULL, ta));
+        for (i = 0; i < B; i++) {
+            REQUIRE_OK(hm_session_sample(b[i], lg + i * V, V, NULL, &tb[i], NULL));
+            REQUIRE_OK(hm_session_accept(b[i], tb[i]));
+            CHECK_EQ_INT(ta[i], tb[i]);
+        }
+    }
+    for (i = 0; i < B; i++) {
+        hm_session_free(a[i]);
+        hm_session_free(b[i]);
+    }
+    hm_embedder_free(e);
+}
+
+/* kgw selfhash: two different windows with the same min-hash token m and
+ * the same token t always get the same colour, so tuple deduplication must
+ * count them once (found by the calibration tests: without it the test is
+ * anti-conservative). */
+HM_TEST(kgw_selfhash_dedup_is_on_the_scored_pair)
+{
+    hm_prf prf;
+    hm_prf_ctx c;
+    uint32_t x = 0, t, best = UINT32_MAX;
+    uint32_t ids[8];
+    hm_detector *d = NULL;
+    hm_detect_result r;
+    const char *params[] = {"seeding=selfhash", "h=4"};
+    REQUIRE_OK(hm_prf_init(&prf, SECRET, HM_PRF_SCHEME_KGW));
+    hm_prf_context(&prf, &c, NULL, 0);
+    for (t = 0; t < 2000; t++) { /* x: the token with the smallest H1 */
+        uint32_t h1 = (uint32_t)(hm_prf_value(&c, t, 1) >> 32);
+        if (h1 < best) {
+            best = h1;
+            x = t;
+        }
+    }
+    ids[0] = x;
+    ids[1] = 3000;
+    ids[2] = 3001;
+    ids[3] = 3002; /* t */
+    ids[4] = x;
+    ids[5] = 3003;
+    ids[6] = 3004;
+    ids[7] = 3002; /* t again, after a different window that also has m = x */
+    REQUIRE_OK(hm_detector_new_secret(&d, "kgw", SECRET, params, 2, 5000, NULL));
+    REQUIRE_OK(hm_detect(d, NULL, 0, ids, 8, &r, NULL));
+    CHECK_EQ_INT(r.n_no_context, 3);
+    CHECK_EQ_INT(r.n_scored, 4);
+    CHECK_EQ_INT(r.n_duplicate, 1);
+    hm_detector_free(d);
+}

@@ -13,7 +13,7 @@
 #include "tokenizer/tok_internal.h"
 
 
-static hm_tokenizer *load_sample(const char *file, const char *enc)
+static hm_tokenizer *load_file(const char *file, const char *enc)
 {
     char path[1024], err[256];
     hm_tokenizer *t = NULL;
@@ -26,6 +26,46 @@ static hm_tokenizer *load_sample(const char *file, const char *enc)
         return NULL;
     }
     return t;
+}
+
+/* Tokenizers loaded without an encoding name are loaded once and shared by
+ * the tests (loading Qwen3 is the slowest part otherwise). */
+#define CACHE_N 8
+static hm_tokenizer *cache_tok[CACHE_N];
+static char cache_name[CACHE_N][64];
+
+static void cache_free(void)
+{
+    size_t i;
+    for (i = 0; i < CACHE_N; i++) hm_tokenizer_free(cache_tok[i]);
+}
+
+static hm_tokenizer *load_sample(const char *file, const char *enc)
+{
+    size_t i;
+    if (enc) return load_file(file, enc);
+    for (i = 0; i < CACHE_N && cache_tok[i]; i++)
+        if (strcmp(cache_name[i], file) == 0) return cache_tok[i];
+    if (i == CACHE_N) return load_file(file, NULL);
+    if (i == 0) atexit(cache_free);
+    cache_tok[i] = load_file(file, NULL);
+    snprintf(cache_name[i], sizeof cache_name[i], "%s", file);
+    return cache_tok[i];
+}
+
+/* A private copy (tests that change its fields). */
+static hm_tokenizer *load_fresh(const char *file)
+{
+    return load_file(file, NULL);
+}
+
+/* Frees `t` unless it is shared from the cache. */
+static void tok_release(hm_tokenizer *t)
+{
+    size_t i;
+    for (i = 0; i < CACHE_N; i++)
+        if (cache_tok[i] == t) return;
+    hm_tokenizer_free(t);
 }
 
 static const char *const all_files[] = {"cl100k_base.tiktoken", "o200k_base.tiktoken",
@@ -81,7 +121,7 @@ HM_TEST(tok_load_all_vocabularies)
         if (!t) continue;
         CHECK_EQ_INT(hm_tokenizer_vocab_size(t), sizes[i] + (i == 3 ? 24 : 0));
         CHECK_OK(hm_tokenizer_sha256(t, sha));
-        hm_tokenizer_free(t);
+        tok_release(t);
     }
     hm_tokenizer_free(NULL);
 }
@@ -101,28 +141,28 @@ HM_TEST(tok_names_specials_and_kinds)
     CHECK_EQ_INT(hm_tokenizer_special_id(t, "<|nope|>", &id), HM_E_NOTFOUND);
     CHECK_OK(hm_tokenizer_sha256(t, sha));
     CHECK(sha[0] == 0x22 && sha[1] == 0x39 && sha[2] == 0x21);
-    hm_tokenizer_free(t);
+    tok_release(t);
     t = load_sample("o200k_base.tiktoken", NULL);
     REQUIRE(t != NULL);
     CHECK_OK(hm_tokenizer_special_id(t, "<|endoftext|>", &id));
     CHECK_EQ_INT(id, 199999);
     CHECK_OK(hm_tokenizer_special_id(t, "<|endofprompt|>", &id));
     CHECK_EQ_INT(id, 200018);
-    hm_tokenizer_free(t);
+    tok_release(t);
     t = load_sample("qwen3.tokenizer.json", "qwen3");
     REQUIRE(t != NULL);
     CHECK_STR(hm_tokenizer_name(t), "qwen3");
     CHECK_STR(hm_tokenizer_kind(t), "hf-bpe-bytelevel");
     CHECK_OK(hm_tokenizer_special_id(t, "<|im_end|>", &id));
     CHECK_EQ_INT(id, 151645);
-    hm_tokenizer_free(t);
+    tok_release(t);
     t = load_sample("mistral.tokenizer.json", NULL);
     REQUIRE(t != NULL);
     CHECK_STR(hm_tokenizer_kind(t), "hf-bpe-sentencepiece");
     CHECK_STR(hm_tokenizer_name(t), "mistral.tokenizer.json");
     CHECK_OK(hm_tokenizer_special_id(t, "</s>", &id));
     CHECK_EQ_INT(id, 2);
-    hm_tokenizer_free(t);
+    tok_release(t);
 }
 
 /* gpt-tokenizer's TestPlans.txt: "EncodingName: / Sample: / Encoded: [..]". */
@@ -180,7 +220,7 @@ HM_TEST(tok_gpt_tokenizer_testplans)
         }
     }
     fclose(f);
-    for (k = 0; k < 5; k++) hm_tokenizer_free(toks[k]);
+    for (k = 0; k < 5; k++) tok_release(toks[k]);
     CHECK_EQ_INT(cases, 313);
     CHECK_EQ_INT(bad, 0);
 }
@@ -223,7 +263,7 @@ HM_TEST(tok_roundtrip_all_tokenizers)
         CHECK(roundtrip(t, inv1, sizeof inv1 - 1));
         CHECK(roundtrip(t, "\xff", 1));
         CHECK(roundtrip(t, "\x00x\x00", 3));
-        hm_tokenizer_free(t);
+        tok_release(t);
     }
 }
 
@@ -253,7 +293,7 @@ HM_TEST(tok_offsets_cover_input)
             CHECK(mono);
             hm_tok_output_clear(&o);
         }
-        hm_tokenizer_free(t);
+        tok_release(t);
     }
 }
 
@@ -280,7 +320,7 @@ HM_TEST(tok_offsets_exact_tiktoken)
     /* the emoji splits into partial-UTF-8 tokens: 11410 234 235 */
     CHECK(o.len >= 3 && o.ids[2] == 11410 && o.ids[3] == 234 && o.ids[4] == 235);
     hm_tok_output_clear(&o);
-    hm_tokenizer_free(t);
+    tok_release(t);
 }
 
 HM_TEST(tok_offsets_through_normalizers)
@@ -310,8 +350,8 @@ HM_TEST(tok_offsets_through_normalizers)
     CHECK_EQ_U64(o.offsets[2].start, 5);
     CHECK_EQ_U64(o.offsets[2].end, 11);
     hm_tok_output_clear(&o);
-    hm_tokenizer_free(q);
-    hm_tokenizer_free(m);
+    tok_release(q);
+    tok_release(m);
 }
 
 HM_TEST(tok_special_tokens_opt_in)
@@ -348,8 +388,8 @@ HM_TEST(tok_special_tokens_opt_in)
     CHECK_EQ_INT(n, 3);
     CHECK_EQ_INT(ids[2], 151645);
     free(ids);
-    hm_tokenizer_free(t);
-    hm_tokenizer_free(q);
+    tok_release(t);
+    tok_release(q);
 }
 
 /* A deterministic mixed text with long pieces (long words, digit and space
@@ -404,10 +444,11 @@ HM_TEST(tok_heap_merge_equals_scan)
         a = enc(t, s, l, 0, &na);
         t->small_piece = 1;
         b = enc(t, s, l, 0, &nb);
+        t->small_piece = TOK_SMALL_PIECE;
         CHECK(a && b && na == nb && memcmp(a, b, na * sizeof *a) == 0);
         free(a);
         free(b);
-        hm_tokenizer_free(t);
+        tok_release(t);
     }
     free(s);
 }
@@ -426,21 +467,22 @@ HM_TEST(tok_gpt2_json_equals_r50k)
     free(x);
     free(y);
     free(s);
-    hm_tokenizer_free(a);
-    hm_tokenizer_free(b);
+    tok_release(a);
+    tok_release(b);
 }
 
 HM_TEST(tok_fast_split_equals_pcre2)
 {
-    static const char *const files[2] = {"cl100k_base.tiktoken", "o200k_base.tiktoken"};
+    static const char *const files[3] = {"cl100k_base.tiktoken", "o200k_base.tiktoken",
+                                         "qwen3.tokenizer.json"};
     size_t len = 0, i, na = 0, nb = 0;
     char *s = mixed_text(&len);
     REQUIRE(s != NULL);
-    for (i = 0; i < 2; i++) {
+    for (i = 0; i < 3; i++) {
         hm_tokenizer *fast, *slow;
         uint32_t *a, *b;
         fast = load_sample(files[i], NULL);
-        slow = load_sample(files[i], NULL);
+        slow = load_fresh(files[i]);
         REQUIRE(fast && slow);
         slow->fast = TOK_FAST_NONE;
         a = enc(fast, s, len, 0, &na);
@@ -448,8 +490,8 @@ HM_TEST(tok_fast_split_equals_pcre2)
         CHECK(a && b && na == nb && memcmp(a, b, na * sizeof *a) == 0);
         free(a);
         free(b);
-        hm_tokenizer_free(fast);
-        hm_tokenizer_free(slow);
+        tok_release(fast);
+        tok_release(slow);
     }
     free(s);
 }
@@ -458,7 +500,7 @@ static int load_mem(const char *json, char *err, size_t cap)
 {
     hm_tokenizer *t = NULL;
     int rc = hm_tokenizer_load_memory(&t, json, strlen(json), NULL, err, cap);
-    hm_tokenizer_free(t);
+    tok_release(t);
     return rc;
 }
 
@@ -527,7 +569,7 @@ HM_TEST(tok_decode_errors)
     CHECK_EQ_INT(need, 5);
     CHECK_OK(hm_tokenizer_decode(t, ids, 1, buf, sizeof buf, &need));
     CHECK(memcmp(buf, "Hello", 5) == 0);
-    hm_tokenizer_free(t);
+    tok_release(t);
 }
 
 HM_TEST(tok_scratch_reuse_and_append)
@@ -552,7 +594,7 @@ HM_TEST(tok_scratch_reuse_and_append)
     hm_tok_output_clear(NULL);
     hm_tok_scratch_free(s);
     hm_tok_scratch_free(NULL);
-    hm_tokenizer_free(t);
+    tok_release(t);
 }
 
 struct thr_arg {
@@ -610,7 +652,7 @@ HM_TEST(tok_shared_tokenizer_threads)
             CHECK(a[i].n == a[0].n && memcmp(a[i].ids, a[0].ids, a[0].n * sizeof *a[0].ids) == 0);
         }
         for (i = 0; i < 4; i++) free(a[i].ids);
-        hm_tokenizer_free(t);
+        tok_release(t);
     }
     free(s);
 }
@@ -646,7 +688,7 @@ HM_TEST(tok_chunked_encoding_at_safe_cuts)
               memcmp(whole.ids, parts.ids, whole.len * sizeof *whole.ids) == 0);
         hm_tok_output_clear(&whole);
         hm_tok_output_clear(&parts);
-        hm_tokenizer_free(t);
+        tok_release(t);
     }
 }
 
@@ -685,16 +727,17 @@ HM_TEST(tok_fast_split_random_differential)
         "\xc2\xa0", "\xe3\x80\x80", "\xe2\x80\xa8", "\x0b",
         "/", "(", "!", ".", "\xe2\x80\x8d", "\xf0\x9f\x98\x80", "_", "-",
     };
-    static const char *const files[2] = {"cl100k_base.tiktoken", "o200k_base.tiktoken"};
+    static const char *const files[3] = {"cl100k_base.tiktoken", "o200k_base.tiktoken",
+                                         "qwen3.tokenizer.json"};
     size_t na = sizeof alpha / sizeof alpha[0], f;
     uint32_t x = 987654321u;
-    for (f = 0; f < 2; f++) {
+    for (f = 0; f < 3; f++) {
         hm_tokenizer *fast, *slow;
         hm_tok_scratch *s = NULL;
         hm_tok_output a, b;
         int iter, bad = 0;
         fast = load_sample(files[f], NULL);
-        slow = load_sample(files[f], NULL);
+        slow = load_fresh(files[f]);
         REQUIRE(fast && slow);
         slow->fast = TOK_FAST_NONE;
         REQUIRE_OK(hm_tok_scratch_new(&s));
@@ -736,7 +779,7 @@ HM_TEST(tok_fast_split_random_differential)
         hm_tok_output_clear(&a);
         hm_tok_output_clear(&b);
         hm_tok_scratch_free(s);
-        hm_tokenizer_free(fast);
-        hm_tokenizer_free(slow);
+        tok_release(fast);
+        tok_release(slow);
     }
 }

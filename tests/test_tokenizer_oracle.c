@@ -259,19 +259,23 @@ HM_TEST(tok_oracle_hf_exact)
     REQUIRE(make_corpus(tmp, bytes, 7u, &c));
     for (k = 0; k < 2; k++) {
         hm_tokenizer *t = load_sample(files[k], 1);
+        hm_tokenizer *tr = k == 0 ? load_sample(files[k], 0) : NULL;
+        size_t sb = 0;
         char path[1024];
         size_t rt = 0, bad;
         CHECK(t != NULL);
         if (!t) continue;
         snprintf(path, sizeof path, "%s", hm_test_path("../samples/tokenizers/"));
         strncat(path, files[k], sizeof path - strlen(path) - 1);
-        bad = compare(tmp, &c, "hf", files[k], path, t, NULL, k == 1 ? &rt : NULL, NULL);
+        bad = compare(tmp, &c, "hf", files[k], path, t, tr, k == 1 ? &rt : NULL, &sb);
         printf("# %s: %zu/%zu docs differ from @huggingface/tokenizers, %zu round-trip "
-               "failures\n",
-               files[k], bad, c.n, rt);
+               "failures, %zu fast-split/PCRE2 differences\n",
+               files[k], bad, c.n, rt, sb);
         CHECK_EQ_INT(bad, 0);
         CHECK_EQ_INT(rt, 0);
+        CHECK_EQ_INT(sb, 0);
         hm_tokenizer_free(t);
+        hm_tokenizer_free(tr);
     }
     corpus_free(&c);
     cleanup(tmp);

@@ -5,7 +5,11 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
 
 #include "embed_internal.h"
 #include "hallmark/error.h"
@@ -66,3 +70,56 @@ int hm_test_generate(const char *scheme, const uint8_t *secret, const char *cons
     return st;
 }
 
+
+int hm_vfile_open(hm_vfile *f, const char *rel)
+{
+    FILE *fp = fopen(hm_test_path(rel), "rb");
+    long n;
+    f->buf = NULL;
+    f->cur = NULL;
+    if (!fp) return -1;
+    if (fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) != 0) {
+        fclose(fp);
+        return -1;
+    }
+    f->buf = malloc((size_t)n + 1);
+    if (!f->buf || fread(f->buf, 1, (size_t)n, fp) != (size_t)n) {
+        fclose(fp);
+        free(f->buf);
+        f->buf = NULL;
+        return -1;
+    }
+    fclose(fp);
+    f->buf[n] = '\0';
+    f->cur = f->buf;
+    return 0;
+}
+
+char *hm_vfile_line(hm_vfile *f)
+{
+    while (f->cur && *f->cur) {
+        char *line = f->cur, *nl = strchr(line, '\n');
+        if (nl) {
+            *nl = '\0';
+            f->cur = nl + 1;
+        } else {
+            f->cur = line + strlen(line);
+        }
+        while (*line == ' ' || *line == '\t') line++;
+        if (*line && *line != '#') return line;
+    }
+    return NULL;
+}
+
+void hm_vfile_close(hm_vfile *f) { free(f->buf); }
+
+size_t hm_split(char *line, char **fields, size_t max)
+{
+    size_t n = 0;
+    char *save = NULL, *tok = strtok_r(line, " \t\r", &save);
+    while (tok && n < max) {
+        fields[n++] = tok;
+        tok = strtok_r(NULL, " \t\r", &save);
+    }
+    return n;
+}

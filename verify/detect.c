@@ -203,7 +203,9 @@ int hm_detect_update(hm_detect_stream *s, const uint32_t *ids, size_t n, hm_toke
                 if (hm_seen_contains(&s->window, ck)) skip = 2;
                 hm_seen_insert(&s->window, ck);
             } else if (dedup != HM_DEDUP_NONE) {
-                int added = hm_u64set_add(&s->seen, dedup == HM_DEDUP_TUPLE ? hm_tuple_key(ck, t) : ck);
+                int added = hm_u64set_add(&s->seen, dedup == HM_DEDUP_TUPLE
+                                                ? hm_scheme_tuple_key(e->ops, e->st, ctx, nctx, ck, t)
+                                                : ck);
                 if (added < 0) return HM_E_NOMEM;
                 if (!added) skip = 2;
             }
@@ -433,6 +435,41 @@ int hm_detect_localize(const hm_detector *d, const hm_token_detail *details, siz
     span->ln_p = hm_stats_bonferroni_logp(span->ln_p_window, (double)windows);
     free(cn);
     free(cs);
+    return HM_OK;
+}
+
+/* --- private accessors for trace.c and payload.c ------------------------- */
+
+const struct hm_scheme_ops *hm_detector_internals(const hm_detector *d, const void **state,
+                                                  size_t *width, int *rule, uint32_t *pad,
+                                                  int *prompt_in_ctx, int *dedup)
+{
+    if (!d) return NULL;
+    if (state) *state = d->e->st;
+    if (width) *width = d->e->width;
+    if (rule) *rule = d->e->rules.ctx_rule_detect;
+    if (pad) *pad = d->e->rules.pad_token;
+    if (prompt_in_ctx) *prompt_in_ctx = d->e->rules.prompt_in_ctx;
+    if (dedup) *dedup = resolve_dedup(d);
+    return d->e->ops;
+}
+
+int hm_detector_result_from_sums(const hm_detector *d, uint64_t n_scored, double sum,
+                                 double sum_weighted, uint32_t layers, hm_detect_result *res)
+{
+    const hm_embedder *e;
+    double per;
+    if (!d || !res) return HM_E_MISUSE;
+    e = d->e;
+    memset(res, 0, sizeof *res);
+    res->struct_size = sizeof *res;
+    res->dedup = resolve_dedup(d);
+    res->n_tokens = n_scored;
+    res->n_scored = n_scored;
+    run_test(public_test(e), e->ops->null_param(e->st), layers, sum, n_scored, res);
+    per = (double)n_scored * (e->ops->test == HM_TEST_GVALUES ? (double)layers : 1.0);
+    res->mean_score = per > 0 ? sum / per : 0;
+    res->weighted_mean = per > 0 ? sum_weighted / per : 0;
     return HM_OK;
 }
 

@@ -88,6 +88,15 @@ uint64_t hm_tuple_key(uint64_t ctx_key, uint32_t token)
     return h ? h : 1;
 }
 
+uint64_t hm_scheme_tuple_key(const hm_scheme_ops *ops, const void *st, const uint32_t *ctx,
+                             size_t nctx, uint64_t ctx_key, uint32_t token)
+{
+    uint64_t k;
+    if (!ops->score_key) return hm_tuple_key(ctx_key, token);
+    k = ops->score_key(st, ctx, nctx, token);
+    return k ? k : 1;
+}
+
 int hm_seen_init(hm_seen *s, size_t max)
 {
     size_t cap = 16;

@@ -40,6 +40,10 @@ uint64_t hm_scheme_ctx_key(const hm_scheme_ops *ops, const void *st, const uint3
                            size_t nctx);
 /* A (context key, token) tuple key. */
 uint64_t hm_tuple_key(uint64_t ctx_key, uint32_t token);
+/* The tuple-deduplication key of (ctx, token) under a scheme:
+ * ops->score_key when the scheme has one, else hm_tuple_key(ctx_key, token). */
+uint64_t hm_scheme_tuple_key(const hm_scheme_ops *ops, const void *st, const uint32_t *ctx,
+                             size_t nctx, uint64_t ctx_key, uint32_t token);
 
 /* A multiset: the last `max` insertions (duplicates included), so that a
  * key stays a member while any of its recent insertions is in the window. */

@@ -119,11 +119,71 @@ static void swap_cand(hm_candset *cs, size_t a, size_t b)
     cs->ids[b] = ti;
 }
 
+/* top-k pairs, ordered by logit and then by lower id (ties). */
+struct pair {
+    float lg;
+    uint32_t id;
+};
+
+static int pair_better(const struct pair *a, const struct pair *b)
+{
+    return a->lg > b->lg || (a->lg == b->lg && a->id < b->id);
+}
+
+/* Min-heap (the worst kept pair at the root) sift-down. */
+static void heap_down(struct pair *h, size_t k, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        struct pair t;
+        if (l < k && pair_better(&h[m], &h[l])) m = l;
+        if (r < k && pair_better(&h[m], &h[r])) m = r;
+        if (m == i) return;
+        t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+/* One pass with a size-k min-heap: O(n log k), but almost every candidate
+ * is rejected by one comparison with the root, so for k much smaller than
+ * n it beats a partition-based selection that moves every element. */
+static void select_top_k_heap(hm_candset *cs, size_t k)
+{
+    struct pair *h = (struct pair *)(void *)cs->cdf; /* cap doubles = cap pairs */
+    size_t i;
+    for (i = 0; i < k; i++) {
+        h[i].lg = cs->lg[i];
+        h[i].id = hm_candset_id(cs, i);
+    }
+    for (i = k / 2; i-- > 0;) heap_down(h, k, i);
+    for (i = k; i < cs->n; i++) {
+        struct pair c;
+        if (cs->lg[i] < h[0].lg) continue;
+        c.lg = cs->lg[i];
+        c.id = hm_candset_id(cs, i);
+        if (!pair_better(&c, &h[0])) continue;
+        h[0] = c;
+        heap_down(h, k, 0);
+    }
+    for (i = 0; i < k; i++) {
+        cs->ids_buf[i] = h[i].id;
+        cs->lg[i] = h[i].lg;
+    }
+    cs->ids = cs->ids_buf;
+    cs->n = k;
+}
+
 /* Quickselect with a three-way partition: moves the k largest lg to the
  * front (in no particular order).  O(n) expected. */
 static void select_top_k(hm_candset *cs, size_t k)
 {
     size_t lo = 0, hi = cs->n, i;
+    if (k <= 1024 && k * 16 <= cs->n) {
+        select_top_k_heap(cs, k);
+        return;
+    }
     if (!cs->ids) {
         for (i = 0; i < cs->n; i++) cs->ids_buf[i] = (uint32_t)i;
         cs->ids = cs->ids_buf;
@@ -152,10 +212,6 @@ static void select_top_k(hm_candset *cs, size_t k)
 }
 
 /* top-p sorts (logit, id) pairs by logit descending, ties by id. */
-struct pair {
-    float lg;
-    uint32_t id;
-};
 
 static int pair_cmp(const void *a, const void *b)
 {

@@ -16,6 +16,7 @@ extern const hm_scheme_ops hm_scheme_none;
 extern const hm_scheme_ops hm_scheme_vllm;
 extern const hm_scheme_ops hm_scheme_sglang;
 extern const hm_scheme_ops hm_scheme_synthid;
+extern const hm_scheme_ops hm_scheme_mpac;
 
 static const hm_scheme_ops *const registry[] = {
     &hm_scheme_kgw,
@@ -25,6 +26,7 @@ static const hm_scheme_ops *const registry[] = {
     &hm_scheme_vllm,
     &hm_scheme_sglang,
     &hm_scheme_synthid,
+    &hm_scheme_mpac,
 };
 
 const hm_scheme_ops *hm_scheme_find(const char *name)
@@ -36,7 +38,7 @@ const hm_scheme_ops *hm_scheme_find(const char *name)
     return NULL;
 }
 
-const char *hm_scheme_names(void) { return "kgw, unigram, gumbel, synthid, vllm, sglang, none"; }
+const char *hm_scheme_names(void) { return "kgw, unigram, gumbel, mpac, synthid, vllm, sglang, none"; }
 
 /* Returns the value part when param is "name=value", else NULL. */
 static const char *match(const char *param, const char *name)

@@ -132,6 +132,13 @@ typedef struct hm_scheme_ops {
      * those, so collisions behave as in the engine. */
     uint64_t (*ctx_key)(const void *st, const uint32_t *ctx, size_t nctx);
 
+    /* Optional: the key of the random variable that score() reads for
+     * (ctx, token), used by tuple deduplication (NULL: the (context key,
+     * token) tuple).  Two positions with the same score key always get the
+     * same score, so only one of them may enter an exact test: for kgw
+     * selfhash this is (min-hash token m, token), not the whole window. */
+    uint64_t (*score_key)(const void *st, const uint32_t *ctx, size_t nctx, uint32_t token);
+
     /* Detection defaults: the dedup policy (enum hm_dedup) and whether the
      * engine's own rule is used instead of Hallmark's. */
     int default_dedup;

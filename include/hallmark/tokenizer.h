@@ -105,11 +105,13 @@ HM_API void hm_tokenizer_free(hm_tokenizer *tok);
  * hm_tok_scratch_free.  Not thread-safe to share; one per thread.
  * Since 0.1.0. */
 HM_API HM_WARN_UNUSED int hm_tok_scratch_new(hm_tok_scratch **out);
-/* Frees scratch; NULL is a no-op.  Since 0.1.0. */
+/* Frees scratch; NULL is a no-op.  Not while another call uses it.
+ * Since 0.1.0. */
 HM_API void hm_tok_scratch_free(hm_tok_scratch *s);
 
-/* Initializes / frees an output object (the struct itself is the caller's).
- * hm_tok_output_clear(NULL) is a no-op.  Since 0.1.0. */
+/* Initializes (zeroes) / frees the arrays of an output object; the struct
+ * itself is the caller's.  hm_tok_output_clear(NULL) is a no-op.  No return
+ * value.  Not thread-safe on the same object.  Since 0.1.0. */
 HM_API void hm_tok_output_init(hm_tok_output *out);
 HM_API void hm_tok_output_clear(hm_tok_output *out);
 
@@ -146,30 +148,34 @@ HM_API HM_WARN_UNUSED int hm_tokenizer_decode(const hm_tokenizer *tok, const uin
 
 /* The bytes of token `id` (pointer into the tokenizer, valid until it is
  * freed).  Byte-fallback tokens give their byte; "\u2581" is given as a
- * space.  Returns HM_OK, HM_E_MISUSE or HM_E_NOTFOUND.  Since 0.1.0. */
+ * space.  Returns HM_OK, HM_E_MISUSE or HM_E_NOTFOUND.  Thread-safe.
+ * Since 0.1.0. */
 HM_API HM_WARN_UNUSED int hm_tokenizer_token_bytes(const hm_tokenizer *tok, uint32_t id,
                                                    const unsigned char **bytes, size_t *len);
 
-/* One more than the largest token id (specials included).  0 for NULL.
+/* One more than the largest token id (specials included; ids below it may
+ * be unused, e.g. cl100k_base 100261..100275).  0 for NULL.  Thread-safe.
  * Since 0.1.0. */
 HM_API uint32_t hm_tokenizer_vocab_size(const hm_tokenizer *tok);
 
 /* The id of the special (or added) token whose text is `name`, e.g.
- * "<|endoftext|>" or "</s>".  Returns HM_OK, HM_E_MISUSE or HM_E_NOTFOUND.
- * Since 0.1.0. */
+ * "<|endoftext|>" or "</s>" (the EOS lookup).  Returns HM_OK, HM_E_MISUSE
+ * or HM_E_NOTFOUND.  Thread-safe.  Since 0.1.0. */
 HM_API HM_WARN_UNUSED int hm_tokenizer_special_id(const hm_tokenizer *tok, const char *name,
                                                   uint32_t *id);
 
-/* The tokenizer's display name ("cl100k_base", or the name given at load).
- * Never NULL for a valid tokenizer; owned by it.  Since 0.1.0. */
+/* The tokenizer's display name ("cl100k_base", the name given at load, or
+ * the file's base name).  Never NULL ("" for NULL); owned by the tokenizer.
+ * Thread-safe.  Since 0.1.0. */
 HM_API const char *hm_tokenizer_name(const hm_tokenizer *tok);
 
-/* The SHA-256 of the bytes the tokenizer was loaded from (reports record
- * it).  Returns HM_OK or HM_E_MISUSE.  Since 0.1.0. */
+/* Copies the SHA-256 of the bytes the tokenizer was loaded from (reports
+ * record it) into out.  Returns HM_OK or HM_E_MISUSE.  Thread-safe.
+ * Since 0.1.0. */
 HM_API HM_WARN_UNUSED int hm_tokenizer_sha256(const hm_tokenizer *tok, unsigned char out[32]);
 
-/* A short description of the format, e.g. "tiktoken", "hf-bpe-bytelevel",
- * "hf-bpe-sentencepiece".  Since 0.1.0. */
+/* A static short name of the format: "tiktoken", "hf-bpe-bytelevel" or
+ * "hf-bpe-sentencepiece" ("" for NULL).  Thread-safe.  Since 0.1.0. */
 HM_API const char *hm_tokenizer_kind(const hm_tokenizer *tok);
 
 HM_END_DECLS

@@ -7,24 +7,31 @@ have_model=1
 if [ ! -f "$MODEL" ]; then
     bash "$HM_ROOT/samples/train-sample-model.sh" "$HM_BUILD" "$MODEL" >/dev/null 2>&1 || have_model=0
 fi
-$H key new --insecure-no-passphrase --out "$TMP/k.key" >/dev/null 2>&1
-$H key new --insecure-no-passphrase --out "$TMP/k2.key" >/dev/null 2>&1
+# Fixed keys and seeds, so that every run sees the same text.
+cp "$HM_ROOT/tests/vectors/keys/master-insecure.key" "$TMP/k.key"
+cp "$HM_ROOT/tests/vectors/keys/derived-insecure.key" "$TMP/k2.key"
 printf 'pw-detect\n' > "$TMP/pass"
 $H key new --passphrase-file "$TMP/pass" --kdf interactive --out "$TMP/enc.key" >/dev/null 2>&1
 
 if [ "$have_model" = 1 ]; then
     expect_status "generate kgw exits 0" 0 $H generate --model "$MODEL" --key "$TMP/k.key" \
-        --scheme kgw --prompt "And God said" -n 150 --seed 7
+        --scheme kgw --prompt "And God said" -n 250 --seed 7
     cp "$TMP/out" "$TMP/marked.txt"
     expect_grep "generate prints text" "[a-z]" "$TMP/marked.txt"
     expect_status "generate is deterministic with --seed" 0 $H generate --model "$MODEL" \
-        --key "$TMP/k.key" --scheme kgw --prompt "And God said" -n 150 --seed 7
+        --key "$TMP/k.key" --scheme kgw --prompt "And God said" -n 250 --seed 7
     expect_same "same seed, same text" "$TMP/out" "$TMP/marked.txt"
+    printf 'And God said\nIn the beginning\nThe LORD is\nBlessed are\n' > "$TMP/prompts.txt"
+    expect_status "generate --prompts exits 0" 0 $H generate --model "$MODEL" --key "$TMP/k.key" \
+        --scheme gumbel --prompts "$TMP/prompts.txt" -n 120 --seed 1
+    if /usr/bin/python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]; print(sum(1 for _ in open(sys.argv[1])))' "$TMP/out" | grep -qx 4; then
+        ok "generate --prompts: one strict-JSON, valid-UTF-8 line per prompt"; else
+        notok "generate --prompts: strict JSON lines" "$(head -c 300 "$TMP/out")"; fi
     expect_status "generate --no-watermark exits 0" 0 $H generate --model "$MODEL" \
-        --no-watermark --prompt "And God said" -n 150 --seed 7
+        --no-watermark --prompt "And God said" -n 250 --seed 7
     cp "$TMP/out" "$TMP/plain.txt"
 
-    expect_status "marked text: detected (0)" 0 $H detect --key "$TMP/k.key" --scheme kgw \
+    expect_status "marked text: detected (0)" 0 $H detect --allow-invalid-utf8 --key "$TMP/k.key" --scheme kgw \
         --json "$TMP/marked.txt"
     cp "$TMP/out" "$TMP/det.json"
     for f in scheme params prf_version key_id dedup n_scored score log10_p p detected; do
@@ -33,14 +40,14 @@ if [ "$have_model" = 1 ]; then
     done
     expect_grep "n_scored is a string (64-bit)" '"n_scored":[[:space:]]*"[0-9]+"' "$TMP/det.json"
     expect_grep "dedup defaults to tuple" '"dedup":[[:space:]]*"tuple"' "$TMP/det.json"
-    expect_status "plain text: not detected (1)" 1 $H detect --key "$TMP/k.key" --scheme kgw \
+    expect_status "plain text: not detected (1)" 1 $H detect --allow-invalid-utf8 --key "$TMP/k.key" --scheme kgw \
         "$TMP/plain.txt"
-    expect_status "wrong key: not detected (1)" 1 $H detect --key "$TMP/k2.key" --scheme kgw \
+    expect_status "wrong key: not detected (1)" 1 $H detect --allow-invalid-utf8 --key "$TMP/k2.key" --scheme kgw \
         "$TMP/marked.txt"
-    expect_status "two keys: detected with a family-wise p" 0 $H detect --key "$TMP/k2.key" \
+    expect_status "two keys: detected with a family-wise p" 0 $H detect --allow-invalid-utf8 --key "$TMP/k2.key" \
         --key "$TMP/k.key" --scheme kgw --json "$TMP/marked.txt"
     expect_grep "family correction reported" '"correction":[[:space:]]*"sidak"' "$TMP/out"
-    expect_status "--per-token --localize" 0 $H detect --key "$TMP/k.key" --scheme kgw --json \
+    expect_status "--per-token --localize" 0 $H detect --allow-invalid-utf8 --key "$TMP/k.key" --scheme kgw --json \
         --per-token --localize "$TMP/marked.txt"
     cp "$TMP/out" "$TMP/pt.json"
     if json_get "$TMP/pt.json" "all('start' in t and 'end' in t and 'counted' in t and ('green' in t or t.get('skip') == 'no-context') for t in j['tokens']) and sum(1 for t in j['tokens'] if 'green' in t) > 100" | grep -q True; then
@@ -48,15 +55,15 @@ if [ "$have_model" = 1 ]; then
     expect_grep "span reported" '"span"' "$TMP/pt.json"
     # the same text as ids
     $H tokenize --tokenizer cl100k_base "$TMP/marked.txt" > "$TMP/marked.ids" 2>/dev/null
-    expect_status "--ids input: detected" 0 $H detect --key "$TMP/k.key" --scheme kgw --ids \
+    expect_status "--ids input: detected" 0 $H detect --allow-invalid-utf8 --key "$TMP/k.key" --scheme kgw --ids \
         "$TMP/marked.ids"
     # JSON lines with a malformed record
     /usr/bin/python3 - "$TMP/marked.txt" "$TMP/plain.txt" > "$TMP/docs.jsonl" <<'PY'
 import json, sys
-print(json.dumps({"id": "a", "text": open(sys.argv[1]).read()}))
+print(json.dumps({"id": "a", "text": open(sys.argv[1], errors="replace").read()}))
 print("{not json")
 print("")
-print(json.dumps({"id": "b", "text": open(sys.argv[2]).read()}))
+print(json.dumps({"id": "b", "text": open(sys.argv[2], errors="replace").read()}))
 PY
     expect_status "--jsonl with a malformed line: 2 after scanning all" 2 $H detect \
         --key "$TMP/k.key" --scheme kgw --jsonl "$TMP/docs.jsonl"

@@ -2,8 +2,8 @@
  * pinned tokenizer (the first input byte picks the tokenizer and the flags).
  * Checks: no crash, leak or UB; offsets are monotone and inside the input;
  * decode(encode(x)) == x (all but Qwen3, whose NFC may change x); for
- * cl100k_base/o200k_base the hand-written splitter gives the same ids as
- * the PCRE2 regex (on text whose code points have the same classes in the
+ * cl100k_base, o200k_base and Qwen3 the hand-written splitter gives the
+ * same ids as the PCRE2 regex (on text whose code points have the same classes in the
  * Unicode versions of PCRE2 and libutf8proc).  Vocabularies are read from
  * $HM_FUZZ_TOKENIZERS or samples/tokenizers (run from the source tree). */
 #include <stdint.h>
@@ -19,7 +19,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 #define N_TOK 7
 static hm_tokenizer *toks[N_TOK];
-static hm_tokenizer *regex_toks[2];
+static hm_tokenizer *regex_toks[3]; /* cl100k, o200k, qwen3 on PCRE2 */
 static hm_tok_scratch *scratch;
 static const char *const files[N_TOK] = {"cl100k_base.tiktoken", "o200k_base.tiktoken",
                                          "r50k_base.tiktoken",   "p50k_base.tiktoken",
@@ -48,8 +48,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     for (k = 0; k < N_TOK; k++) toks[k] = load(dir, files[k]);
     regex_toks[0] = load(dir, files[0]);
     regex_toks[1] = load(dir, files[1]);
+    regex_toks[2] = load(dir, files[4]);
     regex_toks[0]->fast = TOK_FAST_NONE; /* the PCRE2 path */
     regex_toks[1]->fast = TOK_FAST_NONE;
+    regex_toks[2]->fast = TOK_FAST_NONE;
     if (hm_tok_scratch_new(&scratch) != HM_OK) abort();
     return 0;
 }
@@ -98,9 +100,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (need != size || (size && memcmp(buf, data, size) != 0)) abort();
         free(buf);
     }
-    if (sel < 2 && stable_text(data, size)) {
+    if ((sel < 2 || sel == 4) && stable_text(data, size)) {
         hm_tok_output_init(&o2);
-        if (hm_tokenizer_encode(regex_toks[sel], scratch, data, size, flags & ~HM_TOK_OFFSETS,
+        if (hm_tokenizer_encode(regex_toks[sel == 4 ? 2 : sel], scratch, data, size,
+                                flags & ~HM_TOK_OFFSETS,
                                 &o2) != HM_OK)
             abort();
         if (o2.len != o.len || (o.len && memcmp(o2.ids, o.ids, o.len * sizeof *o.ids) != 0))

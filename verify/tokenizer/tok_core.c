@@ -299,6 +299,7 @@ void hm_tok_scratch_free(hm_tok_scratch *s)
     }
     free(s->u32);
     free(s->tmp);
+    free(s->cache);
     free(s);
 }
 
@@ -533,6 +534,8 @@ static int encode_piece(struct enc_ctx *c, size_t a, size_t b, int raw)
     hm_tok_scratch *s = c->s;
     const unsigned char *p = c->buf + a;
     size_t n = b - a, m = 0, i;
+    struct tok_cache_ent *ce = NULL;
+    uint64_t ch = 0;
     int rc;
     if (n == 0) return HM_OK;
     rc = out_reserve(c->out, n, (c->flags & HM_TOK_OFFSETS) != 0);
@@ -546,6 +549,22 @@ static int encode_piece(struct enc_ctx *c, size_t a, size_t b, int raw)
         id = tok_strmap_get(&t->enc, p, n);
         if (id != TOK_NONE) {
             push_tok(c, id, a, b);
+            return HM_OK;
+        }
+    }
+    if (!raw && n <= TOK_CACHE_KEY && t->kind != TOK_HF_SPM) {
+        if (!s->cache) {
+            s->cache = calloc(TOK_CACHE_N, sizeof *s->cache);
+            if (!s->cache) return HM_E_NOMEM;
+        }
+        ch = tok_hash(p, n);
+        ce = &s->cache[ch & (TOK_CACHE_N - 1)];
+        if (ce->tok == t->cache_id && ce->h == ch && ce->len == n && memcmp(ce->key, p, n) == 0) {
+            size_t prev = 0;
+            for (i = 0; i < ce->n; i++) {
+                push_tok(c, ce->ids[i], a + prev, a + ce->ends[i]);
+                prev = ce->ends[i];
+            }
             return HM_OK;
         }
     }
@@ -601,6 +620,21 @@ static int encode_piece(struct enc_ctx *c, size_t a, size_t b, int raw)
         for (i = 0; i < m; i++)
             if (s->syms[i].id != TOK_NONE)
                 push_tok(c, s->syms[i].id, a + s->syms[i].start, a + s->syms[i].end);
+        if (ce && m <= TOK_CACHE_IDS) {
+            /* remember the result (every symbol has an id here) */
+            for (i = 0; i < m; i++) {
+                if (s->syms[i].id == TOK_NONE) break;
+                ce->ids[i] = s->syms[i].id;
+                ce->ends[i] = (uint8_t)s->syms[i].end;
+            }
+            if (i == m) {
+                ce->tok = t->cache_id;
+                ce->h = ch;
+                ce->len = (uint8_t)n;
+                ce->n = (uint8_t)m;
+                memcpy(ce->key, p, n);
+            }
+        }
     } else {
         int32_t k;
         if (tok_grow((void **)&s->heap, &s->heap_cap, 2 * m + 2, sizeof *s->heap))

@@ -5,7 +5,8 @@
  * docs/tokenizers.md).  Character classes come from a per-tokenizer table
  * for the BMP built from libutf8proc's general categories (Unicode 15, as
  * tiktoken's Rust regex) and White_Space; PCRE2 stays the generic path and
- * the cross-check in tests and fuzzing.
+ * the cross-check in tests and fuzzing.  The Qwen2/Qwen3 Split regex is
+ * cl100k's with \p{N} for \p{N}{1,3} and shares its splitter.
  */
 #include "tok_internal.h"
 
@@ -112,11 +113,11 @@ static size_t contraction(const struct fs *f, size_t i)
     return 0;
 }
 
-/* \p{N}{1,3} */
-static size_t digits3(const struct fs *f, size_t i)
+/* \p{N}{1,max} */
+static size_t digits(const struct fs *f, size_t i, size_t max)
 {
     size_t l, k;
-    for (k = 0; k < 3 && i < f->n && (cls(f, i, &l) & C_N); k++) i += l;
+    for (k = 0; k < max && i < f->n && (cls(f, i, &l) & C_N); k++) i += l;
     return i;
 }
 
@@ -157,7 +158,7 @@ static size_t spaces(const struct fs *f, size_t i)
     return last_start;
 }
 
-static size_t cl100k_next(const struct fs *f, size_t i)
+static size_t cl100k_next(const struct fs *f, size_t i, size_t max_digits)
 {
     size_t cl, l, k;
     uint8_t c = cls(f, i, &cl);
@@ -168,7 +169,7 @@ static size_t cl100k_next(const struct fs *f, size_t i)
     if (!(c & (C_NL | C_L | C_N)) && i + cl < f->n && (cls(f, i + cl, &l) & C_L))
         return run(f, i + cl, C_L);
     if (c & C_L) return run(f, i, C_L);
-    if (c & C_N) return digits3(f, i);
+    if (c & C_N) return digits(f, i, max_digits);
     k = punct(f, i, c, cl, 0);
     if (k) return k;
     return spaces(f, i);
@@ -209,7 +210,7 @@ static size_t o200k_next(const struct fs *f, size_t i)
         if (r < f->n && f->p[r] == '\'') r += contraction(f, r);
         return r;
     }
-    if (c & C_N) return digits3(f, i);
+    if (c & C_N) return digits(f, i, 3);
     k = punct(f, i, c, cl, 1);
     if (k) return k;
     return spaces(f, i);
@@ -224,7 +225,8 @@ int tok_split_fast(const hm_tokenizer *t, const unsigned char *p, size_t n, tok_
     f.n = n;
     f.tab = t->cls;
     while (i < n) {
-        size_t e = t->fast == TOK_FAST_O200K ? o200k_next(&f, i) : cl100k_next(&f, i);
+        size_t e = t->fast == TOK_FAST_O200K ? o200k_next(&f, i)
+                   : cl100k_next(&f, i, t->fast == TOK_FAST_QWEN ? 1 : 3);
         int rc;
         if (e <= i) return HM_E_INTERNAL;
         rc = emit(ctx, i, e);

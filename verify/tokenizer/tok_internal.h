@@ -20,7 +20,12 @@
 enum tok_kind { TOK_TIKTOKEN = 0, TOK_HF_BYTELEVEL = 1, TOK_HF_SPM = 2 };
 
 /* Which hand-written pre-splitter (if any) replaces the regex. */
-enum tok_fast { TOK_FAST_NONE = 0, TOK_FAST_CL100K = 1, TOK_FAST_O200K = 2 };
+enum tok_fast {
+    TOK_FAST_NONE = 0,
+    TOK_FAST_CL100K = 1,
+    TOK_FAST_O200K = 2,
+    TOK_FAST_QWEN = 3 /* cl100k's regex with single digits (Qwen2/Qwen3) */
+};
 
 /* Open addressing map: byte string -> uint32 value.  A slot holds the
  * key's first 8 bytes, so keys up to 8 bytes are compared without touching
@@ -83,6 +88,7 @@ struct hm_tokenizer {
     pcre2_code *re;
     enum tok_fast fast; /* tests may set TOK_FAST_NONE to force PCRE2 */
     size_t small_piece;  /* pieces of up to this many symbols use the scan */
+    uint64_t cache_id;   /* from the file's SHA-256: equal files merge alike */
     uint8_t *cls; /* BMP class table for the fast splitters */
     struct tok_norm *norms;
     size_t n_norms;
@@ -101,7 +107,21 @@ struct tok_heap_ent {
     uint32_t rank, left, vl, vr, id;
 };
 
+/* A per-scratch memo of short pieces already merged (direct-mapped). */
+#define TOK_CACHE_N 4096
+#define TOK_CACHE_KEY 32
+#define TOK_CACHE_IDS 16
+struct tok_cache_ent {
+    uint64_t tok; /* the tokenizer's cache_id (0 = empty) */
+    uint64_t h;
+    uint8_t len, n;
+    uint8_t ends[TOK_CACHE_IDS];
+    unsigned char key[TOK_CACHE_KEY];
+    uint32_t ids[TOK_CACHE_IDS];
+};
+
 struct hm_tok_scratch {
+    struct tok_cache_ent *cache; /* allocated on first use */
     pcre2_match_data *md;
     pcre2_jit_stack *js;
     pcre2_match_context *mctx;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hallmark/error.h"
 
@@ -49,6 +50,9 @@ struct builtin {
     "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+"
 #define PAT_CL100K                                                                      \
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "          \
+    "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+#define PAT_QWEN                                                                        \
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "                  \
     "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
 #define PAT_O200K                                                                       \
     "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}" \
@@ -643,6 +647,11 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
     if (pi.regex) {
         rc = compile_re(t, pi.regex, err, cap);
         if (rc) goto out;
+        if (strcmp(pi.regex, PAT_QWEN) == 0) {
+            t->fast = TOK_FAST_QWEN;
+            rc = tok_fast_table(t);
+            if (rc) goto out;
+        }
     }
 
     vocab = cJSON_GetObjectItemCaseSensitive(model, "vocab");
@@ -883,6 +892,8 @@ int hm_tokenizer_load_memory(hm_tokenizer **out, const void *data, size_t len,
         hm_tokenizer_free(t);
         return rc;
     }
+    memcpy(&t->cache_id, t->sha256, 8);
+    t->cache_id |= 1; /* never 0 (an empty cache entry) */
     *out = t;
     return HM_OK;
 }
@@ -904,6 +915,18 @@ int hm_tokenizer_load(hm_tokenizer **out, const char *path, const char *encoding
     if (!f) {
         errf(err, errcap, "cannot open %s: %s", path, strerror(errno));
         return HM_E_IO;
+    }
+    {
+        struct stat st; /* size the buffer once for regular files */
+        if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+            (unsigned long long)st.st_size <= MAX_FILE) {
+            cap = (size_t)st.st_size + 65536;
+            buf = malloc(cap);
+            if (!buf) {
+                fclose(f);
+                return HM_E_NOMEM;
+            }
+        }
     }
     for (;;) {
         if (cap - n < 65536) {

@@ -9,6 +9,7 @@
 DEB_PKGS += libutf8proc-dev
 ALL_CPPFLAGS += $(shell $(PKG_CONFIG) --cflags libutf8proc 2>/dev/null)
 LDLIBS_ALL += $(shell $(PKG_CONFIG) --libs libutf8proc 2>/dev/null)
+PC_REQUIRES += libutf8proc
 
 DEPS_HOOKS += tokenizer-fetch tokenizer-oracles
 BENCH_HOOKS += tokenizer-bench

@@ -106,6 +106,23 @@ int hm_vllm_gumbel_sample(const float *logits, size_t V, float temperature,
                           uint64_t key, const uint32_t state[4],
                           int64_t *token);
 
+/* Bounds of the fp32 Gumbel noise -ln(-ln u) for each value of a word's
+ * top byte (padded by 1e-3), for exact pruning. */
+typedef struct hm_vllm_gumbel_bounds {
+    float lo[256], hi[256];
+} hm_vllm_gumbel_bounds;
+void hm_vllm_gumbel_bounds_init(hm_vllm_gumbel_bounds *b);
+
+/* The same token as hm_vllm_gumbel_sample, bit for bit, without the two
+ * logarithms for most candidates: pass 1 bounds every candidate's score
+ * from its word's top byte, pass 2 computes the exact fp32 score only of
+ * the candidates whose upper bound reaches the best lower bound.  scratch
+ * holds V bytes. */
+int hm_vllm_gumbel_sample_pruned(const float *logits, size_t V, float temperature,
+                                 uint64_t key, const uint32_t state[4],
+                                 const hm_vllm_gumbel_bounds *b, uint8_t *scratch,
+                                 int64_t *token);
+
 /* Sparse form: candidates ids[0..n-1] (any order, distinct, >= 0) with
  * their logits.  Same rule; ties go to the lowest id. */
 int hm_vllm_gumbel_sample_sparse(const int64_t *ids, const float *logits,

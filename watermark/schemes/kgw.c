@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "context.h"
 #include "greenlist.h"
 #include "hallmark/error.h"
 #include "scheme.h"
@@ -255,6 +256,20 @@ static void kgw_score(const void *stv, const uint32_t *ctx, size_t nctx, uint32_
     out->layers = 1;
 }
 
+/* The random variable behind kgw_score: for selfhash the pair (m, t), or t
+ * alone when t wins its own window; for lefthash the whole tuple. */
+static uint64_t kgw_score_key(const void *stv, const uint32_t *ctx, size_t nctx, uint32_t token)
+{
+    const kgw_state *st = stv;
+    kgw_step sp;
+    uint32_t pair[2];
+    if (st->seeding != SEED_SELFHASH) return hm_tuple_key(hm_context_hash(ctx, nctx, 0, 0), token);
+    step_init(st, ctx, nctx, &sp);
+    pair[0] = self_wins(st, &sp, token) ? token : sp.m_ctx;
+    pair[1] = token;
+    return hm_context_hash(pair, 2, 0x53454C46u, 1); /* tagged: not a context key */
+}
+
 static double kgw_null_param(const void *stv)
 {
     const kgw_state *st = stv;
@@ -278,6 +293,7 @@ const hm_scheme_ops hm_scheme_kgw = {
     .sample = kgw_sample,
     .score = kgw_score,
     .null_param = kgw_null_param,
+    .score_key = kgw_score_key,
     .default_dedup = 0,
     .default_skip_repeated = 0,
     .default_max_history = 0,

@@ -161,6 +161,76 @@ static float gumbel_score(float logit, float temperature, uint32_t word)
     return s;
 }
 
+void hm_vllm_gumbel_bounds_init(hm_vllm_gumbel_bounds *b)
+{
+    unsigned i;
+    for (i = 0; i < 256; i++) {
+        uint32_t lo = (uint32_t)i << 24, hi = lo | 0x00FFFFFFu; /* words whose m >> 16 == i */
+        /* padded far beyond any libm rounding, so the bounds hold for the
+         * fp32 computation whether or not logf is exactly monotone */
+        b->lo[i] = gumbel_score(0.0f, 1.0f, lo) - 1e-3f;
+        b->hi[i] = gumbel_score(0.0f, 1.0f, hi) + 1e-3f;
+    }
+}
+
+int hm_vllm_gumbel_sample_pruned(const float *logits, size_t V, float temperature,
+                                 uint64_t key, const uint32_t state[4],
+                                 const hm_vllm_gumbel_bounds *b, uint8_t *scratch,
+                                 int64_t *token)
+{
+    size_t v;
+    float best_lo = -INFINITY, best = -INFINITY;
+    size_t best_id = 0;
+    uint32_t last_group = UINT32_MAX, w[4] = {0, 0, 0, 0};
+    float inv_t;
+
+    if (!logits || !state || !b || !scratch || !token || V == 0 || !(temperature > 0.0f))
+        return HM_E_MISUSE;
+    inv_t = 1.0f / temperature;
+    /* pass 1: every candidate's noise bucket and the best lower bound */
+    for (v = 0; v < V; v += 4) {
+        size_t j;
+        int live = 0;
+        for (j = 0; j < 4 && v + j < V; j++)
+            if (logits[v + j] > -INFINITY) live = 1;
+        if (!live) {
+            for (j = 0; j < 4 && v + j < V; j++) scratch[v + j] = 0;
+            continue;
+        }
+        hm_vllm_words4(key, state, (uint32_t)(v >> 2), 0, w);
+        for (j = 0; j < 4 && v + j < V; j++) {
+            /* the bounds use l * (1/T), within a few ulps of the engine's
+             * l / T; the relative margin keeps them bounds */
+            float l = logits[v + j] * inv_t, lo;
+            scratch[v + j] = (uint8_t)(w[j] >> 24);
+            if (!(l > -INFINITY)) continue;
+            lo = l + b->lo[scratch[v + j]] - fabsf(l) * 1e-6f;
+            if (lo > best_lo) best_lo = lo;
+        }
+    }
+    if (best_lo == -INFINITY) {
+        *token = 0;
+        return HM_E_RANGE;
+    }
+    /* pass 2: the exact fp32 score of every candidate that can still win,
+     * in id order (ties keep the lowest id, as in the full loop) */
+    for (v = 0; v < V; v++) {
+        float l = logits[v] * inv_t, s;
+        if (!(l > -INFINITY) || l + b->hi[scratch[v]] + fabsf(l) * 1e-6f < best_lo) continue;
+        if ((uint32_t)(v >> 2) != last_group) {
+            last_group = (uint32_t)(v >> 2);
+            hm_vllm_words4(key, state, last_group, 0, w);
+        }
+        s = gumbel_score(logits[v], temperature, w[v & 3]);
+        if (s > best) {
+            best = s;
+            best_id = v;
+        }
+    }
+    *token = (int64_t)best_id;
+    return HM_OK;
+}
+
 int hm_vllm_gumbel_sample(const float *logits, size_t V, float temperature,
                           uint64_t key, const uint32_t state[4],
                           int64_t *token)
@@ -412,6 +482,7 @@ typedef struct vllm_state {
     uint32_t width;
     int gen_dedup;     /* 0 none, 1 single_turn */
     uint32_t max_history;
+    hm_vllm_gumbel_bounds bounds; /* for the exactly pruned dense sampler */
 } vllm_state;
 
 static int vllm_init(void *stv, const uint8_t *secret, const char *const *params, size_t n,
@@ -467,6 +538,7 @@ static int vllm_init(void *stv, const uint8_t *secret, const char *const *params
     st->width = (uint32_t)w;
     st->max_history = hist ? (uint32_t)hist : (1u << 20); /* null: effectively unbounded */
     if (!st->dual) st->alpha = 0; /* plain gumbel: s is key A's alone */
+    hm_vllm_gumbel_bounds_init(&st->bounds);
     st->key_a = st->key;
     st->key_b = st->key;
     if (st->dual) {
@@ -531,7 +603,8 @@ static int vllm_sample(const void *stv, const uint32_t *ctx, size_t nctx, hm_can
     rc = hm_vllm_context_state(key, c, nctx, state);
     if (rc != HM_OK) return rc;
     if (cs->raw && cs->ids == NULL && cs->n == cs->raw_n) {
-        rc = hm_vllm_gumbel_sample(cs->raw, cs->n, cs->temperature, key, state, &tok);
+        rc = hm_vllm_gumbel_sample_pruned(cs->raw, cs->n, cs->temperature, key, state,
+                                          &st->bounds, cs->top, &tok);
     } else {
         /* filtered or sparse: the survivors' raw logits, masked ones dropped */
         int64_t *ids = (int64_t *)(void *)cs->cdf;
