@@ -372,12 +372,16 @@ void *radio_result_json(const struct radio_meta *m, const hm_radio_stats *st, in
     scan_add_u64(o, "n_filtered", st->n_filtered);
     scan_add_u64(o, "n_tested", st->n_kept);
     a = cJSON_AddObjectToObject(o, "main");
+    cJSON_AddStringToObject(a, "test", rm.test_name);
+    scan_add_u64(a, "n_scored", st->n_kept);
     cJSON_AddNumberToObject(a, "score", rm.score);
     cJSON_AddNumberToObject(a, "mean_score", rm.mean_score);
     cJSON_AddNumberToObject(a, "z", rm.z);
     add_p(a, rm.ln_p);
     b = cJSON_AddObjectToObject(o, "control");
     cJSON_AddStringToObject(b, "key", "derived: BLAKE2b(key, \"hallmark radioactivity control v1\")");
+    cJSON_AddStringToObject(b, "test", rc.test_name);
+    scan_add_u64(b, "n_scored", st->n_kept);
     cJSON_AddNumberToObject(b, "score", rc.score);
     cJSON_AddNumberToObject(b, "mean_score", rc.mean_score);
     cJSON_AddNumberToObject(b, "z", rc.z);

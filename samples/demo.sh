@@ -9,8 +9,8 @@
 #      the same number of unwatermarked answers.
 #   3. An auditor prompts both students with held-out prompts and runs
 #      `hallmark radioactivity` with bob's key (docs/radioactivity.md).
-#   4. The results are written as JSON evidence (a signed evidence report
-#      replaces this once `hallmark report` lands).
+#   4. The result goes into a signed evidence report (`hallmark report`,
+#      verified with `hallmark report verify`), beside the JSON results.
 #
 # Knobs (environment): DEMO_DIR (default BUILD_DIR/demo), DEMO_PROMPTS (286),
 # DEMO_TOKENS (64), DEMO_HELDOUT (200), DEMO_OTHER (40: answers for the
@@ -123,9 +123,23 @@ report "$dir/evidence/student-clean.json" "student-clean, bob's key:"
 report "$dir/evidence/student-bob-vs-alice.json" "student-bob, alice's key:"
 
 step "4. Evidence"
-say "  JSON results in $dir/evidence/ (scheme, parameters, key ids, counts, exact"
-say "  p-values for our key and the control key); a signed evidence report will"
-say "  wrap them once 'hallmark report' lands."
+"$HM" key new-signing --out "$dir/owner-signing" --insecure-no-passphrase --force >/dev/null 2>&1
+rm -rf "$dir/evidence/report-student-bob"
+if "$HM" report --result "$dir/evidence/student-bob.json" --sign "$dir/owner-signing" \
+        --input "$dir/suspect-bob.jsonl" --key "$dir/bob.key" \
+        --out "$dir/evidence/report-student-bob" >"$dir/report.log" 2>&1 &&
+   "$HM" report verify "$dir/evidence/report-student-bob" --pubkey "$dir/owner-signing.pub" \
+        --key "$dir/bob.key" >"$dir/report-verify.log" 2>&1; then
+    say "  Signed evidence report: $dir/evidence/report-student-bob/"
+    say "    report.json (+ report.json.sig, Ed25519 by the owner's signing key $("$HM" key info "$dir/owner-signing.pub" --json 2>/dev/null |
+        $PY -c 'import json,sys; print(json.load(sys.stdin)["key_id"])' 2>/dev/null)) and report.html"
+    say "    'hallmark report verify': $(tail -1 "$dir/report-verify.log")"
+else
+    say "  (no signed report: 'hallmark report' failed, see $dir/report.log; the JSON"
+    say "  results in $dir/evidence/ are the evidence)"
+fi
+say "  JSON results of every test in $dir/evidence/*.json (scheme, parameters, key ids,"
+say "  counts, exact p-values for our key and the control key)."
 say "  Finished in $(( $(date +%s) - t0 )) s."
 if [ "$rc_bob" -eq 0 ] && [ "$rc_clean" -eq 1 ] && [ "$rc_alice" -eq 1 ]; then
     say "  Verdict: the student distilled from bob's answers is radioactive for bob's key;"

@@ -507,7 +507,7 @@ int hm_detector_walk(const hm_detector *d, const uint32_t *prompt, size_t n_prom
             e->ops->score(e->st, ctx, nctx, t, &sc);
             it.pos = i;
             it.ctx_hash = hm_scheme_ctx_key(e->ops, e->st, ctx, nctx);
-            it.tuple_hash = hm_tuple_key(it.ctx_hash, t);
+            it.tuple_hash = hm_scheme_tuple_key(e->ops, e->st, ctx, nctx, it.ctx_hash, t);
             it.value = sc.value;
             it.layers = sc.layers;
             if (fn(&it, user) != 0) return HM_E_STATE;

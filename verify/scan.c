@@ -367,7 +367,11 @@ int hm_tape_add(hm_tape *t, uint64_t group, uint64_t hash, double v0, double v1)
     if (!t) return HM_E_MISUSE;
     if (t->finished) return HM_E_STATE;
     if (t->cache.count >= TAPE_CACHE) hm_u64set_clear(&t->cache);
-    added = hm_u64set_add(&t->cache, hash ? hash : 0x8000000000000000ULL);
+    {
+        /* keyed by (group, hash): only exact repeats are skipped */
+        uint64_t ck = hash ^ (group * 0x9E3779B97F4A7C15ULL);
+        added = hm_u64set_add(&t->cache, ck ? ck : 0x8000000000000000ULL);
+    }
     if (added < 0) return HM_E_NOMEM;
     if (!added) {
         t->n_records++;

@@ -126,8 +126,11 @@ HM_API void hm_tape_free(hm_tape *t);
 HM_API int hm_tape_set_budget(hm_tape *t, size_t bytes);
 
 /* Adds a tuple record: `group` chooses the partition (its top bits) and is
- * what hm_tape_exclude matches; `hash` identifies the tuple (records with
- * equal hashes must have equal group and values: only one is kept).
+ * what hm_tape_exclude matches; `hash` identifies the tuple: within a
+ * partition, one record per hash is kept (the first added), so records
+ * with equal hashes must carry equal values.  (A scheme whose tuple key
+ * merges several contexts - ops->score_key - may put one hash in several
+ * partitions; it is then counted once per partition.)
  * Errors: HM_E_IO (temporary file), HM_E_STATE (after finish).
  * Since 0.1.0. */
 HM_API int hm_tape_add(hm_tape *t, uint64_t group, uint64_t hash, double v0, double v1);
