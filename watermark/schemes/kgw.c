@@ -147,26 +147,30 @@ static uint32_t h1_lookup(const kgw_state *st, uint32_t t)
     return t < st->vocab ? st->h1[t] : h1_of(&st->prf, t);
 }
 
+/* The selfhash min-hash token m of the previous tokens (and its H1). */
+static void min_hash(const kgw_state *st, const uint32_t *ctx, size_t nctx, kgw_step *sp)
+{
+    size_t i;
+    uint32_t m = UINT32_MAX, mk = UINT32_MAX; /* h = 1: the window is t alone */
+    for (i = 0; i < nctx; i++) {
+        uint32_t k = h1_lookup(st, ctx[i]);
+        if (k < mk || (k == mk && ctx[i] < m)) {
+            m = ctx[i];
+            mk = k;
+        }
+    }
+    sp->m_ctx = m;
+    sp->m_key = mk;
+}
+
 static void step_init(const kgw_state *st, const uint32_t *ctx, size_t nctx, kgw_step *sp)
 {
     if (st->seeding == SEED_LEFTHASH) {
         hm_prf_context(&st->prf, &sp->c, ctx, nctx);
         return;
     }
-    {
-        size_t i;
-        uint32_t m = UINT32_MAX, mk = UINT32_MAX; /* h = 1: the window is t alone */
-        for (i = 0; i < nctx; i++) {
-            uint32_t k = h1_lookup(st, ctx[i]);
-            if (k < mk || (k == mk && ctx[i] < m)) {
-                m = ctx[i];
-                mk = k;
-            }
-        }
-        sp->m_ctx = m;
-        sp->m_key = mk;
-        hm_prf_context(&st->prf, &sp->c, &m, 1);
-    }
+    min_hash(st, ctx, nctx, sp);
+    hm_prf_context(&st->prf, &sp->c, &sp->m_ctx, 1);
 }
 
 /* Does the candidate itself win the window's min-hash? */
@@ -190,8 +194,12 @@ static int green_cb(const void *stv, const void *stepv, uint32_t t)
 {
     const kgw_state *st = stv;
     const kgw_step *sp = stepv;
+    uint8_t top[8];
     if (st->seeding == SEED_SELFHASH && self_wins(st, sp, t)) return self_green_of(st, t);
-    return hm_green_of(&st->thr, &sp->c, t);
+    /* the top byte decides alone unless it straddles gamma (never when
+     * gamma * 256 is an integer): one hash instead of two */
+    hm_prf_group_bytes(&sp->c, t >> 3, 0, top);
+    return hm_green_with_top(&st->thr, &sp->c, t, top[t & 7]);
 }
 
 static int kgw_apply(const void *stv, const uint32_t *ctx, size_t nctx, float *logits,
@@ -264,7 +272,7 @@ static uint64_t kgw_score_key(const void *stv, const uint32_t *ctx, size_t nctx,
     kgw_step sp;
     uint32_t pair[2];
     if (st->seeding != SEED_SELFHASH) return hm_tuple_key(hm_context_hash(ctx, nctx, 0, 0), token);
-    step_init(st, ctx, nctx, &sp);
+    min_hash(st, ctx, nctx, &sp); /* no PRF context needed for the key */
     pair[0] = self_wins(st, &sp, token) ? token : sp.m_ctx;
     pair[1] = token;
     return hm_context_hash(pair, 2, 0x53454C46u, 1); /* tagged: not a context key */
