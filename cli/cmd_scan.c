@@ -357,7 +357,9 @@ int cli_scan(int argc, char **argv)
     S.sum.bh_log10_threshold = -INFINITY;
 
     if (cli_load_key(o.key, o.passfile, &key) != CLI_OK) return CLI_ERROR;
-    st = hm_detector_new(&det, o.scheme, key, o.params, o.np, 0, &bad);
+    if (cli_open_tokenizer(o.tokenizer, NULL, &tok) != CLI_OK) goto done;
+    /* a corpus is many tokens: build the per-vocabulary tables once */
+    st = hm_detector_new(&det, o.scheme, key, o.params, o.np, hm_tokenizer_vocab_size(tok), &bad);
     if (st != HM_OK) {
         if (st == HM_E_NOTFOUND && bad >= 0)
             cli_err("--param '%s': unknown parameter for scheme %s", o.params[bad], o.scheme);
@@ -373,7 +375,6 @@ int cli_scan(int argc, char **argv)
     S.sum.layers = 1;
     snprintf(S.sum.tokenizer, sizeof S.sum.tokenizer, "%s", o.tokenizer);
     snprintf(S.sum.field, sizeof S.sum.field, "%s", o.field);
-    if (cli_open_tokenizer(o.tokenizer, NULL, &tok) != CLI_OK) goto done;
     if (scan_reader_open(&rd, input, o.max_line) != HM_OK) goto done;
     if (hm_bh_new(&S.bh, o.tmpdir, 0) != HM_OK || hm_tape_new(&S.tape, o.tmpdir, o.partitions) != HM_OK) {
         cli_fail(HM_E_NOMEM, "scan");

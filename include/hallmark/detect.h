@@ -92,7 +92,11 @@ typedef struct hm_token_detail {
 } hm_token_detail;
 
 /* Creates a detector: the same scheme names, key and parameters as
- * hm_embedder_new (vocab may be 0 when unknown: only a speed hint).
+ * hm_embedder_new.  vocab is a speed hint: schemes with per-token tables
+ * (kgw selfhash, unigram) build them for ids below it, at creation, and
+ * compute larger ids on the fly; pass the tokenizer's vocabulary size when
+ * scoring many tokens, or 0 (no tables) when creating many detectors for
+ * short texts.
  * Errors: HM_E_MISUSE, HM_E_NOTFOUND (*bad_param as in hm_embedder_new),
  * HM_E_RANGE, HM_E_NOMEM.  Free with hm_detector_free.  Since 0.1.0. */
 HM_API HM_WARN_UNUSED int hm_detector_new(hm_detector **out, const char *scheme,

@@ -15,6 +15,7 @@
  * vocabulary is ever built.  Parameters and defaults: docs/schemes.md.
  */
 #include <math.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ typedef struct kgw_state {
     uint32_t h;
     int seeding;
     uint32_t vocab;
+    hm_prf_ctx empty;    /* the PRF state of the empty context (H1) */
     uint32_t *h1;        /* selfhash: keyed min-hash key of every token */
     uint8_t *self_green; /* selfhash: bitmap, green(t | [t]) */
 } kgw_state;
@@ -44,11 +46,10 @@ typedef struct kgw_step {
     uint32_t m_key;   /* its H1 */
 } kgw_step;
 
-static uint32_t h1_of(const hm_prf *prf, uint32_t t)
+/* H1(t): the top 32 bits of the PRF of (empty context, t, stream 1). */
+static uint32_t h1_of(const hm_prf_ctx *empty, uint32_t t)
 {
-    hm_prf_ctx c;
-    hm_prf_context(prf, &c, NULL, 0);
-    return (uint32_t)(hm_prf_value(&c, t, 1) >> 32);
+    return (uint32_t)(hm_prf_value(empty, t, 1) >> 32);
 }
 
 static int kgw_init(void *stv, const uint8_t *secret, const char *const *params, size_t n,
@@ -86,6 +87,7 @@ static int kgw_init(void *stv, const uint8_t *secret, const char *const *params,
     st->delta = delta;
     s = hm_prf_init(&st->prf, secret, HM_PRF_SCHEME_KGW);
     if (s != HM_OK) return s;
+    hm_prf_context(&st->prf, &st->empty, NULL, 0);
     if (st->seeding == SEED_SELFHASH) {
         uint32_t t;
         st->h1 = malloc((size_t)vocab * sizeof *st->h1);
@@ -97,7 +99,7 @@ static int kgw_init(void *stv, const uint8_t *secret, const char *const *params,
         }
         for (t = 0; t < vocab; t++) {
             hm_prf_ctx c;
-            st->h1[t] = h1_of(&st->prf, t);
+            st->h1[t] = h1_of(&st->empty, t);
             hm_prf_context(&st->prf, &c, &t, 1);
             if (hm_green_of(&st->thr, &c, t)) st->self_green[t >> 3] |= (uint8_t)(1u << (t & 7));
         }
@@ -113,6 +115,7 @@ static void kgw_destroy(void *stv)
     st->h1 = NULL;
     st->self_green = NULL;
     hm_prf_wipe(&st->prf);
+    sodium_memzero(&st->empty, sizeof st->empty);
 }
 
 static size_t kgw_ctx_width(const void *stv)
@@ -144,7 +147,7 @@ static void kgw_describe(const void *stv, char *buf, size_t cap)
  * of ids from a larger vocabulary never indexes out of bounds). */
 static uint32_t h1_lookup(const kgw_state *st, uint32_t t)
 {
-    return t < st->vocab ? st->h1[t] : h1_of(&st->prf, t);
+    return t < st->vocab ? st->h1[t] : h1_of(&st->empty, t);
 }
 
 /* The selfhash min-hash token m of the previous tokens (and its H1). */
