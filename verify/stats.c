@@ -7,7 +7,7 @@
  * as its log-space complement (log1mexp), so ln p keeps full relative
  * accuracy both deep in a tail and near 0.  Prefactors use Loader's (2000)
  * saddle-point form (Stirling error + deviance bd0) instead of
- * a ln x - x - lgamma(a), which cancels catastrophically for large shapes.
+ * a ln x - x - hm_stats_lgamma_(a), which cancels catastrophically for large shapes.
  * Formulas and citations: docs/statistics.md.
  */
 #include "hallmark/stats.h"
@@ -22,10 +22,16 @@
 
 /* ---- shared helpers ------------------------------------------------------ */
 
+double hm_stats_lgamma_(double x)
+{
+    int sign;
+    return lgamma_r(x, &sign);
+}
+
 double hm_stats_stirlerr_(double a)
 {
     if (a < 15.0)
-        return lgamma(a + 1.0) - (a + 0.5) * log(a) + a - HM_LN_SQRT_2PI;
+        return hm_stats_lgamma_(a + 1.0) - (a + 0.5) * log(a) + a - HM_LN_SQRT_2PI;
     /* Asymptotic (Stirling/de Moivre) series with Bernoulli-number
      * coefficients B_2k / (2k (2k-1)); for a >= 15 the first omitted term is
      * below 1e-16 absolute. */
@@ -114,7 +120,7 @@ double hm_stats_log10_p(double ln_p)
 static double gamma_logd(double a, double x)
 {
     if (a < 15.0)
-        return a * log(x) - x - lgamma(a + 1.0);
+        return a * log(x) - x - hm_stats_lgamma_(a + 1.0);
     return -hm_stats_stirlerr_(a) - hm_stats_bd0_(a, x) - 0.5 * (HM_LN_2PI + log(a));
 }
 
@@ -126,7 +132,7 @@ static void gamma_tails(double a, double x, double *lp, double *lq)
          * v = x^a / Gamma(a+1) * a * sum_{n>=1} (-1)^(n+1) x^n / (n! (a+n))
          * (the series of gamma(a, x) split off its first term; Temme 1994,
          * DiDonato & Morris 1986); P by the positive series below. */
-        double lx = a * log(x) - lgamma(a + 1.0);
+        double lx = a * log(x) - hm_stats_lgamma_(a + 1.0);
         double u = -expm1(lx);
         double t = 1.0, sum = 0.0;
         for (int n = 1; n < 200; n++) {

@@ -13,6 +13,9 @@
 /* ln(10) */
 #define HM_LN_10 2.30258509299404568401799145468
 
+/* ln|Gamma(x)| via lgamma_r: plain lgamma() writes the global `signgam`,
+ * which would make these functions racy across threads. */
+double hm_stats_lgamma_(double x);
 /* Stirling error: ln Gamma(a + 1) - (a + 1/2) ln a + a - ln sqrt(2 pi), a > 0. */
 double hm_stats_stirlerr_(double a);
 /* Deviance term x ln(x / m) + m - x for x >= 0, m > 0 (Loader 2000). */

@@ -16,8 +16,12 @@
  *  - The tail functions are accurate to a relative error of 1e-9 in ln p
  *    (measured worst case in docs/statistics.md), both deep in the tails
  *    (ln p of -1e6) and near the centre where ln p is close to 0.
- *  - Cost: O(1) in the tails; near the centre of a distribution the exact
- *    summations take O(sqrt(variance)) steps (about 1e5 steps for n = 1e9).
+ *  - Cost: O(1) in the tails; near the centre of a binomial the exact
+ *    summation takes O(sqrt(npq)) steps (1.6e5 steps, ~1 ms, for n = 1e9,
+ *    p = 1/2); the gamma tails take O(1) steps for x >= shape and
+ *    O(sqrt(shape)) steps just below it (~1 ms at shape 1e9, -1 sd).
+ *  - Counts (k, n) are exact as doubles up to 2^53; the accuracy figures
+ *    were measured for n up to 1e9 and shapes from 1e-3 to 1e9.
  *
  * Since 0.1.0 for every call.
  */
@@ -152,7 +156,9 @@ HM_API int hm_stats_bh(const double *ln_p, size_t m, double q, double *ln_qval,
  * central region (p above about 0.02), the exact Durbin matrix method of
  * Marsaglia-Tsang-Wang (2003) for n <= 140 and the Pelz-Good (1976)
  * asymptotic series for larger n (absolute error of p below 1e-5; see
- * docs/statistics.md).  Returns HM_OK; HM_E_MISUSE for NULL u or d or
+ * docs/statistics.md).  Uses up to 30 KB of stack (the Durbin matrices)
+ * and O(n log n) time (O(n) lgamma calls in the Smirnov region).
+ * Returns HM_OK; HM_E_MISUSE for NULL u or d or
  * n == 0; HM_E_RANGE if a value is NaN or outside [0, 1].  Since 0.1.0. */
 HM_API int hm_stats_ks_uniform(double *u, size_t n, double *d, double *ln_p);
 

@@ -42,6 +42,10 @@ int main(void)
           hm_stats_gamma_logsf(1.2e9 + (double)(i_ & 1), 1e9));
     BENCH("gamma_logsf(x=1e9+3e4, shape=1e9) ~1 sd", 100,
           hm_stats_gamma_logsf(1e9 + 3e4 + (double)(i_ & 1), 1e9));
+    BENCH("gamma_logsf(x=1e9-3e4, shape=1e9) -1 sd", 20,
+          hm_stats_gamma_logsf(1e9 - 3e4 + (double)(i_ & 1), 1e9));
+    BENCH("gamma_logsf(x=1e6-1e3, shape=1e6) -1 sd", 200,
+          hm_stats_gamma_logsf(1e6 - 1e3 + (double)(i_ & 1), 1e6));
     BENCH("normal_logsf(z=4)", 1000000, hm_stats_normal_logsf(4.0 + (double)(i_ & 1)));
     BENCH("normal_logsf(z=100)", 1000000, hm_stats_normal_logsf(100.0 + (double)(i_ & 1)));
     return 0;
