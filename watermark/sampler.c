@@ -279,29 +279,37 @@ static int finish(hm_candset *cs, const hm_sampling *sp)
     return HM_OK;
 }
 
+/* What both constructors share: checks the parameters and records the
+ * caller's input and the temperature.  Returns HM_OK or the error. */
+static int begin(hm_candset *cs, const hm_sampling *sp, size_t n, const float *raw,
+                 const hm_cand *raw_sparse)
+{
+    int s = check_params(sp);
+    if (s != HM_OK) return s;
+    cs->ids = raw_sparse ? cs->ids_buf : NULL;
+    cs->n = n;
+    cs->raw = raw;
+    cs->raw_sparse = raw_sparse;
+    cs->raw_n = n;
+    cs->temperature = sp->temperature;
+    cs->greedy = sp->temperature == 0;
+    cs->inv_temp = cs->greedy ? 1.0f : 1.0f / sp->temperature;
+    return HM_OK;
+}
+
 int hm_candset_from_dense(hm_candset *cs, const float *logits, size_t vocab,
                           const hm_sampling *params)
 {
     hm_sampling def = hm_sampling_default();
     const hm_sampling *sp = params ? params : &def;
     size_t i;
-    float inv;
     int s;
     if (!logits || vocab == 0 || vocab > cs->cap) return HM_E_MISUSE;
-    s = check_params(sp);
+    s = begin(cs, sp, vocab, logits, NULL);
     if (s != HM_OK) return s;
-    cs->ids = NULL;
-    cs->n = vocab;
-    cs->raw = logits;
-    cs->raw_sparse = NULL;
-    cs->raw_n = vocab;
-    cs->temperature = sp->temperature;
-    cs->greedy = sp->temperature == 0;
-    inv = cs->greedy ? 1.0f : 1.0f / sp->temperature;
-    cs->inv_temp = inv;
     for (i = 0; i < vocab; i++) {
         float v = logits[i];
-        cs->lg[i] = v == v ? v * inv : -INFINITY;
+        cs->lg[i] = v == v ? v * cs->inv_temp : -INFINITY;
     }
     return finish(cs, sp);
 }
@@ -312,25 +320,15 @@ int hm_candset_from_sparse(hm_candset *cs, const hm_cand *cands, size_t n,
     hm_sampling def = hm_sampling_default();
     const hm_sampling *sp = params ? params : &def;
     size_t i;
-    float inv;
     int s;
     if (!cands || n == 0 || n > cs->cap) return HM_E_MISUSE;
-    s = check_params(sp);
+    s = begin(cs, sp, n, NULL, cands);
     if (s != HM_OK) return s;
-    cs->ids = cs->ids_buf;
-    cs->n = n;
-    cs->raw = NULL;
-    cs->raw_sparse = cands;
-    cs->raw_n = n;
-    cs->temperature = sp->temperature;
-    cs->greedy = sp->temperature == 0;
-    inv = cs->greedy ? 1.0f : 1.0f / sp->temperature;
-    cs->inv_temp = inv;
     for (i = 0; i < n; i++) {
         float v = cands[i].logit;
         if (cands[i].id < 0) return HM_E_RANGE;
         cs->ids_buf[i] = (uint32_t)cands[i].id;
-        cs->lg[i] = v == v ? v * inv : -INFINITY;
+        cs->lg[i] = v == v ? v * cs->inv_temp : -INFINITY;
     }
     return finish(cs, sp);
 }
