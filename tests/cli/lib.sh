@@ -43,3 +43,21 @@ expect_same() {
 json_get() {
     /usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
+
+# fixed_key FILE LABEL: writes an unencrypted master key whose secret is
+# BLAKE2b-256(LABEL), in key-file format v1 (docs/formats.md), written with
+# Python's hashlib as tests/vectors/keys/make_vectors.py does.  Tests whose
+# outcome is statistical use such keys instead of `key new`, so that every
+# run of the suite sees the same text and the same p-values.
+fixed_key() {
+    /usr/bin/python3 - "$1" "$2" <<'PY'
+import hashlib, sys
+secret = hashlib.blake2b(sys.argv[2].encode(), digest_size=32).digest()
+kid = hashlib.blake2b(b"hallmark-key-id-v1\0\x01" + secret, digest_size=32).digest()[:8].hex()
+body = (b"-----BEGIN HALLMARK KEY-----\nVersion: 1\nKind: master\nKey-Id: " + kid.encode() +
+        b"\nCreated: 2023-11-14T22:13:20Z\nProtection: none\nWarning: UNENCRYPTED - FOR TESTS ONLY\n"
+        b"Secret: " + secret.hex().encode() + b"\n")
+body += b"Checksum: " + hashlib.blake2b(body, digest_size=32).hexdigest().encode() + b"\n"
+open(sys.argv[1], "wb").write(body + b"-----END HALLMARK KEY-----\n")
+PY
+}

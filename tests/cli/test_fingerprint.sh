@@ -20,8 +20,8 @@ expect_status "new --candidates 1 (2)" 2 "$H" fingerprint new --key m.key --coun
 expect_status "verify without --responses (2)" 2 "$H" fingerprint verify --key m.key
 expect_status "new with a missing key file (2)" 2 "$H" fingerprint new --key nope.key --count 3
 
-"$H" key new --out m.key --insecure-no-passphrase >/dev/null 2>&1
-"$H" key new --out other.key --insecure-no-passphrase >/dev/null 2>&1
+fixed_key m.key test-master
+fixed_key other.key test-other
 "$H" key new-signing --out sig.key --insecure-no-passphrase >/dev/null 2>&1
 
 expect_status "new writes the set" 0 "$H" fingerprint new --key m.key --count 64 --out set.jsonl

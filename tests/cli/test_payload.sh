@@ -21,8 +21,8 @@ expect_status "payload --help exits 0" 0 "$H" payload --help
 expect_grep "payload --help shows decode" "payload decode" "$TMP/out"
 expect_status "payload without subcommand (2)" 2 "$H" payload
 expect_status "payload decode without --key (2)" 2 "$H" payload decode x.ids
-"$H" key new --out m.key --insecure-no-passphrase >/dev/null 2>&1
-"$H" key new --out other.key --insecure-no-passphrase >/dev/null 2>&1
+fixed_key m.key test-master
+fixed_key other.key test-other
 printf '1 2 x\n' >bad.ids
 expect_status "payload decode: malformed ids (2)" 2 "$H" payload decode --key m.key --ids bad.ids
 expect_grep "says they are not ids" "not a list of token ids" "$TMP/err"

@@ -15,7 +15,7 @@ expect_grep "radioactivity --help shows usage" "^Usage: hallmark radioactivity" 
 expect_status "radioactivity without --scheme is misuse (2)" 2 "$HALLMARK" radioactivity --key x /dev/null
 expect_status "radioactivity --alpha 0 is misuse (2)" 2 "$HALLMARK" radioactivity --key x --scheme kgw --alpha 0 /dev/null
 
-"$HALLMARK" key new --out "$TMP/k.key" --insecure-no-passphrase >/dev/null 2>&1
+fixed_key "$TMP/k.key" test-master
 P=(--param seeding=lefthash --param h=1 --param delta=3 --param gamma=0.25)
 
 # A small model over ids 0..299 (V 300, EOS 299): random documents.

@@ -18,7 +18,7 @@ expect_status "custody --help exits 0" 0 "$HALLMARK" custody --help
 
 "$HALLMARK" key new-signing --insecure-no-passphrase --out signer >/dev/null 2>&1
 "$HALLMARK" key new-signing --insecure-no-passphrase --out other >/dev/null 2>&1
-"$HALLMARK" key new --insecure-no-passphrase --out otherwm.key >/dev/null 2>&1
+fixed_key otherwm.key test-other
 
 # detect (logged in the custody log too)
 expect_status "detect --json --per-token (custody-logged)" 0 \

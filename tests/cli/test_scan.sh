@@ -22,8 +22,8 @@ if ! "$HALLMARK" tokenize --tokenizer cl100k_base </dev/null >/dev/null 2>&1; th
     exit 0
 fi
 
-"$HALLMARK" key new --out "$TMP/k.key" --insecure-no-passphrase >/dev/null 2>&1
-"$HALLMARK" key new --out "$TMP/other.key" --insecure-no-passphrase >/dev/null 2>&1
+fixed_key "$TMP/k.key" test-master
+fixed_key "$TMP/other.key" test-other
 
 # A unigram model of English (the repository's docs) and prompts.
 cat "$HM_ROOT"/docs/*.md | tr -s '\n' | head -400 |

@@ -15,8 +15,8 @@ expect_grep "names the missing --master" "--master" "$TMP/err"
 expect_status "trace with a bad --alpha is misuse" 2 "$H" trace --master m.key --accounts a.txt --alpha 2 s.jsonl
 expect_status "trace unknown option is misuse" 2 "$H" trace --frob
 
-"$H" key new --out m.key --insecure-no-passphrase >/dev/null 2>&1
-"$H" key new --out other.key --insecure-no-passphrase >/dev/null 2>&1
+fixed_key m.key test-master
+fixed_key other.key test-other
 for i in $(seq 0 299); do printf 'acct-%03d\n' "$i"; done >accounts.txt
 "$H" key derive m.key --tenant acct-007 --out a7.key --insecure-no-passphrase >/dev/null 2>&1
 
