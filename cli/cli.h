@@ -100,6 +100,37 @@ int cli_get_passphrase(const char *file, int confirm, char *out, size_t cap);
  * stdout, pretty unless `compact`, followed by a newline. */
 int cli_print_json(const void *cjson_item, int compact);
 
+/* The invocation: main() records the subcommand's argv (argv[0] = the
+ * subcommand name, without --custody-log) before any getopt permutes it.
+ * cli_json_add_argv() adds it to a result object as "argv" (an array of
+ * strings), so that `hallmark report verify --key` can rerun the command
+ * (docs/evidence.md, "Recomputation"). */
+void cli_set_invocation(int argc, char **argv);
+void cli_json_add_argv(void *cjson_object);
+/* Secret values are recorded as CLI_REDACTED: --vllm-key, --sglang-key and
+ * the scheme parameters key=, key_b=, keys= (cli_secret_param). */
+#define CLI_REDACTED "<redacted>"
+int cli_secret_param(const char *name_eq_value);
+
+/* report verify: reruns the command recorded in a report's result "argv"
+ * (cli/rerun.c) on the verifier's copies of the report's inputs
+ * (input_paths[k] for recorded input k, already hash-checked) with the key
+ * the secrets of `sec` (key files in the recorded order), prints one line
+ * per finding, and sets *n_diff.  Returns CLI_OK when the rerun ran (compare
+ * *n_diff), CLI_NOT_DETECTED when it needs a secret that was not given
+ * (nothing ran), CLI_ERROR when it could not run (the line printed says
+ * why). */
+struct cli_rerun_secrets {
+    const char *const *keyf; /* Hallmark key files, for --key / --master in order */
+    size_t n_keys;
+    const char *pass;        /* --passphrase-file, or NULL */
+    const char *vllm_key, *sglang_key, *synthid_keys; /* interop secrets, or NULL */
+    const char *const *params; /* "name=value" for redacted --param values */
+    size_t n_params;
+};
+int cli_report_rerun(const void *report_cjson, const char *const *input_paths, size_t n_inputs,
+                     const struct cli_rerun_secrets *sec, size_t *n_diff);
+
 /* A progress bar on stderr, shown only when stderr is a TTY. */
 struct cli_progress {
     int enabled;

@@ -231,6 +231,13 @@ static cJSON *result_json(struct dctx *dc, size_t k, const hm_detect_result *r)
     add_u64_string(o, "n_no_context", r->n_no_context);
     add_u64_string(o, "n_duplicate", r->n_duplicate);
     add_u64_string(o, "n_after_eos", r->n_after_eos);
+    /* the options that change which ids are scored, so that a report can
+     * rerun the test exactly: --eos ID and --special */
+    if (dc->o->eos >= 0)
+        add_u64_string(o, "eos", (unsigned long long)dc->o->eos);
+    else
+        cJSON_AddNullToObject(o, "eos");
+    cJSON_AddBoolToObject(o, "special", dc->o->special != 0);
     cJSON_AddNumberToObject(o, "score", r->score);
     cJSON_AddNumberToObject(o, "trials", r->trials);
     cJSON_AddNumberToObject(o, "null_param", r->null_param);
@@ -684,9 +691,10 @@ int cli_detect(int argc, char **argv)
     {
         cJSON *r = detect_doc(&dc, o.prompt_file ? &prompt : NULL, &doc, &det);
         if (!r) goto done;
-        if (o.json)
+        if (o.json) {
+            cli_json_add_argv(r);
             cli_print_json(r, 0);
-        else
+        } else
             print_human(r);
         cJSON_Delete(r);
         rc = det ? CLI_OK : CLI_NOT_DETECTED;

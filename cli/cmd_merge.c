@@ -191,10 +191,12 @@ static int merge_radio(cJSON **ps, int k, char *const *paths, const char *out, i
             free(txt);
         }
     }
-    if (json)
+    if (json) {
+        cli_json_add_argv(res);
         cli_print_json(res, 0);
-    else
+    } else {
         radio_print_text(&meta, &total);
+    }
     cJSON_Delete(res);
     return detected ? CLI_OK : CLI_NOT_DETECTED;
 }
@@ -397,6 +399,7 @@ static int merge_scan(cJSON **ps, int k, char *const *paths, const char *out, co
     final = NULL;
     tmp_out[0] = 0;
     if (json) {
+        cli_json_add_argv(sj);
         cli_print_json(sj, 0);
     } else {
         hm_detect_result r;

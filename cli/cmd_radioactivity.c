@@ -404,10 +404,12 @@ int cli_radioactivity(int argc, char **argv)
                 free(txt);
             }
         }
-        if (o.json)
+        if (o.json) {
+            cli_json_add_argv(res);
             cli_print_json(res, 0);
-        else
+        } else {
             radio_print_text(&meta, &stats);
+        }
         cJSON_Delete(res);
         rc = detected ? CLI_OK : CLI_NOT_DETECTED;
     }

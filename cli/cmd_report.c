@@ -56,7 +56,9 @@ static void usage(FILE *out)
 "--input in the recorded order, else read from the recorded paths), that\n"
 "report.html renders report.json, the timestamp response (--tsr, default\n"
 "DIR/report.tsr) against --ca-cert, and reruns the negative controls and, with\n"
-"--key, every test of that key.  Prints REPRODUCED or the differences.\n"
+"--key (in the order the command used them), every test: detect results from\n"
+"their token ids, and every result by rerunning its recorded command (\"argv\")\n"
+"on the checked inputs.  Prints REPRODUCED or the differences.\n"
 "Exit 0 only when everything checks; 1 when a check fails; 2 on errors.\n"
 "\n"
 "timestamp: writes an RFC 3161 query for report.json (DIR/report.tsq); send it\n"
@@ -137,7 +139,12 @@ static int ids_from_text(const cJSON *res, const unsigned char *text, size_t len
         }
     }
     hm_tok_output_init(&out);
-    s = hm_tokenizer_encode(tok, NULL, text, len, 0, &out);
+    /* detect --special: special tokens were recognized in the text */
+    s = hm_tokenizer_encode(tok, NULL, text, len,
+                            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "special"))
+                                ? HM_TOK_SPECIAL
+                                : 0u,
+                            &out);
     hm_tokenizer_free(tok);
     if (s != HM_OK) {
         hm_tok_output_clear(&out);
@@ -394,10 +401,14 @@ static int report_verify(int argc, char **argv)
         {"pubkey", required_argument, 0, 'p'}, {"input", required_argument, 0, 'i'},
         {"key", required_argument, 0, 'k'},    {"tsr", required_argument, 0, 't'},
         {"ca-cert", required_argument, 0, 'C'}, {"passphrase-file", required_argument, 0, 'x'},
+        {"vllm-key", required_argument, 0, 'V'}, {"sglang-key", required_argument, 0, 'G'},
+        {"synthid-keys", required_argument, 0, 'S'}, {"param", required_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    struct cli_rerun_secrets sec;
+    const char *params[MAX_KEYS];
     const char *dir = NULL, *pubf = NULL, *tsrf = NULL, *caf = NULL, *pass = NULL;
-    const char *inputs[MAX_INPUTS], *keyf[MAX_KEYS];
-    size_t n_in = 0, n_keys = 0, i, replen = 0, siglen = 0, n_ids = 0, failures = 0;
+    const char *inputs[MAX_INPUTS], *keyf[MAX_KEYS], *vpath[MAX_INPUTS];
+    size_t n_in = 0, n_keys = 0, i, replen = 0, siglen = 0, n_ids = 0, failures = 0, n_vpath = 0;
     unsigned char *rep = NULL, *sig = NULL, *text = NULL, *ptext = NULL;
     size_t text_len = 0, ptext_len = 0, n_pids = 0;
     uint32_t *pids = NULL;
@@ -407,10 +418,20 @@ static int report_verify(int argc, char **argv)
     uint32_t *ids = NULL;
     char *rp = NULL, *sp = NULL, *log = NULL;
     int c, rc = CLI_ERROR, s, have_text = 0;
+    memset(&sec, 0, sizeof sec);
+    sec.params = params;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'p': pubf = optarg; break;
+        case 'V': sec.vllm_key = optarg; break;
+        case 'G': sec.sglang_key = optarg; break;
+        case 'S': sec.synthid_keys = optarg; break;
+        case 'P':
+            if (sec.n_params == MAX_KEYS || !strchr(optarg, '='))
+                return cli_usage_error("report", "--param takes NAME=VALUE");
+            params[sec.n_params++] = optarg;
+            break;
         case 't': tsrf = optarg; break;
         case 'C': caf = optarg; break;
         case 'x': pass = optarg; break;
@@ -472,6 +493,7 @@ static int report_verify(int argc, char **argv)
             const cJSON *h = cJSON_GetObjectItemCaseSensitive(in, "sha256");
             const char *path = k < n_in ? inputs[k] : (cJSON_IsString(pth) ? pth->valuestring : "");
             unsigned char *b = NULL;
+            if (n_vpath < MAX_INPUTS) vpath[n_vpath++] = path;
             size_t bl = 0;
             char hex[65];
             if (cli_read_file(path, &b, &bl) != HM_OK) {
@@ -572,59 +594,89 @@ static int report_verify(int argc, char **argv)
         free(deftsr);
         free(tsq);
     }
-    /* 5. recompute */
+    /* 5. recompute: detect results from their token ids in the library, and
+     * every result by rerunning its recorded command (cli/rerun.c) */
     {
         const cJSON *res = cJSON_GetObjectItemCaseSensitive(rj, "result");
         const cJSON *tid = cJSON_GetObjectItemCaseSensitive(rj, "token_ids");
+        const char *rtype = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rj, "result_type"));
         const char *src = cJSON_IsObject(tid) ? cJSON_GetStringValue(
                                                     cJSON_GetObjectItemCaseSensitive(tid, "source"))
                                               : NULL;
-        size_t n_diff = 0;
+        int is_detect = rtype && strcmp(rtype, "detect") == 0;
+        int has_argv = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(res, "argv"));
+        size_t n_diff = 0, checks = 0, fails_before = failures;
         for (i = 0; i < n_keys; i++)
             if (cli_load_key(keyf[i], pass, &keys[i]) != CLI_OK) goto done;
-        int bad_ids = 0;
-        if (src && strcmp(src, "tokens") == 0) {
-            if (ids_from_tokens(res, &ids, &n_ids) != CLI_OK) bad_ids = 1;
-        } else if (src && have_text) {
-            if (ids_from_text(res, text, text_len, &ids, &n_ids) != CLI_OK) bad_ids = 1;
-        }
-        if (!bad_ids && have_prompt &&
-            ids_from_text(res, ptext, ptext_len, &pids, &n_pids) != CLI_OK)
-            bad_ids = 1;
-        if (bad_ids) {
-            printf("recomputation: FAILED (the token ids cannot be recovered; see above)\n");
-            failures++;
-        } else if (!src) {
-            printf("recomputation: not possible for this report (no token ids recorded)\n");
-            if (n_keys) failures++;
-        } else if (!ids) {
-            printf("recomputation: FAILED (the scored text is not available)\n");
-            failures++;
-        } else {
-            s = hm_report_recompute((const char *)rep, replen, (const hm_key *const *)keys,
-                                    n_keys, ids, n_ids, pids, n_pids, &log, &n_diff);
-            if (s != HM_OK) {
-                printf("recomputation: FAILED (%s)\n", hm_strerror(s));
+        if (is_detect) {
+            int bad_ids = 0;
+            if (src && strcmp(src, "tokens") == 0) {
+                if (ids_from_tokens(res, &ids, &n_ids) != CLI_OK) bad_ids = 1;
+            } else if (src && have_text) {
+                if (ids_from_text(res, text, text_len, &ids, &n_ids) != CLI_OK) bad_ids = 1;
+            }
+            if (!bad_ids && have_prompt &&
+                ids_from_text(res, ptext, ptext_len, &pids, &n_pids) != CLI_OK)
+                bad_ids = 1;
+            if (bad_ids) {
+                printf("recomputation: FAILED (the token ids cannot be recovered; see above)\n");
+                failures++;
+            } else if (!src) {
+                printf("recomputation from token ids: not possible (no token ids recorded)\n");
+                if (n_keys && !has_argv) failures++;
+            } else if (!ids) {
+                printf("recomputation: FAILED (the scored text is not available)\n");
                 failures++;
             } else {
-                char *line = log, *nl;
-                while (line && *line) {
-                    nl = strchr(line, '\n');
-                    if (nl) *nl = 0;
-                    printf("  %s\n", line);
-                    if (!nl) break;
-                    line = nl + 1;
-                }
-                if (n_diff) {
-                    printf("DIFFERENCES: %zu recomputed value%s from the report\n", n_diff,
-                           n_diff == 1 ? " differs" : "s differ");
+                size_t d = 0;
+                s = hm_report_recompute((const char *)rep, replen, (const hm_key *const *)keys,
+                                        n_keys, ids, n_ids, pids, n_pids, &log, &d);
+                if (s != HM_OK) {
+                    printf("recomputation: FAILED (%s)\n", hm_strerror(s));
                     failures++;
-                } else if (n_keys) {
-                    printf("REPRODUCED\n");
                 } else {
-                    printf("negative controls reproduced; give --key to rerun the tests\n");
+                    char *line = log, *nl;
+                    printf("recomputation from the token ids:\n");
+                    while (line && *line) {
+                        nl = strchr(line, '\n');
+                        if (nl) *nl = 0;
+                        printf("  %s\n", line);
+                        if (!nl) break;
+                        line = nl + 1;
+                    }
+                    n_diff += d;
+                    checks++;
                 }
             }
+        }
+        int secrets = n_keys || sec.vllm_key || sec.sglang_key || sec.synthid_keys ||
+                      sec.n_params;
+        if (has_argv) {
+            size_t d = 0;
+            int r;
+            sec.keyf = keyf;
+            sec.n_keys = n_keys;
+            sec.pass = pass;
+            printf("recomputation by rerunning the recorded command:\n");
+            r = cli_report_rerun(rj, vpath, n_vpath, &sec, &d);
+            if (r == CLI_OK) {
+                n_diff += d;
+                checks++;
+            } else if (r == CLI_ERROR || secrets) {
+                failures++;
+            }
+        } else if (secrets) {
+            printf("recomputation by rerun: not possible (the result records no argv)\n");
+            if (!is_detect) failures++;
+        }
+        if (n_diff) {
+            printf("DIFFERENCES: %zu recomputed value%s from the report\n", n_diff,
+                   n_diff == 1 ? " differs" : "s differ");
+            failures++;
+        } else if (secrets && checks && failures == fails_before) {
+            printf("REPRODUCED\n");
+        } else if (!secrets && checks) {
+            printf("negative controls reproduced; give --key to rerun the tests\n");
         }
     }
     if (failures)

@@ -623,6 +623,7 @@ int cli_scan(int argc, char **argv)
         }
         final = NULL;
         if (o.json) {
+            cli_json_add_argv(sj);
             cli_print_json(sj, 0);
         } else {
             hm_detect_result r;

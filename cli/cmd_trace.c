@@ -284,6 +284,7 @@ static int report(const struct topts *o, hm_trace *t, const struct docs *d, int 
         cJSON_AddItemToObject(j, "fired", fired);
         cJSON_AddItemToObject(j, "top", top);
         cJSON_AddNumberToObject(j, "seconds", secs);
+        cli_json_add_argv(j);
         cli_print_json(j, 0);
         cJSON_Delete(j);
     } else {

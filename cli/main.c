@@ -86,6 +86,7 @@ int main(int argc, char **argv)
             if (strcmp(argv[1], commands[i].name) == 0) {
                 int rc;
                 if (hm_init() != HM_OK) return cli_fail(HM_E_CRYPTO, "initialization");
+                cli_set_invocation(argc - 1, argv + 1);
                 rc = commands[i].run(argc - 1, argv + 1);
                 fflush(stdout);
                 if (cli_custody_append(custody_log, orig_argc, orig_argv, rc) != CLI_OK &&
@@ -120,8 +121,12 @@ int main(int argc, char **argv)
         return CLI_ERROR;
     }
     if (hm_init() != HM_OK) return cli_fail(HM_E_CRYPTO, "initialization");
-    for (i = 0; i < N_COMMANDS; i++)
-        if (strcmp(cmd, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+    for (i = 0; i < N_COMMANDS; i++) {
+        if (strcmp(cmd, commands[i].name) == 0) {
+            cli_set_invocation(argc - 1, argv + 1);
+            return commands[i].run(argc - 1, argv + 1);
+        }
+    }
     if (cmd[0] == '-')
         cli_err("unknown option '%s'", cmd);
     else

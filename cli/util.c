@@ -221,6 +221,67 @@ int cli_get_passphrase(const char *file, int confirm, char *out, size_t cap)
     return HM_OK;
 }
 
+static char **invocation; /* main()'s copy of the subcommand's argv */
+static int invocation_argc;
+
+void cli_set_invocation(int argc, char **argv)
+{
+    static char *copy[256];
+    int i, n = argc < (int)(sizeof copy / sizeof copy[0]) - 1 ? argc : 0;
+    /* a copy of the pointer array: getopt_long permutes the caller's */
+    for (i = 0; i < n; i++) copy[i] = argv[i];
+    copy[n] = NULL;
+    invocation = n ? copy : NULL;
+    invocation_argc = n;
+}
+
+/* Options whose value is a secret (interop engines' keys): recorded as
+ * "<redacted>"; `report verify` takes them again from its own options. */
+static int secret_option(const char *a)
+{
+    return strcmp(a, "--vllm-key") == 0 || strcmp(a, "--sglang-key") == 0;
+}
+
+int cli_secret_param(const char *kv)
+{
+    return strncmp(kv, "key=", 4) == 0 || strncmp(kv, "key_b=", 6) == 0 ||
+           strncmp(kv, "keys=", 5) == 0;
+}
+
+void cli_json_add_argv(void *obj)
+{
+    cJSON *a;
+    int i;
+    char buf[64];
+    if (!obj || !invocation) return;
+    a = cJSON_AddArrayToObject((cJSON *)obj, "argv");
+    for (i = 0; a && i < invocation_argc; i++) {
+        const char *v = invocation[i], *prev = i ? invocation[i - 1] : "";
+        const char *eq = strchr(v, '=');
+        if (secret_option(prev) || (strcmp(prev, "--param") == 0 && cli_secret_param(v))) {
+            /* the value after a secret option, or a secret --param */
+            if (strcmp(prev, "--param") == 0 && eq && (size_t)(eq - v) < 32)
+                snprintf(buf, sizeof buf, "%.*s=" CLI_REDACTED, (int)(eq - v), v);
+            else
+                snprintf(buf, sizeof buf, "%s", CLI_REDACTED);
+            v = buf;
+        } else if (strncmp(v, "--", 2) == 0 && eq && (size_t)(eq - v) < 32) {
+            char name[32];
+            snprintf(name, sizeof name, "%.*s", (int)(eq - v), v);
+            if (secret_option(name) ||
+                (strcmp(name, "--param") == 0 && cli_secret_param(eq + 1))) {
+                const char *e2 = strchr(eq + 1, '=');
+                if (strcmp(name, "--param") == 0 && e2 && (size_t)(e2 - v) < 48)
+                    snprintf(buf, sizeof buf, "%.*s=" CLI_REDACTED, (int)(e2 - v), v);
+                else
+                    snprintf(buf, sizeof buf, "%s=" CLI_REDACTED, name);
+                v = buf;
+            }
+        }
+        cJSON_AddItemToArray(a, cJSON_CreateString(v));
+    }
+}
+
 int cli_print_json(const void *item, int compact)
 {
     char *s = compact ? cJSON_PrintUnformatted(item) : cJSON_Print(item);

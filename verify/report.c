@@ -406,6 +406,15 @@ static int make_detector(const cJSON *result, const hm_key *key, hm_detector **o
         *out = NULL;
         return HM_E_FORMAT;
     }
+    /* detect --eos ID: positions from the first EOS on are not scored */
+    if (hm_report_str(result, "eos")) {
+        long long eos = hm_report_int(result, "eos");
+        if (eos < 0 || eos > 0xffffffffLL || hm_detector_set_eos(*out, (int64_t)eos) != HM_OK) {
+            hm_detector_free(*out);
+            *out = NULL;
+            return HM_E_FORMAT;
+        }
+    }
     return HM_OK;
 }
 
@@ -783,13 +792,28 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
                                 : !meta->ids ? "no token ids were available"
                                              : "not computed for this scheme or for several keys");
     }
-    cJSON_AddStringToObject(
-        root, "recomputation",
-        is_detect ? "hallmark report verify --key KEY reruns every test of that key id and the "
-                    "negative controls from the recorded token ids; statistic and n must match "
-                    "exactly and ln p to a relative 1e-12."
-                  : "The signature and the input hashes are checked; the numbers of this result "
-                    "type are recorded as printed and not recomputed.");
+    {
+        int has_argv = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r, "argv"));
+        static const char rerun[] =
+            "hallmark report verify --key KEY reruns the recorded command (result.argv) on the "
+            "hash-checked inputs, with only the key files, the passphrase file and the output "
+            "paths substituted, and compares every recorded value of the result: strings and "
+            "integers exactly, other numbers to a relative 1e-12; a results file (--out) that "
+            "is an input of the report must be reproduced byte for byte.";
+        static const char by_ids[] =
+            "hallmark report verify --key KEY reruns every test of that key id and the "
+            "negative controls from the recorded token ids; statistic and n must match "
+            "exactly and ln p to a relative 1e-12.";
+        char both[sizeof rerun + sizeof by_ids + 8];
+        snprintf(both, sizeof both, "%s Then: %s", by_ids, rerun);
+        cJSON_AddStringToObject(
+            root, "recomputation",
+            is_detect ? (has_argv ? both : by_ids)
+            : has_argv ? rerun
+                       : "The signature and the input hashes are checked; this result records no "
+                         "command (argv), so its numbers are recorded as printed and not "
+                         "recomputed.");
+    }
     cJSON_AddItemToObject(root, "result", r);
     r = NULL;
     s = emit(root, out, outlen);

@@ -1,0 +1,115 @@
+# `hallmark report verify --key` reruns the recorded command ("argv") of
+# every result type: scan (with its results file as an input, compared byte
+# for byte), radioactivity, trace, merge and detect (with --eos, and the
+# vLLM profile whose key is redacted in the record and given again to
+# verify).  A wrong key, a file the report does not vouch for, and a missing
+# secret are each reported; only a full reproduction prints REPRODUCED.
+. "$(dirname "$0")/lib.sh"
+
+cd "$TMP" || exit 1
+H="$HALLMARK"
+GEN="$HM_BUILD/samples/demo-gen"
+TRAIN="$HM_BUILD/samples/train-lm"
+PY=/usr/bin/python3
+
+"$H" key new-signing --insecure-no-passphrase --out signer >/dev/null 2>&1
+"$H" key pubkey signer --out signer.pub >/dev/null 2>&1
+fixed_key k.key test-master
+fixed_key other.key test-other
+
+# --- radioactivity on id arrays (no tokenizer needed) ----------------------
+P=(--param seeding=lefthash --param h=1 --param delta=3 --param gamma=0.25)
+$PY - > train.ids <<'EOF'
+import random
+r = random.Random(5)
+for d in range(200):
+    print(" ".join(str(r.randrange(299)) for _ in range(50)))
+EOF
+"$TRAIN" --order 1 --vocab 300 --eos 299 --quiet --out m.slm train.ids
+for i in $(seq 1 60); do echo "$((i % 290)) $(((i * 7) % 290)) $(((i * 13) % 290))"; done > prompts.ids
+"$GEN" --model m.slm --key k.key --scheme kgw "${P[@]}" -n 60 --seed 1 prompts.ids > marked.jsonl
+expect_status "radioactivity --json (detected)" 0 "$H" radioactivity --key k.key --scheme kgw "${P[@]}" --json marked.jsonl
+cp out radio.json
+if [ "$(json_get radio.json 'j["argv"][0] + " " + j["argv"][-1]')" = "radioactivity marked.jsonl" ]; then
+    ok "the result records its argv"; else notok "argv recorded" "$(head -c 300 radio.json)"; fi
+expect_status "report of the radioactivity result" 0 "$H" report --result radio.json --sign signer --input marked.jsonl --out rrep
+expect_status "verify without a key: VERIFIED, rerun not run (0)" 0 "$H" report verify rrep --pubkey signer.pub
+expect_grep "says the rerun needs the key" "rerun: not run" "$TMP/out"
+expect_status "verify --key: REPRODUCED (0)" 0 "$H" report verify rrep --pubkey signer.pub --key k.key
+expect_grep "radioactivity: REPRODUCED" "^REPRODUCED$" "$TMP/out"
+expect_grep "radioactivity: every value compared" "ok rerun: all [0-9]+ recorded values reproduced" "$TMP/out"
+expect_status "verify with another key: differences (1)" 1 "$H" report verify rrep --pubkey signer.pub --key other.key
+expect_grep "the key id differs" "DIFFERS result.key_id" "$TMP/out"
+expect_no_grep "no REPRODUCED with another key" "^REPRODUCED$" "$TMP/out"
+cp marked.jsonl copy.jsonl
+expect_status "verify with the input given by another path (0)" 0 "$H" report verify rrep --pubkey signer.pub --key k.key --input copy.jsonl
+expect_grep "the rerun reads the given copy" "rerun: .* copy.jsonl" "$TMP/out"
+
+# a file argument that is not an input of the report is refused
+expect_status "report without the suspect file as input" 0 "$H" report --result radio.json --sign signer --out rrep2
+expect_status "rerun refuses a file the report does not vouch for (1)" 1 "$H" report verify rrep2 --pubkey signer.pub --key k.key
+expect_grep "names the unvouched file" "reads marked.jsonl, which is not an input" "$TMP/out"
+
+# --- merge of radioactivity shards ------------------------------------------
+for i in 0 1; do
+    "$H" radioactivity --key k.key --scheme kgw "${P[@]}" --shard "$i/2" --out "part$i.json" marked.jsonl >/dev/null 2>&1
+done
+expect_status "merge --json" 0 "$H" merge --json part0.json part1.json
+cp out merged.json
+expect_status "report of the merge" 0 "$H" report --result merged.json --sign signer --input part0.json --input part1.json --out mrep
+expect_status "merge: rerun without any key (0)" 0 "$H" report verify mrep --pubkey signer.pub
+expect_grep "merge: values reproduced" "ok rerun: all [0-9]+ recorded values reproduced" "$TMP/out"
+
+# --- trace ------------------------------------------------------------------
+for i in $(seq 0 49); do printf 'acct-%03d\n' "$i"; done > accounts.txt
+awk 'BEGIN { srand(3); for (d = 0; d < 3; d++) { s = ""; for (i = 0; i < 200; i++)
+       s = s (i ? "," : "") int(rand() * 5000); print "{\"text\":[" s "]}" } }' > suspect.jsonl
+expect_status "trace --json (none fires: 1)" 1 "$H" trace --master k.key --accounts accounts.txt --json suspect.jsonl
+cp out trace.json
+expect_status "report of the trace" 0 "$H" report --result trace.json --sign signer --input suspect.jsonl --input accounts.txt --out trep
+expect_status "trace: verify --key master: REPRODUCED (0)" 0 "$H" report verify trep --pubkey signer.pub --key k.key
+expect_grep "trace: REPRODUCED" "^REPRODUCED$" "$TMP/out"
+expect_grep "the master key path is substituted" "rerun: hallmark trace --master k.key" "$TMP/out"
+
+# --- detect, with --eos recorded -------------------------------------------
+awk 'BEGIN { srand(9); s = ""; for (i = 0; i < 300; i++) s = s (i ? " " : "") int(rand() * 5000); print s }' > doc.ids
+expect_status "detect --eos --json" 1 "$H" detect --key k.key --scheme kgw --eos 17 --ids --json doc.ids
+cp out det.json
+if [ "$(json_get det.json 'j["eos"] + " " + str(j["special"])')" = "17 False" ]; then
+    ok "detect JSON records eos and special"; else notok "eos/special recorded" "$(head -c 300 det.json)"; fi
+expect_status "report of the detect result" 0 "$H" report --result det.json --sign signer --input doc.ids --out drep
+expect_status "detect: verify --key: REPRODUCED (0)" 0 "$H" report verify drep --pubkey signer.pub --key k.key
+expect_grep "detect: rerun compared" "ok rerun: all [0-9]+ recorded values reproduced" "$TMP/out"
+
+# --- the vLLM profile: its key is a secret, redacted in the record ----------
+expect_status "detect --scheme vllm --json" 1 "$H" detect --scheme vllm --vllm-key 987654321 --ids --json doc.ids
+cp out vllm.json
+expect_no_grep "the vLLM key is not in the result" "987654321" vllm.json
+expect_grep "it is recorded as redacted" '"<redacted>"' vllm.json
+expect_status "report of the vLLM result" 0 "$H" report --result vllm.json --sign signer --input doc.ids --out vrep
+expect_no_grep "the vLLM key is not in the report" "987654321" vrep/report.json
+expect_status "vLLM: verify without its key: VERIFIED (0)" 0 "$H" report verify vrep --pubkey signer.pub
+expect_status "vLLM: verify --vllm-key: REPRODUCED (0)" 0 "$H" report verify vrep --pubkey signer.pub --vllm-key 987654321
+expect_grep "vLLM: REPRODUCED" "^REPRODUCED$" "$TMP/out"
+expect_no_grep "the key is not printed by verify" "987654321" "$TMP/out"
+expect_status "vLLM: another key differs (1)" 1 "$H" report verify vrep --pubkey signer.pub --vllm-key 5
+expect_grep "vLLM: the key id differs" "DIFFERS result.key_id" "$TMP/out"
+
+# --- scan, with its results file as an input --------------------------------
+if "$H" tokenize --tokenizer cl100k_base </dev/null >/dev/null 2>&1; then
+    head -c 6000 "$HM_ROOT/README.md" | tr -s '\n' > corpus.txt
+    expect_status "scan --json" 1 "$H" scan --key k.key --scheme kgw --tokenizer cl100k_base --threads 2 --json --out res.jsonl corpus.txt
+    cp out scan.json
+    expect_status "report of the scan" 0 "$H" report --result scan.json --sign signer --input corpus.txt --input res.jsonl --out srep
+    expect_status "scan: verify --key: REPRODUCED (0)" 0 "$H" report verify srep --pubkey signer.pub --key k.key
+    expect_grep "scan: results file reproduced" "ok results file: the rerun wrote res.jsonl byte for byte" "$TMP/out"
+    expect_grep "scan: REPRODUCED" "^REPRODUCED$" "$TMP/out"
+    # a results file whose summary was edited and re-hashed into a new report
+    sed 's/"scanned":"[0-9]*"/"scanned":"1"/' res.jsonl > res2.jsonl
+    cp res2.jsonl res.jsonl
+    "$H" report --result scan.json --sign signer --input corpus.txt --input res.jsonl --out srep2 2>/dev/null
+    expect_status "scan: an edited results file is caught (1)" 1 "$H" report verify srep2 --pubkey signer.pub --key k.key
+    expect_grep "scan: the results file differs" "DIFFERS results file" "$TMP/out"
+else
+    ok "scan rerun checks skipped (no cl100k_base: make deps) # skip"
+fi
