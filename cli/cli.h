@@ -100,6 +100,11 @@ int cli_get_passphrase(const char *file, int confirm, char *out, size_t cap);
  * stdout, pretty unless `compact`, followed by a newline. */
 int cli_print_json(const void *cjson_item, int compact);
 
+/* Parses token ids separated by white space (and commas when `commas`).
+ * HM_OK: *out (malloc'd; the caller frees) holds *count ids.  HM_E_FORMAT:
+ * *count is the byte offset of the first bad token.  HM_E_NOMEM. */
+int cli_parse_ids(const unsigned char *s, size_t n, int commas, uint32_t **out, size_t *count);
+
 /* The invocation: main() records the subcommand's argv (argv[0] = the
  * subcommand name, without --custody-log) before any getopt permutes it.
  * cli_json_add_argv() adds it to a result object as "argv" (an array of

@@ -95,44 +95,6 @@ static void usage(FILE *out)
 "  --max-bytes N       refuse larger inputs (default 256 MiB)\n");
 }
 
-/* Parses whitespace-separated ids.  Returns HM_OK or HM_E_FORMAT. */
-static int parse_ids(const char *s, size_t n, uint32_t **out, size_t *count)
-{
-    size_t cap = 256, k = 0, i = 0;
-    uint32_t *ids = malloc(cap * sizeof *ids);
-    if (!ids) return HM_E_NOMEM;
-    while (i < n) {
-        unsigned long long v = 0;
-        size_t start;
-        while (i < n && isspace((unsigned char)s[i])) i++;
-        if (i >= n) break;
-        start = i;
-        while (i < n && s[i] >= '0' && s[i] <= '9') {
-            v = v * 10 + (unsigned)(s[i] - '0');
-            if (v > 0xFFFFFFFFull) break;
-            i++;
-        }
-        if (i == start || v > 0xFFFFFFFFull || (i < n && !isspace((unsigned char)s[i]))) {
-            free(ids);
-            *count = start; /* byte offset of the bad token, for the message */
-            return HM_E_FORMAT;
-        }
-        if (k == cap) {
-            uint32_t *nids = realloc(ids, 2 * cap * sizeof *ids);
-            if (!nids) {
-                free(ids);
-                return HM_E_NOMEM;
-            }
-            ids = nids;
-            cap *= 2;
-        }
-        ids[k++] = (uint32_t)v;
-    }
-    *out = ids;
-    *count = k;
-    return HM_OK;
-}
-
 /* Turns a document (text or ids) into token ids (+ offsets for text).
  * Prints a message and returns CLI_ERROR on bad input. */
 static int to_ids(struct dctx *dc, const char *what, const unsigned char *buf, size_t len,
@@ -142,7 +104,7 @@ static int to_ids(struct dctx *dc, const char *what, const unsigned char *buf, s
     if (dc->o->ids) {
         uint32_t *ids;
         size_t n;
-        int s = parse_ids((const char *)buf, len, &ids, &n);
+        int s = cli_parse_ids(buf, len, 0, &ids, &n);
         if (s == HM_E_FORMAT) {
             cli_err("%s: not a list of token ids (bad token at byte %zu)", what, n);
             return CLI_ERROR;

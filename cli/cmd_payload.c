@@ -41,25 +41,10 @@ static void usage(FILE *out)
 
 static int parse_ids(const unsigned char *s, size_t n, hm_tok_output *out)
 {
-    size_t i = 0, k = 0;
-    uint32_t *ids = malloc((n / 2 + 2) * sizeof *ids);
-    if (!ids) return HM_E_NOMEM;
-    while (i < n) {
-        unsigned long long v = 0;
-        size_t start;
-        while (i < n && isspace(s[i])) i++;
-        if (i >= n) break;
-        start = i;
-        while (i < n && s[i] >= '0' && s[i] <= '9' && v <= 0xFFFFFFFFull) {
-            v = v * 10 + (unsigned)(s[i] - '0');
-            i++;
-        }
-        if (i == start || v > 0xFFFFFFFFull || (i < n && !isspace(s[i]))) {
-            free(ids);
-            return HM_E_FORMAT;
-        }
-        ids[k++] = (uint32_t)v;
-    }
+    uint32_t *ids = NULL;
+    size_t k = 0;
+    int st = cli_parse_ids(s, n, 0, &ids, &k);
+    if (st != HM_OK) return st;
     free(out->ids);
     out->ids = ids;
     out->len = out->cap = k;

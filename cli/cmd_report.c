@@ -127,7 +127,22 @@ static int ids_from_text(const cJSON *res, const unsigned char *text, size_t len
     int s;
     *ids = NULL;
     *n = 0;
-    if (!cJSON_IsString(tn)) return CLI_OK; /* an ids-mode result: nothing to tokenize */
+    if (!cJSON_IsString(tn)) {
+        /* `detect --ids`: the input is the list of ids itself */
+        const cJSON *a, *argv = cJSON_GetObjectItemCaseSensitive(res, "argv");
+        int ids_mode = 0;
+        size_t at = 0;
+        cJSON_ArrayForEach(a, argv) ids_mode |= cJSON_IsString(a) && strcmp(a->valuestring, "--ids") == 0;
+        if (!ids_mode) return CLI_OK;
+        s = cli_parse_ids(text, len, 0, ids, &at);
+        if (s == HM_E_FORMAT) {
+            cli_err("the first input is not a list of token ids (bad token at byte %zu)", at);
+            return CLI_ERROR;
+        }
+        if (s != HM_OK) return cli_fail(s, "ids");
+        *n = at;
+        return CLI_OK;
+    }
     if (cli_open_tokenizer(tn->valuestring, NULL, &tok) != CLI_OK) return CLI_ERROR;
     if (cJSON_IsString(th) && hm_tokenizer_sha256(tok, sha) == HM_OK) {
         sodium_bin2hex(hex, sizeof hex, sha, sizeof sha);

@@ -281,38 +281,20 @@ static int parse_ids(const unsigned char *text, size_t len, uint32_t **ids, size
         cJSON_Delete(root);
         return 1;
     }
-    while (i < len) {
-        unsigned long long v = 0;
-        size_t start = i;
-        while (i < len && (isspace(text[i]) || text[i] == ',')) i++;
-        if (i >= len) break;
-        start = i;
-        while (i < len && text[i] >= '0' && text[i] <= '9') {
-            v = v * 10 + (unsigned)(text[i] - '0');
-            if (v > UINT32_MAX) break;
-            i++;
-        }
-        if (i == start || v > UINT32_MAX || (i < len && !isspace(text[i]) && text[i] != ',')) {
+    {
+        size_t at = 0;
+        int st = cli_parse_ids(text, len, 1, ids, &at);
+        if (st == HM_E_FORMAT) {
             cli_err("detokenize: invalid id at byte %zu (want integers separated by spaces, "
                     "commas or newlines, or {\"ids\": [...]})",
-                    start);
-            free(*ids);
-            *ids = NULL;
+                    at);
             return 0;
         }
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 1024;
-            uint32_t *nb = realloc(*ids, ncap * sizeof *nb);
-            if (!nb) {
-                free(*ids);
-                *ids = NULL;
-                cli_err("detokenize: out of memory");
-                return 0;
-            }
-            *ids = nb;
-            cap = ncap;
+        if (st != HM_OK) {
+            cli_err("detokenize: out of memory");
+            return 0;
         }
-        (*ids)[(*n)++] = (uint32_t)v;
+        *n = at;
     }
     return 1;
 }

@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -218,6 +219,45 @@ int cli_get_passphrase(const char *file, int confirm, char *out, size_t cap)
         cli_err("the passphrase is empty");
         return HM_E_RANGE;
     }
+    return HM_OK;
+}
+
+int cli_parse_ids(const unsigned char *s, size_t n, int commas, uint32_t **out, size_t *count)
+{
+    size_t cap = 256, k = 0, i = 0;
+    uint32_t *ids = malloc(cap * sizeof *ids);
+#define SEP(c) (isspace(c) || (commas && (c) == ','))
+    *out = NULL;
+    if (!ids) return HM_E_NOMEM;
+    while (i < n) {
+        unsigned long long v = 0;
+        size_t start;
+        while (i < n && SEP(s[i])) i++;
+        if (i >= n) break;
+        start = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9' && v <= 0xFFFFFFFFull) {
+            v = v * 10 + (unsigned)(s[i] - '0');
+            i++;
+        }
+        if (i == start || v > 0xFFFFFFFFull || (i < n && !SEP(s[i]))) {
+            free(ids);
+            *count = start; /* byte offset of the bad token, for the message */
+            return HM_E_FORMAT;
+        }
+        if (k == cap) {
+            uint32_t *nids = realloc(ids, 2 * cap * sizeof *ids);
+            if (!nids) {
+                free(ids);
+                return HM_E_NOMEM;
+            }
+            ids = nids;
+            cap *= 2;
+        }
+        ids[k++] = (uint32_t)v;
+    }
+#undef SEP
+    *out = ids;
+    *count = k;
     return HM_OK;
 }
 

@@ -80,6 +80,10 @@ if [ "$(json_get det.json 'j["eos"] + " " + str(j["special"])')" = "17 False" ];
 expect_status "report of the detect result" 0 "$H" report --result det.json --sign signer --input doc.ids --out drep
 expect_status "detect: verify --key: REPRODUCED (0)" 0 "$H" report verify drep --pubkey signer.pub --key k.key
 expect_grep "detect: rerun compared" "ok rerun: all [0-9]+ recorded values reproduced" "$TMP/out"
+expect_grep "detect --ids: the ids file gives the token ids" "ok token ids: 300 ids" "$TMP/out"
+expect_grep "detect --ids: the library recompute applies --eos" "ok detection, key" "$TMP/out"
+[ "$(json_get drep/report.json 'j["negative_controls"]["count"]')" = 20 ] &&
+    ok "detect --ids: negative controls computed" || notok "detect --ids: negative controls"
 
 # --- the vLLM profile: its key is a secret, redacted in the record ----------
 expect_status "detect --scheme vllm --json" 1 "$H" detect --scheme vllm --vllm-key 987654321 --ids --json doc.ids
