@@ -99,6 +99,14 @@ int cli_get_passphrase(const char *file, int confirm, char *out, size_t cap);
 /* Prints a cJSON item (as void* to keep cJSON out of this header) to
  * stdout, pretty unless `compact`, followed by a newline. */
 int cli_print_json(const void *cjson_item, int compact);
+/* Writes a cJSON item as one line (atomically, mode 0644) to path. */
+int cli_write_json_line(const char *path, const void *cjson_item);
+
+/* Runs the subcommand argv[1] of `cmd` from subs[0..n): usage(stderr) and
+ * CLI_ERROR without one, usage(stdout) for --help, misuse naming the choices
+ * for an unknown one. */
+int cli_subcommand(const char *cmd, int argc, char **argv, const struct cli_command *subs,
+                   size_t n, void (*usage)(FILE *));
 
 /* Parses token ids separated by white space (and commas when `commas`).
  * HM_OK: *out (malloc'd; the caller frees) holds *count ids.  HM_E_FORMAT:

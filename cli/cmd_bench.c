@@ -26,16 +26,5 @@ static void usage(FILE *out)
 
 int cli_bench(int argc, char **argv)
 {
-    size_t i;
-    if (argc < 2) {
-        usage(stderr);
-        return CLI_ERROR;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(stdout);
-        return CLI_OK;
-    }
-    for (i = 0; i < N_BENCHES; i++)
-        if (strcmp(argv[1], benches[i].name) == 0) return benches[i].run(argc - 1, argv + 1);
-    return cli_usage_error("bench", "unknown benchmark '%s'", argv[1]);
+    return cli_subcommand("bench", argc, argv, benches, N_BENCHES, usage);
 }

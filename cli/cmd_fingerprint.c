@@ -357,15 +357,7 @@ out:
 
 int cli_fingerprint(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return CLI_ERROR;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(stdout);
-        return CLI_OK;
-    }
-    if (strcmp(argv[1], "new") == 0) return cmd_new(argc - 1, argv + 1);
-    if (strcmp(argv[1], "verify") == 0) return cmd_verify(argc - 1, argv + 1);
-    return cli_usage_error("fingerprint", "unknown subcommand '%s' (new or verify)", argv[1]);
+    static const struct cli_command subs[] = {{"new", cmd_new, "write a fingerprint set"},
+                                              {"verify", cmd_verify, "test a model's answers"}};
+    return cli_subcommand("fingerprint", argc, argv, subs, sizeof subs / sizeof subs[0], usage);
 }

@@ -178,19 +178,7 @@ static int merge_radio(cJSON **ps, int k, char *const *paths, const char *out, i
         return CLI_ERROR;
     }
     res = radio_result_json(&meta, &total, &detected);
-    if (out) {
-        char *txt = cJSON_PrintUnformatted(res);
-        if (txt) {
-            size_t tl = strlen(txt);
-            char *nt = realloc(txt, tl + 2);
-            if (nt) {
-                txt = nt;
-                txt[tl] = '\n';
-                if (cli_write_file(out, txt, tl + 1, 0644) != HM_OK) cli_err("%s: cannot write", out);
-            }
-            free(txt);
-        }
-    }
+    if (out && cli_write_json_line(out, res) != HM_OK) cli_err("%s: cannot write", out);
     if (json) {
         cli_json_add_argv(res);
         cli_print_json(res, 0);

@@ -186,14 +186,6 @@ done:
 
 int cli_payload(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return CLI_ERROR;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(stdout);
-        return CLI_OK;
-    }
-    if (strcmp(argv[1], "decode") == 0) return cmd_decode(argc - 1, argv + 1);
-    return cli_usage_error("payload", "unknown subcommand '%s' (decode)", argv[1]);
+    static const struct cli_command subs[] = {{"decode", cmd_decode, "read the payload"}};
+    return cli_subcommand("payload", argc, argv, subs, sizeof subs / sizeof subs[0], usage);
 }

@@ -343,7 +343,7 @@ int cli_radioactivity(int argc, char **argv)
 
     if (o.n_shards) {
         cJSON *ps = cJSON_CreateObject(), *s;
-        char shard[32], fix[64], *txt;
+        char shard[32], fix[64];
         snprintf(shard, sizeof shard, "%u/%u", o.shard, o.n_shards);
         cJSON_AddStringToObject(ps, "type", "radioactivity-partial");
         cJSON_AddStringToObject(ps, "shard", shard);
@@ -369,16 +369,8 @@ int cli_radioactivity(int argc, char **argv)
         scan_fixsum_str(&stats.sum_control, fix, sizeof fix);
         cJSON_AddStringToObject(s, "sum_control", fix);
         cJSON_AddNumberToObject(s, "layers", stats.layers);
-        txt = cJSON_PrintUnformatted(ps);
+        st = cli_write_json_line(o.out ? o.out : "-", ps);
         cJSON_Delete(ps);
-        if (!txt) goto done;
-        {
-            size_t tl = strlen(txt);
-            txt[tl] = '\n';
-            st = cli_write_file(o.out ? o.out : "-", txt, tl + 1, 0644);
-            txt[tl] = 0;
-        }
-        free(txt);
         if (st != HM_OK) {
             cli_fail(st, o.out ? o.out : "stdout");
             goto done;
@@ -389,21 +381,7 @@ int cli_radioactivity(int argc, char **argv)
     {
         int detected = 0;
         cJSON *res = radio_result_json(&meta, &stats, &detected);
-        if (o.out) {
-            char *txt = cJSON_PrintUnformatted(res);
-            if (txt) {
-                size_t tl = strlen(txt);
-                char *nl = realloc(txt, tl + 2);
-                if (nl) {
-                    txt = nl;
-                    txt[tl] = '\n';
-                    txt[tl + 1] = 0;
-                    if (cli_write_file(o.out, txt, tl + 1, 0644) != HM_OK)
-                        cli_err("%s: cannot write", o.out);
-                }
-                free(txt);
-            }
-        }
+        if (o.out && cli_write_json_line(o.out, res) != HM_OK) cli_err("%s: cannot write", o.out);
         if (o.json) {
             cli_json_add_argv(res);
             cli_print_json(res, 0);

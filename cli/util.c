@@ -261,6 +261,45 @@ int cli_parse_ids(const unsigned char *s, size_t n, int commas, uint32_t **out, 
     return HM_OK;
 }
 
+int cli_subcommand(const char *cmd, int argc, char **argv, const struct cli_command *subs,
+                   size_t n, void (*usage)(FILE *))
+{
+    char names[256] = "";
+    size_t i, l = 0;
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_ERROR;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    for (i = 0; i < n; i++)
+        if (strcmp(argv[1], subs[i].name) == 0) return subs[i].run(argc - 1, argv + 1);
+    for (i = 0; i < n && l < sizeof names; i++)
+        l += (size_t)snprintf(names + l, sizeof names - l, "%s%s", i ? ", " : "", subs[i].name);
+    return cli_usage_error(cmd, "unknown subcommand '%s' (%s)", argv[1], names);
+}
+
+int cli_write_json_line(const char *path, const void *item)
+{
+    char *txt = cJSON_PrintUnformatted(item), *nl;
+    size_t tl;
+    int s;
+    if (!txt) return HM_E_NOMEM;
+    tl = strlen(txt);
+    nl = realloc(txt, tl + 2);
+    if (!nl) {
+        free(txt);
+        return HM_E_NOMEM;
+    }
+    nl[tl] = '\n';
+    nl[tl + 1] = 0;
+    s = cli_write_file(path, nl, tl + 1, 0644);
+    free(nl);
+    return s;
+}
+
 static char **invocation; /* main()'s copy of the subcommand's argv */
 static int invocation_argc;
 
