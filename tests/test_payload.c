@@ -8,6 +8,7 @@
 #include "hallmark/error.h"
 #include "hallmark/payload.h"
 #include "harness.h"
+#include "testutil.h"
 #include "sampler.h"
 #include "schemes/mpac.h"
 
@@ -19,20 +20,6 @@
 #define V 3000
 
 static const uint8_t SECRET[32] = {42, 1, 2, 3};
-
-static void zipf(float *lg, uint64_t seed)
-{
-    size_t i;
-    hm_rng r;
-    hm_rng_seed(&r, seed);
-    for (i = 0; i < V; i++) lg[i] = (float)(-1.0 * log((double)(i + 1)));
-    for (i = V - 1; i > 0; i--) {
-        size_t j = (size_t)(hm_rng_next(&r) % (i + 1));
-        float t = lg[i];
-        lg[i] = lg[j];
-        lg[j] = t;
-    }
-}
 
 /* n tokens under `params` (scheme "none" when params is NULL). */
 static int gen(const char *const *params, size_t np, size_t n, uint64_t seed, uint32_t *out)
@@ -48,7 +35,8 @@ static int gen(const char *const *params, size_t np, size_t n, uint64_t seed, ui
     if (st == HM_OK) st = hm_session_new(e, &s);
     if (st == HM_OK) hm_session_set_seed(s, seed);
     for (i = 0; i < n && st == HM_OK; i++) {
-        zipf(lg, seed * 1000003u + (i ? out[i - 1] : 1u) * 7u + (i > 1 ? out[i - 2] : 0u));
+        hm_test_zipf_logits(lg, V, seed * 1000003u + (i ? out[i - 1] : 1u) * 7u + (i > 1 ? out[i - 2] : 0u),
+                            1.0);
         st = hm_session_sample(s, lg, V, &sp, &out[i], NULL);
         if (st == HM_OK) st = hm_session_accept(s, out[i]);
     }

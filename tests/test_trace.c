@@ -8,6 +8,7 @@
 #include "hallmark/stats.h"
 #include "hallmark/trace.h"
 #include "harness.h"
+#include "testutil.h"
 #include "sampler.h"
 #include "trace_internal.h"
 #include "key_internal.h"
@@ -21,20 +22,6 @@
 
 static const uint8_t MASTER[32] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
 static const char *LEFT[] = {"seeding=lefthash"};
-
-static void logits_for(float *lg, uint64_t seed)
-{
-    size_t i;
-    hm_rng r;
-    hm_rng_seed(&r, seed);
-    for (i = 0; i < V; i++) lg[i] = (float)(-1.1 * log((double)(i + 1)));
-    for (i = V - 1; i > 0; i--) {
-        size_t j = (size_t)(hm_rng_next(&r) % (i + 1));
-        float t = lg[i];
-        lg[i] = lg[j];
-        lg[j] = t;
-    }
-}
 
 /* n tokens marked with `key` (plain sampling when key is NULL). */
 static int gen(const hm_key *key, const char *scheme, size_t n, uint64_t seed, uint32_t *out)
@@ -55,7 +42,8 @@ static int gen(const hm_key *key, const char *scheme, size_t n, uint64_t seed, u
     if (st == HM_OK) st = hm_session_new(e, &s);
     if (st == HM_OK) hm_session_set_seed(s, seed);
     for (i = 0; i < n && st == HM_OK; i++) {
-        logits_for(lg, seed * 7919u + (i ? out[i - 1] : 3u) * 31u + (i > 1 ? out[i - 2] : 0u));
+        hm_test_zipf_logits(lg, V, seed * 7919u + (i ? out[i - 1] : 3u) * 31u + (i > 1 ? out[i - 2] : 0u),
+                            1.1);
         st = hm_session_sample(s, lg, V, &sp, &out[i], NULL);
         if (st == HM_OK) st = hm_session_accept(s, out[i]);
     }

@@ -394,6 +394,24 @@ static double ks_pelz_good_cdf(size_t n, double d)
     return c < 0.0 ? 0.0 : (c > 1.0 ? 1.0 : c);
 }
 
+/* Heapsort's sift-down of u[root] within the max-heap u[0..end). */
+static void sift_down_values(double *u, size_t root, size_t end)
+{
+    for (;;) {
+        size_t c = 2 * root + 1;
+        if (c >= end)
+            break;
+        if (c + 1 < end && u[c] < u[c + 1])
+            c++;
+        if (!(u[root] < u[c]))
+            break;
+        double t = u[root];
+        u[root] = u[c];
+        u[c] = t;
+        root = c;
+    }
+}
+
 int hm_stats_ks_uniform(double *u, size_t n, double *d, double *ln_p)
 {
     if (!u || !d || n == 0)
@@ -402,40 +420,13 @@ int hm_stats_ks_uniform(double *u, size_t n, double *d, double *ln_p)
         if (isnan(u[i]) || u[i] < 0.0 || u[i] > 1.0)
             return HM_E_RANGE;
     /* Sort u in place (heapsort: no allocation, O(n log n)). */
-    for (size_t i = n / 2; i-- > 0;) {
-        size_t root = i;
-        for (;;) {
-            size_t c = 2 * root + 1;
-            if (c >= n)
-                break;
-            if (c + 1 < n && u[c] < u[c + 1])
-                c++;
-            if (!(u[root] < u[c]))
-                break;
-            double t = u[root];
-            u[root] = u[c];
-            u[c] = t;
-            root = c;
-        }
-    }
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down_values(u, i, n);
     for (size_t end = n; end-- > 1;) {
         double t = u[0];
         u[0] = u[end];
         u[end] = t;
-        size_t root = 0;
-        for (;;) {
-            size_t c = 2 * root + 1;
-            if (c >= end)
-                break;
-            if (c + 1 < end && u[c] < u[c + 1])
-                c++;
-            if (!(u[root] < u[c]))
-                break;
-            double t2 = u[root];
-            u[root] = u[c];
-            u[c] = t2;
-            root = c;
-        }
+        sift_down_values(u, 0, end);
     }
     double dn = (double)n, dplus = 0.0, dminus = 0.0;
     for (size_t i = 0; i < n; i++) {
