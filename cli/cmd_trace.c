@@ -265,7 +265,19 @@ static int report(const struct topts *o, hm_trace *t, const struct docs *d, int 
     ntop = (size_t)o->top < n ? (size_t)o->top : n;
     if (o->json) {
         cJSON *j = cJSON_CreateObject(), *fired = cJSON_CreateArray(), *top = cJSON_CreateArray();
+        cJSON *pj = cJSON_CreateObject();
+        size_t k;
+        cJSON_AddStringToObject(j, "type", "trace");
         cJSON_AddStringToObject(j, "scheme", o->scheme);
+        /* the parameters given (the scheme's defaults for the others) */
+        for (k = 0; k < o->np; k++) {
+            const char *eq = strchr(o->params[k], '=');
+            char name[64];
+            if (!eq || (size_t)(eq - o->params[k]) >= sizeof name) continue;
+            snprintf(name, sizeof name, "%.*s", (int)(eq - o->params[k]), o->params[k]);
+            cJSON_AddStringToObject(pj, name, eq + 1);
+        }
+        cJSON_AddItemToObject(j, "params", pj);
         cJSON_AddStringToObject(j, "master_key_id", key_id);
         add_u64(j, "epoch", o->epoch);
         add_u64(j, "n_accounts", n);

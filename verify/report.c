@@ -17,6 +17,7 @@
 #include "hallmark/error.h"
 #include "hallmark/key.h"
 #include "hallmark/report.h"
+#include "hallmark/scan.h"
 #include "hallmark/stats.h"
 #include "hallmark/version.h"
 #include "report_internal.h"
@@ -418,6 +419,26 @@ static int make_detector(const cJSON *result, const hm_key *key, hm_detector **o
     return HM_OK;
 }
 
+/* The scheme's null parameter (gamma of a binomial test; NaN if unknown)
+ * and its PRF version (into prf, "" if unknown), from the result's scheme
+ * and parameters. */
+static double scheme_facts(const cJSON *result, char *prf, size_t cap)
+{
+    static const uint8_t zero[32];
+    hm_key *k = NULL;
+    hm_detector *d = NULL;
+    double np = NAN;
+    int test = 0;
+    prf[0] = 0;
+    if (hm_key_from_bytes(zero, 0, &k) == HM_OK && make_detector(result, k, &d) == HM_OK) {
+        if (hm_detector_null(d, &test, &np) != HM_OK) np = NAN;
+        snprintf(prf, cap, "%s", hm_detector_prf_version(d));
+    }
+    hm_detector_free(d);
+    hm_key_free(k);
+    return np;
+}
+
 static int control_scheme_ok(const char *scheme)
 {
     return scheme && (strcmp(scheme, "kgw") == 0 || strcmp(scheme, "unigram") == 0 ||
@@ -578,7 +599,10 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
     uint8_t pk[HM_KEY_PUBLICKEYBYTES];
     const char *rtype, *dedup;
     size_t i;
-    int s = HM_OK, is_detect;
+    int s = HM_OK, is_detect, corpus;
+    cJSON *cctl = NULL;
+    double corpus_null = NAN;
+    char corpus_prf[64] = "";
     if (!result || !meta || !out || !outlen || !meta->signer ||
         meta->struct_size < sizeof(hm_report_meta))
         return HM_E_MISUSE;
@@ -608,6 +632,8 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
     }
     rtype = result_type(r);
     is_detect = strcmp(rtype, "detect") == 0;
+    corpus = hm_report_corpus_shape(r, rtype);
+    if (corpus) corpus_null = scheme_facts(r, corpus_prf, sizeof corpus_prf);
     dedup = hm_report_str(r, "dedup");
     root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "format", HM_REPORT_FORMAT);
@@ -645,10 +671,16 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
     cJSON_AddItemToObject(wm, "scheme", dup_or_null(r, "scheme"));
     cJSON_AddItemToObject(wm, "scheme_version", dup_or_null(r, "scheme_version"));
     cJSON_AddItemToObject(wm, "params", dup_or_null(r, "params"));
-    cJSON_AddItemToObject(wm, "prf_version", dup_or_null(r, "prf_version"));
+    if (corpus && !cJSON_GetObjectItemCaseSensitive(r, "prf_version") && corpus_prf[0])
+        cJSON_AddStringToObject(wm, "prf_version", corpus_prf); /* scan etc. do not print it */
+    else
+        cJSON_AddItemToObject(wm, "prf_version", dup_or_null(r, "prf_version"));
     cJSON_AddItemToObject(wm, "tokenizer", dup_or_null(r, "tokenizer"));
     cJSON_AddItemToObject(wm, "tokenizer_sha256", dup_or_null(r, "tokenizer_sha256"));
-    cJSON_AddItemToObject(wm, "dedup", dup_or_null(r, "dedup"));
+    if (corpus && !cJSON_GetObjectItemCaseSensitive(r, "dedup"))
+        cJSON_AddStringToObject(wm, "dedup", "tuple (each distinct pair once, over all inputs)");
+    else
+        cJSON_AddItemToObject(wm, "dedup", dup_or_null(r, "dedup"));
     cJSON_AddItemToObject(wm, "key_id", dup_or_null(r, "key_id"));
     if (meta->watermark_key) {
         uint8_t cm[HM_KEY_COMMITMENTBYTES];
@@ -686,10 +718,20 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
     } else {
         cJSON_AddNullToObject(root, "token_ids");
     }
-    conclusion(root, r, is_detect);
     /* every test, none hidden */
-    tests = cJSON_AddArrayToObject(root, "tests");
-    corr = cJSON_AddArrayToObject(root, "corrections");
+    if (corpus) {
+        cJSON *cc = NULL;
+        tests = cJSON_CreateArray();
+        corr = cJSON_CreateArray();
+        (void)hm_report_interpret_corpus(r, rtype, corpus_null, &cc, tests, corr, &cctl);
+        cJSON_AddItemToObject(root, "conclusion", cc);
+        cJSON_AddItemToObject(root, "tests", tests);
+        cJSON_AddItemToObject(root, "corrections", corr);
+    } else {
+        conclusion(root, r, is_detect);
+        tests = cJSON_AddArrayToObject(root, "tests");
+        corr = cJSON_AddArrayToObject(root, "corrections");
+    }
     if (is_detect) {
         const cJSON *keys = cJSON_GetObjectItemCaseSensitive(r, "keys");
         const cJSON *fam = cJSON_GetObjectItemCaseSensitive(r, "family");
@@ -772,10 +814,13 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
             cJSON_AddNumberToObject(c, "log10_p_corrected", lc / LN10);
             cJSON_AddItemToArray(corr, c);
         }
-    } else {
+    } else if (!corpus) {
         collect_generic(r, "$", tests, 0);
     }
-    if (is_detect && meta->ids && control_scheme_ok(hm_report_str(r, "scheme")) &&
+    if (corpus) {
+        cJSON_AddItemToObject(root, "negative_controls", cctl);
+        cctl = NULL;
+    } else if (is_detect && meta->ids && control_scheme_ok(hm_report_str(r, "scheme")) &&
         !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r, "keys"))) {
         cJSON *ctl = NULL;
         double alpha = hm_report_num(r, "alpha");
@@ -821,6 +866,7 @@ fail:
     cJSON_Delete(root);
     cJSON_Delete(r);
     cJSON_Delete(cs);
+    cJSON_Delete(cctl);
     return s;
 }
 

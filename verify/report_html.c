@@ -399,6 +399,7 @@ int hm_report_html(const char *report, size_t len, const uint8_t *text, size_t t
     struct hm_sbuf b = {0};
     char buf[256], *params;
     double alpha;
+    int pooled;
     if (!report || !out || !outlen || (!text && text_len)) return HM_E_MISUSE;
     rep = cJSON_ParseWithLength(report, len);
     if (!hm_report_str(rep, "format") || strcmp(hm_report_str(rep, "format"), HM_REPORT_FORMAT)) {
@@ -448,8 +449,12 @@ int hm_report_html(const char *report, size_t len, const uint8_t *text, size_t t
     words_html(&b, hm_report_str(con, "sentence"));
     hm_sbuf_puts(&b, "</p><p>In plain words: the chance is ");
     words_html(&b, hm_report_str(con, "p_words"));
-    hm_sbuf_puts(&b, ". The smaller this chance, the stronger the evidence that the text came "
-                     "from a model using this watermark key.</p>\n");
+    hm_sbuf_puts(&b, ". ");
+    escs(&b, hm_report_str(con, "meaning") ? hm_report_str(con, "meaning")
+                                           : "The smaller this chance, the stronger the evidence "
+                                             "that the text came from a model using this "
+                                             "watermark key.");
+    hm_sbuf_puts(&b, "</p>\n");
     /* case */
     {
         const cJSON *cs = cJSON_GetObjectItemCaseSensitive(rep, "case"), *c;
@@ -518,15 +523,21 @@ int hm_report_html(const char *report, size_t len, const uint8_t *text, size_t t
         }
         hm_sbuf_puts(&b, "</ul>");
     } else {
-        hm_sbuf_puts(&b, "<p>Multiple-testing corrections: none were needed (one key, one "
-                         "test of the whole text).</p>");
+        hm_sbuf_puts(&b, "<p>Multiple-testing corrections: none were needed (the conclusion "
+                         "rests on a single test).</p>");
     }
     /* plots */
     hm_sbuf_puts(&b, "<h2>The score against chance</h2>");
     plot_null(&b, cJSON_GetArrayItem(tests, 0),
               cJSON_GetObjectItemCaseSensitive(ctl, "controls"));
+    pooled = hm_report_is_corpus_type(hm_report_str(rep, "result_type"));
     hm_sbuf_puts(&b, "<h2>Evidence as the text goes on</h2>");
-    plot_cumulative(&b, res, alpha);
+    if (pooled)
+        hm_sbuf_puts(&b, "<p>(Not applicable: this result pools many documents. Each "
+                         "document's own p-value is in the command's output files, listed "
+                         "under Inputs when they were given to the report.)</p>");
+    else
+        plot_cumulative(&b, res, alpha);
     /* negative controls */
     hm_sbuf_puts(&b, "<h2>Negative controls</h2><p>");
     escs(&b, hm_report_str(ctl, "method"));
@@ -546,8 +557,10 @@ int hm_report_html(const char *report, size_t len, const uint8_t *text, size_t t
         hm_sbuf_puts(&b, ".</p>");
     }
     /* text */
-    hm_sbuf_puts(&b, "<h2>The text, token by token</h2>");
-    highlight(&b, res, text, text_len);
+    if (!pooled) {
+        hm_sbuf_puts(&b, "<h2>The text, token by token</h2>");
+        highlight(&b, res, text, text_len);
+    }
     /* proves / does not prove */
     hm_sbuf_puts(
         &b,

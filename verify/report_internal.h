@@ -37,4 +37,17 @@ const char *hm_report_str(const cJSON *o, const char *name);
 /* An integer given as a JSON string (64-bit rule) or number; -1 if absent. */
 long long hm_report_int(const cJSON *o, const char *name);
 
+/* report_corpus.c: 1 when rtype is scan, radioactivity or trace. */
+int hm_report_is_corpus_type(const char *rtype);
+/* 1 when r is a result of such a type with the members its reading needs
+ * (scan: corpus; radioactivity: main and control; trace: verdict). */
+int hm_report_corpus_shape(const cJSON *r, const char *rtype);
+/* Reads a scan / radioactivity / trace result: appends its tests and
+ * corrections to `tests` and `corr`, and makes the conclusion and the
+ * negative-controls objects (*conclusion, *controls; the caller owns them).
+ * null_param is the scheme's null parameter (NaN when unknown).  Returns 1,
+ * or 0 (another type: nothing done). */
+int hm_report_interpret_corpus(const cJSON *r, const char *rtype, double null_param,
+                               cJSON **conclusion, cJSON *tests, cJSON *corr, cJSON **controls);
+
 #endif /* HM_REPORT_INTERNAL_H */

@@ -33,6 +33,13 @@ cp out radio.json
 if [ "$(json_get radio.json 'j["argv"][0] + " " + j["argv"][-1]')" = "radioactivity marked.jsonl" ]; then
     ok "the result records its argv"; else notok "argv recorded" "$(head -c 300 radio.json)"; fi
 expect_status "report of the radioactivity result" 0 "$H" report --result radio.json --sign signer --input marked.jsonl --out rrep
+R=rrep/report.json
+if [ "$(json_get $R 'j["result_type"]+" "+str(j["conclusion"]["detected"])+" "+str(j["tests"][0]["n"] == j["result"]["main"]["n_scored"])+" "+str(j["tests"][0]["null_param"])')" = "radioactivity True True 0.25" ]; then
+    ok "radioactivity report: detected, its test with n and gamma"; else notok "radioactivity report" "$(json_get $R 'j["tests"][0]')"; fi
+if [ "$(json_get $R 'len(j["negative_controls"]["controls"])')" = 1 ] &&
+   [ "$(json_get $R 'j["tests"][1]["name"]')" = "negative control (the control key)" ]; then
+    ok "radioactivity report: the control key is the negative control"; else notok "radioactivity control" "$(json_get $R 'j["negative_controls"]')"; fi
+expect_grep "radioactivity report: one plain sentence" "The suspect model was trained on text carrying our watermark" rrep/report.html
 expect_status "verify without a key: VERIFIED, rerun not run (0)" 0 "$H" report verify rrep --pubkey signer.pub
 expect_grep "says the rerun needs the key" "rerun: not run" "$TMP/out"
 expect_status "verify --key: REPRODUCED (0)" 0 "$H" report verify rrep --pubkey signer.pub --key k.key
@@ -67,6 +74,10 @@ awk 'BEGIN { srand(3); for (d = 0; d < 3; d++) { s = ""; for (i = 0; i < 200; i+
 expect_status "trace --json (none fires: 1)" 1 "$H" trace --master k.key --accounts accounts.txt --json suspect.jsonl
 cp out trace.json
 expect_status "report of the trace" 0 "$H" report --result trace.json --sign signer --input suspect.jsonl --input accounts.txt --out trep
+R=trep/report.json
+if [ "$(json_get $R 'j["result_type"]+" "+j["corrections"][0]["method"]+" "+str(int(j["corrections"][0]["m"]))+" "+str(len(j["tests"]))')" = "trace holm 50 5" ]; then
+    ok "trace report: type, Holm over 50 accounts, the 5 listed accounts as tests"; else notok "trace report" "$(json_get $R '[j["result_type"], j["corrections"]]')"; fi
+expect_grep "trace report: says no account was found" "None of the 50 accounts" trep/report.html
 expect_status "trace: verify --key master: REPRODUCED (0)" 0 "$H" report verify trep --pubkey signer.pub --key k.key
 expect_grep "trace: REPRODUCED" "^REPRODUCED$" "$TMP/out"
 expect_grep "the master key path is substituted" "rerun: hallmark trace --master k.key" "$TMP/out"
@@ -105,6 +116,11 @@ if "$H" tokenize --tokenizer cl100k_base </dev/null >/dev/null 2>&1; then
     expect_status "scan --json" 1 "$H" scan --key k.key --scheme kgw --tokenizer cl100k_base --threads 2 --json --out res.jsonl corpus.txt
     cp out scan.json
     expect_status "report of the scan" 0 "$H" report --result scan.json --sign signer --input corpus.txt --input res.jsonl --out srep
+    R=srep/report.json
+    if [ "$(json_get $R 'j["tests"][0]["n"] == j["result"]["corpus"]["n_unique_tuples"] and j["tests"][0]["null_param"] == 0.25 and j["corrections"][0]["method"] == "benjamini-hochberg" and j["watermark"]["prf_version"] == "hm-prf-v1"')" = True ]; then
+        ok "scan report: corpus test with n and gamma, BH correction, PRF version"; else notok "scan report" "$(json_get $R '[j["tests"], j["corrections"]]')"; fi
+    expect_grep "scan report: one plain sentence" "documents were scored" srep/report.html
+    expect_no_grep "scan report: no NaN anywhere" "nan" srep/report.html
     expect_status "scan: verify --key: REPRODUCED (0)" 0 "$H" report verify srep --pubkey signer.pub --key k.key
     expect_grep "scan: results file reproduced" "ok results file: the rerun wrote res.jsonl byte for byte" "$TMP/out"
     expect_grep "scan: REPRODUCED" "^REPRODUCED$" "$TMP/out"
