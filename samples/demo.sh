@@ -139,7 +139,11 @@ if "$HM" report --result "$dir/evidence/student-bob.json" --sign "$dir/owner-sig
     say "  Signed evidence report: $dir/evidence/report-student-bob/"
     say "    report.json (+ report.json.sig, Ed25519 by the owner's signing key $("$HM" key info "$dir/owner-signing.pub" --json 2>/dev/null |
         $PY -c 'import json,sys; print(json.load(sys.stdin)["key_id"])' 2>/dev/null)) and report.html"
-    say "    'hallmark report verify': $(tail -1 "$dir/report-verify.log")"
+    say "    'hallmark report verify --key': $(grep -E '^(REPRODUCED|DIFFERENCES)' "$dir/report-verify.log" | head -1), $(tail -1 "$dir/report-verify.log")"
+    $PY -c 'import json, sys, textwrap
+print(textwrap.fill(json.load(open(sys.argv[1]))["conclusion"]["sentence"], 78,
+                    initial_indent="    In words: ", subsequent_indent="      "))' \
+        "$dir/evidence/report-student-bob/report.json" 2>/dev/null
 else
     say "  (no signed report: 'hallmark report' failed, see $dir/report.log; the JSON"
     say "  results in $dir/evidence/ are the evidence)"
