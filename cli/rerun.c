@@ -133,6 +133,32 @@ static enum subst subst_of(const char *name)
     return SUB_NONE;
 }
 
+/* getopt_long accepts unique abbreviations: "--ou X" would write where
+ * "--out X" is redirected.  An abbreviation of an option the rerun replaces
+ * is therefore refused.  Returns 1 when `a` ("--name" or "--name=v") is one. */
+static int abbreviates_replaced(const char *a)
+{
+    static const char *const names[] = {"out", "tmpdir", "custody-log", "key", "master",
+                                        "passphrase-file", "vllm-key", "sglang-key",
+                                        "synthid-keys", "param"};
+    size_t i, l;
+    if (strncmp(a, "--", 2) != 0) return 0;
+    a += 2;
+    l = strchr(a, '=') ? (size_t)(strchr(a, '=') - a) : strlen(a);
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (l > 0 && l < strlen(names[i]) && strncmp(a, names[i], l) == 0) return 1;
+    return 0;
+}
+
+/* The commands whose results a report can rerun (none of them writes
+ * anywhere but --out and --tmpdir, which the rerun redirects). */
+static int rerunnable(const char *cmd)
+{
+    return strcmp(cmd, "detect") == 0 || strcmp(cmd, "scan") == 0 ||
+           strcmp(cmd, "radioactivity") == 0 || strcmp(cmd, "trace") == 0 ||
+           strcmp(cmd, "merge") == 0;
+}
+
 /* The verifier's value for a secret option, or NULL. */
 static const char *secret_value(const struct cli_rerun_secrets *sec, const char *name)
 {
@@ -171,8 +197,20 @@ static int build_args(struct rerun *R, const cJSON *argv, const struct cli_rerun
             return CLI_ERROR;
         }
         if (i == 0) { /* the subcommand */
+            if (!rerunnable(a)) {
+                printf("  rerun: FAILED (the recorded command '%.40s' is not one whose result "
+                       "a report reruns)\n",
+                       a);
+                return CLI_ERROR;
+            }
             if (push(R, a) != CLI_OK) return CLI_ERROR;
             continue;
+        }
+        if (abbreviates_replaced(a)) {
+            printf("  rerun: FAILED (the recorded option %.40s abbreviates one that the rerun "
+                   "must replace; write options in full)\n",
+                   a);
+            return CLI_ERROR;
         }
         if (strncmp(a, "--", 2) == 0 && strchr(a, '=')) {
             size_t l = (size_t)(strchr(a, '=') - a);

@@ -133,3 +133,15 @@ if "$H" tokenize --tokenizer cl100k_base </dev/null >/dev/null 2>&1; then
 else
     ok "scan rerun checks skipped (no cl100k_base: make deps) # skip"
 fi
+
+# --- a hostile report cannot make verify run another command or write ------
+printf '{"type":"custom","log10_p":-1,"argv":["key","new","--out","evil.key","--insecure-no-passphrase"]}\n' > evil1.json
+"$H" report --result evil1.json --sign signer --out erep1 >/dev/null 2>&1
+expect_status "a recorded 'key new' is not rerun (1)" 1 "$H" report verify erep1 --pubkey signer.pub --key k.key
+expect_grep "says the command is not rerunnable" "is not one whose result a report reruns" "$TMP/out"
+[ ! -e evil.key ] && ok "nothing was written" || notok "evil.key was written"
+printf '{"type":"custom","log10_p":-1,"argv":["detect","--key","k.key","--scheme","kgw","--ids","doc.ids","--ou","evil.txt"]}\n' > evil2.json
+"$H" report --result evil2.json --sign signer --input doc.ids --out erep2 >/dev/null 2>&1
+expect_status "an abbreviated --out is refused (1)" 1 "$H" report verify erep2 --pubkey signer.pub --key k.key
+expect_grep "says why" "abbreviates one that the rerun must replace" "$TMP/out"
+[ ! -e evil.txt ] && ok "nothing was written through --ou" || notok "evil.txt was written"
