@@ -35,6 +35,10 @@ expect_status "marked outputs: detected (0)" 0 "${R[@]}" "$TMP/marked.jsonl"
 expect_grep "p-values printed as p = ..." "our key: .* p = [0-9.]+e-[0-9]+" "$TMP/out"
 expect_grep "the control is reported" "control key: .* p = " "$TMP/out"
 expect_status "clean outputs: not detected (1)" 1 "${R[@]}" "$TMP/clean.jsonl"
+# kgw's default seeding (selfhash): the tuple identity depends on the key, so
+# the control key is read at the main key's positions
+expect_status "kgw selfhash (the default) runs: clean not detected (1)" 1 "$HALLMARK" radioactivity --key "$TMP/k.key" --scheme kgw "$TMP/clean.jsonl"
+expect_grep "selfhash: the control key is reported" "control key: .* p = " "$TMP/out"
 expect_status "JSON output" 0 "${R[@]}" --json "$TMP/marked.jsonl"
 cp "$TMP/out" "$TMP/res.json"
 if [ "$(json_get "$TMP/res.json" 'j["detected"] and j["main"]["log10_p"] < -6 and j["control"]["log10_p"] > -4 and int(j["n_tested"]) > 0 and int(j["n_outputs"]) == 120')" = True ]; then
