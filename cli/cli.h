@@ -124,6 +124,9 @@ void cli_json_add_argv(void *cjson_object);
  * the scheme parameters key=, key_b=, keys= (cli_secret_param). */
 #define CLI_REDACTED "<redacted>"
 int cli_secret_param(const char *name_eq_value);
+/* arg itself, or its redacted form written into buf (prev: the argument
+ * before it, or NULL). */
+const char *cli_redact_arg(const char *prev, const char *arg, char *buf, size_t cap);
 
 /* report verify: reruns the command recorded in a report's result "argv"
  * (cli/rerun.c) on the verifier's copies of the report's inputs

@@ -63,6 +63,8 @@ static void add_path(const char *path, const char *log, char **files, size_t *n)
     }
 }
 
+#define MAX_ARGS 512
+
 int cli_custody_append(const char *log, int argc, char **argv, int status)
 {
     char *files[MAX_FILES] = {0};
@@ -70,20 +72,30 @@ int cli_custody_append(const char *log, int argc, char **argv, int status)
     int k, s;
     char hash[65];
     for (k = 1; k < argc; k++) {
-        /* never hash a passphrase file: that would help guess the passphrase */
-        if (strcmp(argv[k], "--passphrase-file") == 0) {
+        /* never hash a passphrase file (that would help guess the
+         * passphrase) or an interop engine's key list */
+        if (strcmp(argv[k], "--passphrase-file") == 0 || strcmp(argv[k], "--synthid-keys") == 0) {
             k++;
             continue;
         }
         if (strncmp(argv[k], "--", 2) == 0) {
             const char *eq = strchr(argv[k], '=');
-            if (eq && strncmp(argv[k], "--passphrase-file=", 18) != 0) add_path(eq + 1, log, files, &n);
+            if (eq && strncmp(argv[k], "--passphrase-file=", 18) != 0 &&
+                strncmp(argv[k], "--synthid-keys=", 15) != 0)
+                add_path(eq + 1, log, files, &n);
             continue;
         }
         add_path(argv[k], log, files, &n);
     }
-    s = hm_custody_append(log, (const char *const *)argv, (size_t)argc, status,
-                          (const char *const *)files, n, hash);
+    {
+        /* interop engines' keys are recorded as <redacted>, as in results */
+        static char red[MAX_ARGS][64];
+        const char *args[MAX_ARGS] = {0};
+        int m = argc < MAX_ARGS ? argc : MAX_ARGS;
+        for (k = 0; k < m; k++)
+            args[k] = cli_redact_arg(k ? argv[k - 1] : NULL, argv[k], red[k], sizeof red[k]);
+        s = hm_custody_append(log, args, (size_t)m, status, (const char *const *)files, n, hash);
+    }
     for (i = 0; i < n; i++) free(files[i]);
     if (s == HM_E_CORRUPT) {
         cli_err("custody log %s: the chain is broken; not appending (run 'hallmark custody "

@@ -327,6 +327,33 @@ int cli_secret_param(const char *kv)
            strncmp(kv, "keys=", 5) == 0;
 }
 
+const char *cli_redact_arg(const char *prev, const char *v, char *buf, size_t cap)
+{
+    const char *eq = strchr(v, '=');
+    prev = prev ? prev : "";
+    if (secret_option(prev) || (strcmp(prev, "--param") == 0 && cli_secret_param(v))) {
+        /* the value after a secret option, or a secret --param */
+        if (strcmp(prev, "--param") == 0 && eq && (size_t)(eq - v) < 32)
+            snprintf(buf, cap, "%.*s=" CLI_REDACTED, (int)(eq - v), v);
+        else
+            snprintf(buf, cap, "%s", CLI_REDACTED);
+        return buf;
+    }
+    if (strncmp(v, "--", 2) == 0 && eq && (size_t)(eq - v) < 32) {
+        char name[32];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - v), v);
+        if (secret_option(name) || (strcmp(name, "--param") == 0 && cli_secret_param(eq + 1))) {
+            const char *e2 = strchr(eq + 1, '=');
+            if (strcmp(name, "--param") == 0 && e2 && (size_t)(e2 - v) < 48)
+                snprintf(buf, cap, "%.*s=" CLI_REDACTED, (int)(e2 - v), v);
+            else
+                snprintf(buf, cap, "%s=" CLI_REDACTED, name);
+            return buf;
+        }
+    }
+    return v;
+}
+
 void cli_json_add_argv(void *obj)
 {
     cJSON *a;
@@ -334,31 +361,9 @@ void cli_json_add_argv(void *obj)
     char buf[64];
     if (!obj || !invocation) return;
     a = cJSON_AddArrayToObject((cJSON *)obj, "argv");
-    for (i = 0; a && i < invocation_argc; i++) {
-        const char *v = invocation[i], *prev = i ? invocation[i - 1] : "";
-        const char *eq = strchr(v, '=');
-        if (secret_option(prev) || (strcmp(prev, "--param") == 0 && cli_secret_param(v))) {
-            /* the value after a secret option, or a secret --param */
-            if (strcmp(prev, "--param") == 0 && eq && (size_t)(eq - v) < 32)
-                snprintf(buf, sizeof buf, "%.*s=" CLI_REDACTED, (int)(eq - v), v);
-            else
-                snprintf(buf, sizeof buf, "%s", CLI_REDACTED);
-            v = buf;
-        } else if (strncmp(v, "--", 2) == 0 && eq && (size_t)(eq - v) < 32) {
-            char name[32];
-            snprintf(name, sizeof name, "%.*s", (int)(eq - v), v);
-            if (secret_option(name) ||
-                (strcmp(name, "--param") == 0 && cli_secret_param(eq + 1))) {
-                const char *e2 = strchr(eq + 1, '=');
-                if (strcmp(name, "--param") == 0 && e2 && (size_t)(e2 - v) < 48)
-                    snprintf(buf, sizeof buf, "%.*s=" CLI_REDACTED, (int)(e2 - v), v);
-                else
-                    snprintf(buf, sizeof buf, "%s=" CLI_REDACTED, name);
-                v = buf;
-            }
-        }
-        cJSON_AddItemToArray(a, cJSON_CreateString(v));
-    }
+    for (i = 0; a && i < invocation_argc; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(cli_redact_arg(
+                                    i ? invocation[i - 1] : NULL, invocation[i], buf, sizeof buf)));
 }
 
 int cli_print_json(const void *item, int compact)

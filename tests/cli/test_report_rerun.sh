@@ -99,6 +99,10 @@ expect_grep "detect --ids: the library recompute applies --eos" "ok detection, k
 # --- the vLLM profile: its key is a secret, redacted in the record ----------
 expect_status "detect --scheme vllm --json" 1 "$H" detect --scheme vllm --vllm-key 987654321 --ids --json doc.ids
 cp out vllm.json
+"$H" --custody-log cust.log detect --scheme vllm --vllm-key=987654321 --ids doc.ids >/dev/null 2>&1
+"$H" --custody-log cust.log detect --scheme sglang --sglang-key 0a1b2c3d4e5f --ids doc.ids >/dev/null 2>&1
+expect_no_grep "the custody log does not record engine keys" "987654321|0a1b2c3d4e5f" cust.log
+expect_grep "the custody log records them as redacted" "<redacted>" cust.log
 expect_no_grep "the vLLM key is not in the result" "987654321" vllm.json
 expect_grep "it is recorded as redacted" '"<redacted>"' vllm.json
 expect_status "report of the vLLM result" 0 "$H" report --result vllm.json --sign signer --input doc.ids --out vrep
