@@ -124,6 +124,12 @@ void cli_json_add_argv(void *cjson_object);
  * the scheme parameters key=, key_b=, keys= (cli_secret_param). */
 #define CLI_REDACTED "<redacted>"
 int cli_secret_param(const char *name_eq_value);
+
+/* cli/interop_cli.c: a SynthID key file (a JSON array) as the parameter
+ * "keys=[...]" in out (CLI_OK, or CLI_ERROR with a message); and the public
+ * id of an engine key parameter: "SCHEME:" + 16 hex of BLAKE2b-64. */
+int cli_synthid_param(const char *file, char *out, size_t cap);
+void cli_interop_key_id(const char *scheme, const char *param, char out[40]);
 /* arg itself, or its redacted form written into buf (prev: the argument
  * before it, or NULL). */
 const char *cli_redact_arg(const char *prev, const char *arg, char *buf, size_t cap);

@@ -371,40 +371,6 @@ static void print_human(const cJSON *r)
                cJSON_GetStringValue(cJSON_GetObjectItem(span, "n_windows")));
 }
 
-/* Reads a SynthID key file into a "keys=[...]" parameter. */
-static int synthid_param(const char *file, char *out, size_t cap)
-{
-    unsigned char *buf;
-    size_t len, i, j = 0;
-    int s = cli_read_file(file, &buf, &len);
-    if (s != HM_OK) return cli_fail(s, file);
-    j = (size_t)snprintf(out, cap, "keys=");
-    for (i = 0; i < len && j + 1 < cap; i++)
-        if (!isspace(buf[i])) out[j++] = (char)buf[i];
-    out[j] = 0;
-    free(buf);
-    if (i < len) {
-        cli_err("%s: too many SynthID keys", file);
-        return CLI_ERROR;
-    }
-    return CLI_OK;
-}
-
-/* A public id for an interop key: BLAKE2b of the profile and key, 8 bytes. */
-static void interop_key_id(const char *scheme, const char *param, char out[40])
-{
-    unsigned char h[8];
-    crypto_generichash_state st;
-    size_t i;
-    crypto_generichash_init(&st, NULL, 0, sizeof h);
-    crypto_generichash_update(&st, (const unsigned char *)"hallmark-interop-key-id\0", 24);
-    crypto_generichash_update(&st, (const unsigned char *)scheme, strlen(scheme) + 1);
-    crypto_generichash_update(&st, (const unsigned char *)param, strlen(param));
-    crypto_generichash_final(&st, h, sizeof h);
-    i = (size_t)snprintf(out, 40, "%s:", scheme);
-    sodium_bin2hex(out + i, 40 - i, h, sizeof h);
-}
-
 static int setup(struct dctx *dc)
 {
     struct dopts *o = dc->o;
@@ -416,7 +382,7 @@ static int setup(struct dctx *dc)
             if (cli_load_key(o->keys[k], o->passfile, &key) != CLI_OK) return CLI_ERROR;
             (void)hm_key_id(key, dc->key_ids[k]);
         } else {
-            interop_key_id(o->scheme, o->np ? o->params[o->np - 1] : "", dc->key_ids[k]);
+            cli_interop_key_id(o->scheme, o->np ? o->params[o->np - 1] : "", dc->key_ids[k]);
         }
         s = hm_detector_new(&dc->dets[k], o->scheme, key, o->params, o->np, 0, &bad);
         hm_key_free(key);
@@ -600,7 +566,7 @@ int cli_detect(int argc, char **argv)
             snprintf(o.interop_param[0], sizeof o.interop_param[0], "key=%s", optarg);
             break;
         case 'S':
-            if (synthid_param(optarg, o.interop_param[0], sizeof o.interop_param[0]) != CLI_OK)
+            if (cli_synthid_param(optarg, o.interop_param[0], sizeof o.interop_param[0]) != CLI_OK)
                 return CLI_ERROR;
             break;
         case 'c': o.special = 1; break;

@@ -28,6 +28,7 @@ struct gopts {
     hm_sampling sp;
     uint64_t seed;
     int have_seed, no_watermark, json;
+    char interop_param[600]; /* --vllm-key / --sglang-key / --synthid-keys as a param */
 };
 
 struct gen {
@@ -40,7 +41,7 @@ struct gen {
     float *logits;
     uint32_t *ctx; /* EOS + prompt + completion */
     size_t ctx_cap;
-    char key_id[HM_KEY_ID_BUFSIZE];
+    char key_id[40];
     char desc[512];
 };
 
@@ -63,6 +64,9 @@ static void usage(FILE *out)
 "  --seed N            seeds the sampling RNG (the watermark does not depend on it)\n"
 "  --tokenizer T       default cl100k_base (the sample model's)\n"
 "  --passphrase-file F for an encrypted key\n"
+"  --vllm-key N, --sglang-key HEX, --synthid-keys FILE\n"
+"                      the engine's own key for --scheme vllm, sglang, synthid\n"
+"                      (instead of --key; as `hallmark detect` takes them)\n"
 "  --json              one JSON object with ids, counts and the scheme description\n");
 }
 
@@ -88,6 +92,12 @@ static int gen_setup(struct gen *g)
     if (o->no_watermark) {
         s = hm_embedder_new(&g->e, "none", NULL, NULL, 0, V, NULL);
         snprintf(g->key_id, sizeof g->key_id, "none");
+    } else if (!o->key) {
+        /* an interop profile keyed by its engine's key (a parameter) */
+        size_t k;
+        for (k = 0; k < o->np; k++)
+            if (cli_secret_param(o->params[k])) cli_interop_key_id(o->scheme, o->params[k], g->key_id);
+        s = hm_embedder_new(&g->e, o->scheme, NULL, o->params, o->np, V, &bad);
     } else {
         if (cli_load_key(o->key, o->passfile, &key) != CLI_OK) return CLI_ERROR;
         (void)hm_key_id(key, g->key_id);
@@ -255,7 +265,11 @@ int cli_generate(int argc, char **argv)
         {"min-p", required_argument, 0, 'M'},    {"seed", required_argument, 0, 'S'},
         {"tokenizer", required_argument, 0, 't'}, {"no-watermark", no_argument, 0, 'W'},
         {"passphrase-file", required_argument, 0, 'x'}, {"json", no_argument, 0, 'j'},
+        {"vllm-key", required_argument, 0, 'V'}, {"sglang-key", required_argument, 0, 'G'},
+        {"synthid-keys", required_argument, 0, 'Y'},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+    int engine_key = 0;
+    size_t k;
     struct gopts o;
     struct gen g;
     char *end;
@@ -295,6 +309,14 @@ int cli_generate(int argc, char **argv)
         case 'W': o.no_watermark = 1; break;
         case 'x': o.passfile = optarg; break;
         case 'j': o.json = 1; break;
+        case 'V':
+        case 'G':
+            snprintf(o.interop_param, sizeof o.interop_param, "key=%s", optarg);
+            break;
+        case 'Y':
+            if (cli_synthid_param(optarg, o.interop_param, sizeof o.interop_param) != CLI_OK)
+                return CLI_ERROR;
+            break;
         case 'h': usage(stdout); return CLI_OK;
         default: return cli_usage_error("generate", "invalid option");
         }
@@ -304,8 +326,19 @@ int cli_generate(int argc, char **argv)
     if (!o.model) return cli_usage_error("generate", "--model FILE is required");
     if (!o.prompt == !o.prompts_file)
         return cli_usage_error("generate", "give one of --prompt TEXT or --prompts FILE");
-    if (!o.no_watermark && (!o.key || !o.scheme))
-        return cli_usage_error("generate", "--key and --scheme are required (or --no-watermark)");
+    if (o.interop_param[0]) {
+        if (o.np == MAX_PARAMS) return cli_usage_error("generate", "too many --param");
+        o.params[o.np++] = o.interop_param;
+    }
+    for (k = 0; k < o.np; k++) engine_key |= cli_secret_param(o.params[k]);
+    if (!o.no_watermark && !o.scheme)
+        return cli_usage_error("generate", "--scheme is required (or --no-watermark)");
+    if (!o.no_watermark && !o.key && !engine_key)
+        return cli_usage_error("generate", "--key FILE is required (or, for vllm, sglang and "
+                                           "synthid, the engine's key: --vllm-key, "
+                                           "--sglang-key, --synthid-keys)");
+    if (o.key && engine_key)
+        return cli_usage_error("generate", "give either --key or an engine key");
     if (!(o.sp.temperature >= 0) || o.sp.top_k < 0 || !(o.sp.top_p > 0 && o.sp.top_p <= 1) ||
         !(o.sp.min_p >= 0 && o.sp.min_p < 1))
         return cli_usage_error("generate", "bad sampling parameter");
