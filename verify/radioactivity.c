@@ -107,6 +107,13 @@ int hm_radio_add_prompt(hm_radio *r, const uint32_t *ids, size_t n)
     int st;
     if (!r || (n && !ids)) return HM_E_MISUSE;
     if (r->finished) return HM_E_STATE;
+    {
+        /* a context-free scheme (unigram) has one, empty, context: every
+         * prompt "contains" it, and excluding it would exclude everything */
+        size_t width = 1;
+        (void)hm_detector_internals(r->det[0], NULL, &width, NULL, NULL, NULL, NULL);
+        if (width == 0) return HM_OK;
+    }
     c.r = r;
     c.status = HM_OK;
     st = hm_detector_contexts(r->det[0], ids, n, prompt_cb, &c);

@@ -39,6 +39,10 @@ expect_status "clean outputs: not detected (1)" 1 "${R[@]}" "$TMP/clean.jsonl"
 # the control key is read at the main key's positions
 expect_status "kgw selfhash (the default) runs: clean not detected (1)" 1 "$HALLMARK" radioactivity --key "$TMP/k.key" --scheme kgw "$TMP/clean.jsonl"
 expect_grep "selfhash: the control key is reported" "control key: .* p = " "$TMP/out"
+# unigram has one, empty, context, in every prompt: it is not excluded
+expect_status "unigram runs (1: these outputs carry no unigram mark)" 1 "$HALLMARK" radioactivity --key "$TMP/k.key" --scheme unigram --json "$TMP/clean.jsonl"
+if [ "$(json_get "$TMP/out" 'int(j["n_excluded_prompt"]) == 0 and int(j["n_tested"]) > 100')" = True ]; then
+    ok "unigram: no exclusion, the distinct tokens are tested"; else notok "unigram exclusion" "$(head -c 400 "$TMP/out")"; fi
 expect_status "JSON output" 0 "${R[@]}" --json "$TMP/marked.jsonl"
 cp "$TMP/out" "$TMP/res.json"
 if [ "$(json_get "$TMP/res.json" 'j["detected"] and j["main"]["log10_p"] < -6 and j["control"]["log10_p"] > -4 and int(j["n_tested"]) > 0 and int(j["n_outputs"]) == 120')" = True ]; then
