@@ -623,6 +623,27 @@ static int report_verify(int argc, char **argv)
         size_t n_diff = 0, checks = 0, fails_before = failures;
         for (i = 0; i < n_keys; i++)
             if (cli_load_key(keyf[i], pass, &keys[i]) != CLI_OK) goto done;
+        /* each key given must be one the result names */
+        for (i = 0; i < n_keys; i++) {
+            char kid[HM_KEY_ID_BUFSIZE];
+            const cJSON *ks = cJSON_GetObjectItemCaseSensitive(res, "keys"), *k;
+            const char *rk = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "key_id"));
+            const char *mk =
+                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "master_key_id"));
+            int known = 0;
+            (void)hm_key_id(keys[i], kid);
+            known = (rk && strcmp(rk, kid) == 0) || (mk && strcmp(mk, kid) == 0);
+            cJSON_ArrayForEach(k, ks)
+            {
+                const char *x = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(k, "key_id"));
+                known |= x && strcmp(x, kid) == 0;
+            }
+            if (!known) {
+                printf("key %s: FAILED (its id %s is not a key id of this result%s%s)\n",
+                       keyf[i], kid, rk || mk ? ", which names " : "", rk ? rk : mk ? mk : "");
+                failures++;
+            }
+        }
         if (is_detect) {
             int bad_ids = 0;
             if (src && strcmp(src, "tokens") == 0) {

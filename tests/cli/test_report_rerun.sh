@@ -47,6 +47,7 @@ expect_grep "radioactivity: REPRODUCED" "^REPRODUCED$" "$TMP/out"
 expect_grep "radioactivity: every value compared" "ok rerun: all [0-9]+ recorded values reproduced" "$TMP/out"
 expect_status "verify with another key: differences (1)" 1 "$H" report verify rrep --pubkey signer.pub --key other.key
 expect_grep "the key id differs" "DIFFERS result.key_id" "$TMP/out"
+expect_grep "says first that the key is not the result's" "key other.key: FAILED \(its id [0-9a-f]+ is not a key id of this result" "$TMP/out"
 expect_no_grep "no REPRODUCED with another key" "^REPRODUCED$" "$TMP/out"
 cp marked.jsonl copy.jsonl
 expect_status "verify with the input given by another path (0)" 0 "$H" report verify rrep --pubkey signer.pub --key k.key --input copy.jsonl
