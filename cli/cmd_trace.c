@@ -222,7 +222,10 @@ static cJSON *account_json(const hm_trace_account *r)
 {
     cJSON *a = cJSON_CreateObject();
     char p[64];
+    char n[32];
     cJSON_AddStringToObject(a, "account", r->account);
+    snprintf(n, sizeof n, "%llu", (unsigned long long)r->n_scored);
+    cJSON_AddStringToObject(a, "n_scored", n); /* this account's decisions (selfhash: key-dependent) */
     cJSON_AddNumberToObject(a, "score", r->score);
     hm_stats_format_p(r->ln_p, p, sizeof p);
     cJSON_AddStringToObject(a, "p", p);

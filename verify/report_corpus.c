@@ -271,8 +271,11 @@ static void trace_interpret(struct parts *P, const cJSON *r, double null_param)
                      l == 0 ? " (fired)" : "");
             snprintf(path, sizeof path, "$.%s[%zu]", l == 0 ? "fired" : "top", i++);
             cJSON_AddItemToArray(tests, test_of(name, path, NULL, hm_report_str(r, "test"),
-                                                hm_report_num(a, "score"), n_scored, null_param,
-                                                lp, as));
+                                                hm_report_num(a, "score"),
+                                                hm_report_int(a, "n_scored") >= 0
+                                                    ? hm_report_int(a, "n_scored")
+                                                    : n_scored,
+                                                null_param, lp, as));
             if (nl++ == 0 || lp < best) best = lp;
             if (l == 0 && ll < sizeof list) {
                 int w = snprintf(list + ll, sizeof list - ll, "%s%s", ll ? ", " : "",
