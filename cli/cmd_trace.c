@@ -36,6 +36,7 @@ struct docs {
     size_t n, cap;
     size_t *lens;
     size_t nd, capd;
+    unsigned long long lines, empty, malformed; /* every input line, accounted */
 };
 
 static void usage(FILE *out)
@@ -119,7 +120,8 @@ static int add_text(struct docs *d, struct lazy_tok *lt, hm_tok_output *o, const
 }
 
 /* Reads SUSPECT.jsonl: each line an object whose field is a string or an
- * array of non-negative integer ids. */
+ * array of non-negative integer ids.  A malformed record is named and
+ * skipped (and counted); only a failure to read stops. */
 static int read_jsonl(const struct topts *o, const unsigned char *buf, size_t len,
                       struct lazy_tok *lt, struct docs *d)
 {
@@ -135,18 +137,25 @@ static int read_jsonl(const struct topts *o, const unsigned char *buf, size_t le
         char what[96];
         line++;
         snprintf(what, sizeof what, "%s: line %llu", o->input, line);
+        d->lines = line;
         if (l == 0 || (l == 1 && buf[pos] == '\r')) {
             pos = end + 1;
+            d->empty++;
             continue;
         }
         j = cJSON_ParseWithLength((const char *)buf + pos, l);
         pos = end + 1;
         f = j ? cJSON_GetObjectItem(j, o->field) : NULL;
         if (!j || !cJSON_IsObject(j)) {
-            cli_err("%s: malformed JSON (expected one object per line)", what);
-            rc = CLI_ERROR;
+            cli_err("%s: malformed JSON (expected one object per line): skipped", what);
+            d->malformed++;
         } else if (cJSON_IsString(f)) {
-            rc = add_text(d, lt, &out, f->valuestring, strlen(f->valuestring), what);
+            if (!cli_utf8_valid((const unsigned char *)f->valuestring, strlen(f->valuestring), NULL)) {
+                cli_err("%s: \"%s\" is not valid UTF-8: skipped", what, o->field);
+                d->malformed++;
+            } else {
+                rc = add_text(d, lt, &out, f->valuestring, strlen(f->valuestring), what);
+            }
         } else if (cJSON_IsArray(f)) {
             int n = cJSON_GetArraySize(f), i = 0;
             uint32_t *ids = malloc(((size_t)n + 1) * sizeof *ids);
@@ -157,19 +166,22 @@ static int read_jsonl(const struct topts *o, const unsigned char *buf, size_t le
                 if (rc != CLI_OK) break;
                 if (!cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble > 4294967295.0 ||
                     e->valuedouble != floor(e->valuedouble)) {
-                    cli_err("%s: \"%s\" holds something other than token ids (item %d)", what,
-                            o->field, i);
-                    rc = CLI_ERROR;
+                    cli_err("%s: \"%s\" holds something other than token ids (item %d): "
+                            "skipped",
+                            what, o->field, i);
+                    i = -1;
                     break;
                 }
                 ids[i++] = (uint32_t)e->valuedouble;
             }
-            if (rc == CLI_OK && docs_add(d, ids, (size_t)i) != HM_OK)
+            if (i < 0)
+                d->malformed++;
+            else if (rc == CLI_OK && docs_add(d, ids, (size_t)i) != HM_OK)
                 rc = cli_fail(HM_E_NOMEM, what);
             free(ids);
         } else {
-            cli_err("%s: no field \"%s\" holding text or token ids", what, o->field);
-            rc = CLI_ERROR;
+            cli_err("%s: no field \"%s\" holding text or token ids: skipped", what, o->field);
+            d->malformed++;
         }
         cJSON_Delete(j);
     }
@@ -285,6 +297,9 @@ static int report(const struct topts *o, hm_trace *t, const struct docs *d, int 
         add_u64(j, "epoch", o->epoch);
         add_u64(j, "n_accounts", n);
         add_u64(j, "n_documents", d->nd);
+        add_u64(j, "lines", d->lines);
+        add_u64(j, "empty", d->empty);
+        add_u64(j, "malformed", d->malformed);
         add_u64(j, "n_tokens", hm_trace_n_tokens(t));
         add_u64(j, "n_scored", hm_trace_n_scored(t));
         cJSON_AddStringToObject(j, "test", hm_trace_test_name(t));
@@ -308,6 +323,9 @@ static int report(const struct topts *o, hm_trace *t, const struct docs *d, int 
                n, d->nd, (unsigned long long)hm_trace_n_tokens(t),
                (unsigned long long)hm_trace_n_scored(t), o->scheme,
                hm_dedup_name(hm_trace_dedup(t)), o->alpha);
+        if (d->malformed || d->empty)
+            printf("input: %llu lines, %zu documents, %llu empty, %llu malformed (skipped)\n",
+                   d->lines, d->nd, d->empty, d->malformed);
         if (verdict == HM_TRACE_ONE)
             printf("verdict: exactly one account fired\n");
         else if (verdict == HM_TRACE_SEVERAL)

@@ -42,9 +42,12 @@ expect_status "control character in an account (2)" 2 "$H" trace --master m.key 
 expect_grep "names the line of the bad account" "ctl.txt:2:" "$TMP/err"
 printf '# only a comment\n\n' >empty.txt
 expect_status "no accounts (2)" 2 "$H" trace --master m.key --accounts empty.txt plain.jsonl
-printf '{"text":[1,2,3]}\n{"text": [1,2\n' >bad.jsonl
-expect_status "malformed JSON line (2)" 2 "$H" trace --master m.key --accounts accounts.txt bad.jsonl
-expect_grep "names the malformed line" "bad.jsonl: line 2: malformed JSON" "$TMP/err"
+printf '{"text":[1,2,3]}\n{"text": [1,2\n\n{"text":[4,-5]}\n{"other":1}\n{"text":[6,7]}\n' >bad.jsonl
+expect_status "malformed lines are skipped, the rest traced (1)" 1 "$H" trace --master m.key --accounts accounts.txt --json bad.jsonl
+expect_grep "names the malformed line" "bad.jsonl: line 2: malformed JSON .*skipped" "$TMP/err"
+expect_grep "names the bad ids" "bad.jsonl: line 4: .*token ids .*skipped" "$TMP/err"
+if [ "$(json_get "$TMP/out" 'j["lines"]+"/"+j["empty"]+"/"+j["malformed"]+"/"+j["n_documents"]')" = 6/1/3/2 ]; then
+    ok "every line accounted for (6 lines: 1 empty, 3 malformed, 2 documents)"; else notok "line accounting" "$(head -c 300 "$TMP/out")"; fi
 printf '{"body":"x"}\n' >nofield.jsonl
 expect_status "missing field (2)" 2 "$H" trace --master m.key --accounts accounts.txt nofield.jsonl
 expect_grep "names the missing field" 'no field "text"' "$TMP/err"
