@@ -256,6 +256,7 @@ static int cmd_verify(int argc, char **argv)
     unsigned char *buf = NULL, *used = NULL;
     size_t len = 0, pos = 0;
     unsigned long long line = 0, asked = 0, matched = 0, other = 0, repeated = 0;
+    unsigned long long empty = 0, malformed = 0;
     int rc = CLI_ERROR, s;
     double lnp;
     memset(&o, 0, sizeof o);
@@ -283,21 +284,26 @@ static int cmd_verify(int argc, char **argv)
         line++;
         if (l == 0 || (l == 1 && buf[pos] == '\r')) {
             pos = end + 1;
+            empty++;
             continue;
         }
         j = cJSON_ParseWithLength((const char *)buf + pos, l);
         pos = end + 1;
+        /* a malformed record is named and skipped; the summary counts it */
         if (!j || !cJSON_IsObject(j)) {
             cJSON_Delete(j);
-            cli_err("%s: line %llu: malformed JSON (expected one object per line)", o.responses,
-                    line);
-            goto out;
+            cli_err("%s: line %llu: malformed JSON (expected one object per line): skipped",
+                    o.responses, line);
+            malformed++;
+            continue;
         }
         if (!qa_of(j, &q, &a)) {
             cJSON_Delete(j);
             cli_err("%s: line %llu: no question and answer (\"prompt\"/\"response\", "
-                    "\"question\"/\"answer\" or chat \"messages\")", o.responses, line);
-            goto out;
+                    "\"question\"/\"answer\" or chat \"messages\"): skipped",
+                    o.responses, line);
+            malformed++;
+            continue;
         }
         idx = hm_fingerprint_find(fp, q, strlen(q));
         if (idx < 0) {
@@ -310,6 +316,11 @@ static int cmd_verify(int argc, char **argv)
             matched += (unsigned long long)hm_fingerprint_matches(fp, (size_t)idx, a, strlen(a));
         }
         cJSON_Delete(j);
+    }
+    if (line == empty + malformed) {
+        cli_err("%s: no responses to test (%llu lines: %llu empty, %llu malformed)", o.responses,
+                line, empty, malformed);
+        goto out;
     }
     lnp = hm_fingerprint_logp(fp, asked, matched);
     {
@@ -329,6 +340,12 @@ static int cmd_verify(int argc, char **argv)
             cJSON_AddStringToObject(j, "other_lines", b);
             snprintf(b, sizeof b, "%llu", repeated);
             cJSON_AddStringToObject(j, "repeated", b);
+            snprintf(b, sizeof b, "%llu", line);
+            cJSON_AddStringToObject(j, "lines", b);
+            snprintf(b, sizeof b, "%llu", empty);
+            cJSON_AddStringToObject(j, "empty", b);
+            snprintf(b, sizeof b, "%llu", malformed);
+            cJSON_AddStringToObject(j, "malformed", b);
             cJSON_AddNumberToObject(j, "chance_rate", 1.0 / hm_fingerprint_candidates(fp));
             cJSON_AddNumberToObject(j, "match_rate", asked ? (double)matched / (double)asked : 0);
             cJSON_AddStringToObject(j, "test", "binomial-upper-tail");
@@ -340,8 +357,8 @@ static int cmd_verify(int argc, char **argv)
             cJSON_Delete(j);
         } else {
             printf("fingerprint: %llu of %llu fingerprint questions answered right (chance 1/%u)"
-                   "; %llu other lines, %llu repeats ignored\n",
-                   matched, asked, hm_fingerprint_candidates(fp), other, repeated);
+                   "; %llu other lines, %llu repeats ignored, %llu malformed lines skipped\n",
+                   matched, asked, hm_fingerprint_candidates(fp), other, repeated, malformed);
             printf("p = %s (exact binomial): %s at alpha %g\n", p,
                    found ? "FINGERPRINT FOUND" : "not found", o.alpha);
         }

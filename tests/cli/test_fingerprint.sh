@@ -2,7 +2,8 @@
 # chat format and file mode, the commitment (deterministic, printed with the
 # key id), a "fine-tuned" model answering the set is found (status 0), a
 # model answering at chance is not (status 1), another key finds nothing,
-# and malformed response files are errors naming the line (status 2).
+# malformed response lines are named and skipped (every line accounted for),
+# and a file with no response at all is an error (status 2).
 . "$(dirname "$0")/lib.sh"
 
 cd "$TMP" || exit 1
@@ -87,9 +88,14 @@ cat tuned.jsonl tuned.jsonl >twice.jsonl
 expect_status "repeated questions count once" 0 "$H" fingerprint verify --key m.key --responses twice.jsonl --json
 if [ "$(json_get "$TMP/out" 'j["asked"]')" = 64 ] && [ "$(json_get "$TMP/out" 'j["repeated"]')" = 64 ]; then
     ok "64 asked, 64 repeats"; else notok "repeats" "$(head -c 400 "$TMP/out")"; fi
-printf '{"prompt":"a","response":"b"}\n{"prompt": \n' >bad.jsonl
-expect_status "malformed JSON (2)" 2 "$H" fingerprint verify --key m.key --responses bad.jsonl
-expect_grep "names the line" "bad.jsonl: line 2: malformed JSON" "$TMP/err"
+{ head -3 tuned.jsonl; printf '{"prompt": \n\n{"x":1}\n'; tail -n +4 tuned.jsonl; } >bad.jsonl
+expect_status "a malformed line is skipped, the rest tested (0)" 0 "$H" fingerprint verify --key m.key --responses bad.jsonl --json
+expect_grep "names the line" "bad.jsonl: line 4: malformed JSON .*skipped" "$TMP/err"
+if [ "$(json_get "$TMP/out" 'j["asked"]+"/"+j["malformed"]+"/"+j["empty"]+"/"+j["lines"]')" = "64/2/1/$(($(wc -l < tuned.jsonl) + 3))" ]; then
+    ok "every line accounted for (64 asked, 2 malformed, 1 empty)"; else notok "line accounting" "$(head -c 400 "$TMP/out")"; fi
+: >empty.jsonl
+expect_status "an empty responses file (2)" 2 "$H" fingerprint verify --key m.key --responses empty.jsonl
+expect_grep "says there is nothing to test" "no responses to test" "$TMP/err"
 printf '{"text":"b"}\n' >noqa.jsonl
 expect_status "no question/answer (2)" 2 "$H" fingerprint verify --key m.key --responses noqa.jsonl
 expect_status "missing responses file (2)" 2 "$H" fingerprint verify --key m.key --responses nope.jsonl
