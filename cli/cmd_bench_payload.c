@@ -249,6 +249,9 @@ int cli_bench_payload(int argc, char **argv)
             cJSON_AddNumberToObject(j, "temperature", temp);
             cJSON_AddNumberToObject(j, "trials", nt);
             cJSON_AddNumberToObject(j, "success_rate", last->ok / nt);
+            /* every trial runs T tokens: the sample model's EOS is masked, so
+             * the text is not quite the model's own distribution */
+            cJSON_AddBoolToObject(j, "eos_masked", 1);
             cJSON_AddNumberToObject(j, "bit_accuracy", last->bits_right / nt);
             cJSON_AddNumberToObject(j, "mean_log10_p", last->log10_p / nt);
             for (k = 0; k < CURVE_POINTS; k++) {
