@@ -283,6 +283,8 @@ static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_
         return NULL;
     }
     out = result_json(dc, best, &res[best]);
+    /* --prompt-file: its tokens seeded the contexts and were not scored */
+    add_u64_string(out, "prompt_tokens", prompt ? prompt->len : 0);
     if (dc->n_dets > 1) {
         cJSON *keys = cJSON_CreateArray(), *fam = cJSON_CreateObject();
         for (k = 0; k < dc->n_dets; k++) {
