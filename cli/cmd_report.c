@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "cli.h"
@@ -51,6 +52,7 @@ static void usage(FILE *out)
 "  --prompt-file F     the prompt given to `hallmark detect --prompt-file` (text):\n"
 "                      hashed, and its tokens feed the contexts on recomputation\n"
 "  --out DIR           the report directory (created if missing)\n"
+"  --force             replace a report already in DIR (and drop its .tsq/.tsr)\n"
 "\n"
 "verify: checks the signature with PUB, the SHA-256 of every input (given with\n"
 "--input in the recorded order, else read from the recorded paths), that\n"
@@ -210,9 +212,11 @@ static int report_build(int argc, char **argv)
         {"passphrase-file", required_argument, 0, 'x'}, {"case-file", required_argument, 0, 'c'},
         {"input", required_argument, 0, 'i'},     {"out", required_argument, 0, 'o'},
         {"key", required_argument, 0, 'k'},       {"help", no_argument, 0, 'h'},
-        {"prompt-file", required_argument, 0, 'P'}, {0, 0, 0, 0}};
+        {"prompt-file", required_argument, 0, 'P'}, {"force", no_argument, 0, 'F'},
+        {0, 0, 0, 0}};
     const char *result = NULL, *sign = NULL, *pass = NULL, *casef = NULL, *outdir = NULL,
                *wkey = NULL, *promptf = NULL;
+    int force = 0;
     unsigned char *pbuf = NULL;
     size_t plen = 0, n_pids = 0;
     uint32_t *pids = NULL;
@@ -241,6 +245,7 @@ static int report_build(int argc, char **argv)
         case 'x': pass = optarg; break;
         case 'c': casef = optarg; break;
         case 'o': outdir = optarg; break;
+        case 'F': force = 1; break;
         case 'k': wkey = optarg; break;
         case 'P': promptf = optarg; break;
         case 'i':
@@ -378,6 +383,24 @@ static int report_build(int argc, char **argv)
     if (s != HM_OK) {
         cli_fail(s, "rendering report.html");
         goto done;
+    }
+    {
+        /* never replace evidence by accident; with --force, also drop the
+         * old report's timestamp files, which would not match the new one */
+        static const char *const old[] = {"report.json", "report.tsq", "report.tsr"};
+        struct stat st;
+        char *pj = join(outdir, "report.json");
+        int exists = pj && stat(pj, &st) == 0;
+        free(pj);
+        if (exists && !force) {
+            cli_err("%s already holds a report (use --force to replace it)", outdir);
+            goto done;
+        }
+        for (i = 0; exists && i < sizeof old / sizeof old[0]; i++) {
+            char *pth = join(outdir, old[i]);
+            if (pth) (void)unlink(pth);
+            free(pth);
+        }
     }
     if (mkdir_p(outdir) != CLI_OK) goto done;
     if (write_out(outdir, "report.json", rep, replen) != CLI_OK ||

@@ -150,3 +150,10 @@ printf '{"type":"custom","log10_p":-1,"argv":["detect","--key","k.key","--scheme
 expect_status "an abbreviated --out is refused (1)" 1 "$H" report verify erep2 --pubkey signer.pub --key k.key
 expect_grep "says why" "abbreviates one that the rerun must replace" "$TMP/out"
 [ ! -e evil.txt ] && ok "nothing was written through --ou" || notok "evil.txt was written"
+
+# a report directory is not overwritten by accident
+expect_status "a second report into the same directory is refused (2)" 2 "$H" report --result det.json --sign signer --input doc.ids --out drep
+expect_grep "says to use --force" "already holds a report \(use --force" "$TMP/err"
+touch drep/report.tsq drep/report.tsr
+expect_status "--force replaces it" 0 "$H" report --result det.json --sign signer --input doc.ids --out drep --force
+[ ! -e drep/report.tsq ] && [ ! -e drep/report.tsr ] && ok "--force drops the old timestamp files" || notok "stale timestamp files kept"
