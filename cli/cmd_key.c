@@ -594,17 +594,34 @@ static const struct sub subs[] = {
 
 #define N_SUBS (sizeof subs / sizeof subs[0])
 
-static const char COMMON_HELP[] =
-    "\nOptions:\n"
-    "  --out FILE                 where to write (new files are mode 0600)\n"
-    "  --passphrase-file FILE     read the passphrase from FILE's first line;\n"
-    "                             else $HALLMARK_PASSPHRASE; else a prompt on the TTY\n"
-    "  --kdf LEVEL                Argon2id strength: interactive, moderate (default)\n"
-    "                             or sensitive\n"
-    "  --insecure-no-passphrase   write the key UNENCRYPTED (tests and demos only)\n"
-    "  --force                    overwrite an existing file\n"
-    "  --json, --compact          JSON output (compact: on one line)\n"
-    "Exit status: 0 success, 1 verify-derived mismatch, 2 error.\n";
+/* The options of the key subcommands, by their letter in `allowed`. */
+static const struct {
+    char letter;
+    const char *text;
+} OPTION_HELP[] = {
+    {'o', "  --out FILE                 where to write (new files are mode 0600)\n"},
+    {'p', "  --passphrase-file FILE     read the passphrase from FILE's first line;\n"
+          "                             else $HALLMARK_PASSPHRASE; else a prompt on the TTY\n"},
+    {'k', "  --kdf LEVEL                Argon2id strength: interactive, moderate (default)\n"
+          "                             or sensitive\n"},
+    {'i', "  --insecure-no-passphrase   write the key UNENCRYPTED (tests and demos only)\n"},
+    {'f', "  --force                    overwrite an existing file\n"},
+    {'t', "  --tenant ID                the tenant (account) the key is derived for\n"},
+    {'e', "  --epoch N                  the derivation epoch (default 0)\n"},
+    {'m', "  --master FILE              the master key\n"},
+    {'j', "  --json                     JSON output\n"},
+    {'c', "  --compact                  JSON on one line\n"},
+};
+
+static void sub_help(const struct sub *sub)
+{
+    size_t i;
+    fputs(sub->usage, stdout);
+    fputs("\nOptions:\n", stdout);
+    for (i = 0; i < sizeof OPTION_HELP / sizeof OPTION_HELP[0]; i++)
+        if (strchr(sub->allowed, OPTION_HELP[i].letter)) fputs(OPTION_HELP[i].text, stdout);
+    fputs("Exit status: 0 success, 1 verify-derived mismatch, 2 error.\n", stdout);
+}
 
 static void key_usage(FILE *out)
 {
@@ -646,8 +663,7 @@ int cli_key(int argc, char **argv)
         c = getopt_long(argc, argv, "", long_opts, &li);
         if (c == -1) break;
         if (c == OPT_HELP) {
-            fputs(sub->usage, stdout);
-            fputs(COMMON_HELP, stdout);
+            sub_help(sub);
             return CLI_OK;
         }
         if (c == '?') {
