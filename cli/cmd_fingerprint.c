@@ -329,23 +329,18 @@ static int cmd_verify(int argc, char **argv)
         hm_stats_format_p(lnp, p, sizeof p);
         if (o.json) {
             cJSON *j = cJSON_CreateObject();
+            static const char *const names[] = {"asked", "matched", "other_lines", "repeated",
+                                                 "lines", "empty", "malformed"};
+            const unsigned long long vals[] = {asked, matched, other, repeated,
+                                               line, empty, malformed};
+            size_t k;
             char b[32];
             cJSON_AddStringToObject(j, "key_id", key_id);
             cJSON_AddNumberToObject(j, "candidates", hm_fingerprint_candidates(fp));
-            snprintf(b, sizeof b, "%llu", asked);
-            cJSON_AddStringToObject(j, "asked", b);
-            snprintf(b, sizeof b, "%llu", matched);
-            cJSON_AddStringToObject(j, "matched", b);
-            snprintf(b, sizeof b, "%llu", other);
-            cJSON_AddStringToObject(j, "other_lines", b);
-            snprintf(b, sizeof b, "%llu", repeated);
-            cJSON_AddStringToObject(j, "repeated", b);
-            snprintf(b, sizeof b, "%llu", line);
-            cJSON_AddStringToObject(j, "lines", b);
-            snprintf(b, sizeof b, "%llu", empty);
-            cJSON_AddStringToObject(j, "empty", b);
-            snprintf(b, sizeof b, "%llu", malformed);
-            cJSON_AddStringToObject(j, "malformed", b);
+            for (k = 0; k < sizeof names / sizeof names[0]; k++) {
+                snprintf(b, sizeof b, "%llu", vals[k]); /* 64-bit counts as strings */
+                cJSON_AddStringToObject(j, names[k], b);
+            }
             cJSON_AddNumberToObject(j, "chance_rate", 1.0 / hm_fingerprint_candidates(fp));
             cJSON_AddNumberToObject(j, "match_rate", asked ? (double)matched / (double)asked : 0);
             cJSON_AddStringToObject(j, "test", "binomial-upper-tail");

@@ -278,13 +278,24 @@ static void assumptions(const char *test, double null_param, const char *dedup, 
                  test);
 }
 
+void hm_report_add_p(cJSON *t, double ln_p)
+{
+    char pt[64], words[96];
+    cJSON_AddNumberToObject(t, "ln_p", ln_p);
+    cJSON_AddNumberToObject(t, "log10_p", ln_p / LN10);
+    (void)hm_stats_format_p(ln_p, pt, sizeof pt);
+    cJSON_AddStringToObject(t, "p_text", pt);
+    (void)hm_report_p_words(ln_p, words, sizeof words);
+    cJSON_AddStringToObject(t, "p_words", words);
+}
+
 /* A test entry from a detect-style object. */
 static cJSON *test_entry(const char *name, const char *path, const cJSON *r, const char *dedup,
                          int recomputable)
 {
     cJSON *t = cJSON_CreateObject();
     const char *test = hm_report_str(r, "test");
-    char as[1400], words[96];
+    char as[1400];
     double ln_p = hm_report_num(r, "ln_p");
     long long n = hm_report_int(r, "n_scored");
     if (isnan(ln_p)) ln_p = hm_report_num(r, "log10_p") * LN10;
@@ -297,15 +308,7 @@ static cJSON *test_entry(const char *name, const char *path, const cJSON *r, con
     else cJSON_AddNullToObject(t, "n");
     cJSON_AddNumberToObject(t, "trials", hm_report_num(r, "trials"));
     cJSON_AddNumberToObject(t, "null_param", hm_report_num(r, "null_param"));
-    cJSON_AddNumberToObject(t, "ln_p", ln_p);
-    cJSON_AddNumberToObject(t, "log10_p", ln_p / LN10);
-    {
-        char pt[64];
-        (void)hm_stats_format_p(ln_p, pt, sizeof pt);
-        cJSON_AddStringToObject(t, "p_text", pt);
-    }
-    (void)hm_report_p_words(ln_p, words, sizeof words);
-    cJSON_AddStringToObject(t, "p_words", words);
+    hm_report_add_p(t, ln_p);
     assumptions(test, hm_report_num(r, "null_param"), dedup, as, sizeof as);
     cJSON_AddStringToObject(t, "assumptions", as);
     cJSON_AddBoolToObject(t, "recomputable", recomputable);
@@ -325,7 +328,7 @@ static void collect_generic(const cJSON *node, const char *path, cJSON *tests, i
         double ln_p = hm_report_num(node, "ln_p");
         const char *test = hm_report_str(node, "test");
         long long n = hm_report_int(node, "n_scored");
-        char as[1400], pt[64], words[96];
+        char as[1400];
         if (isnan(ln_p)) ln_p = hm_report_num(node, "log10_p") * LN10;
         if (n < 0) n = hm_report_int(node, "n");
         cJSON_AddStringToObject(t, "name", path);
@@ -339,12 +342,7 @@ static void collect_generic(const cJSON *node, const char *path, cJSON *tests, i
             cJSON_AddNullToObject(t, "statistic");
         if (n >= 0) add_u64(t, "n", (unsigned long long)n);
         else cJSON_AddNullToObject(t, "n");
-        cJSON_AddNumberToObject(t, "ln_p", ln_p);
-        cJSON_AddNumberToObject(t, "log10_p", ln_p / LN10);
-        (void)hm_stats_format_p(ln_p, pt, sizeof pt);
-        cJSON_AddStringToObject(t, "p_text", pt);
-        (void)hm_report_p_words(ln_p, words, sizeof words);
-        cJSON_AddStringToObject(t, "p_words", words);
+        hm_report_add_p(t, ln_p);
         assumptions(test, hm_report_num(node, "null_param"), hm_report_str(node, "dedup"), as,
                     sizeof as);
         cJSON_AddStringToObject(t, "assumptions", as);
@@ -778,7 +776,6 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
         }
         if (cJSON_IsObject(span)) {
             cJSON *sp = cJSON_CreateObject(), *c;
-            char pt[64], words[96];
             double lw = hm_report_num(span, "window_log10_p") * LN10;
             double lc = hm_report_num(span, "log10_p") * LN10;
             long long n = hm_report_int(span, "n_scored");
@@ -791,12 +788,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
             cJSON_AddNumberToObject(sp, "first_token", hm_report_num(span, "first_token"));
             cJSON_AddNumberToObject(sp, "last_token", hm_report_num(span, "last_token"));
             cJSON_AddNumberToObject(sp, "ln_p_window", lw);
-            cJSON_AddNumberToObject(sp, "ln_p", lc);
-            cJSON_AddNumberToObject(sp, "log10_p", lc / LN10);
-            (void)hm_stats_format_p(lc, pt, sizeof pt);
-            cJSON_AddStringToObject(sp, "p_text", pt);
-            (void)hm_report_p_words(lc, words, sizeof words);
-            cJSON_AddStringToObject(sp, "p_words", words);
+            hm_report_add_p(sp, lc);
             cJSON_AddStringToObject(
                 sp, "assumptions",
                 "The scheme's exact test on the counted positions of each window of 16, 32, "

@@ -41,7 +41,6 @@ static cJSON *test_of(const char *name, const char *path, const char *key_id, co
                       const char *assumptions)
 {
     cJSON *t = cJSON_CreateObject();
-    char pt[64], words[96];
     cJSON_AddStringToObject(t, "name", name);
     cJSON_AddStringToObject(t, "path", path);
     if (key_id) cJSON_AddStringToObject(t, "key_id", key_id);
@@ -52,12 +51,7 @@ static cJSON *test_of(const char *name, const char *path, const char *key_id, co
     cJSON_AddNumberToObject(t, "trials", n >= 0 ? (double)n : 0.0);
     if (isnan(null_param)) cJSON_AddNullToObject(t, "null_param");
     else cJSON_AddNumberToObject(t, "null_param", null_param);
-    cJSON_AddNumberToObject(t, "ln_p", ln_p);
-    cJSON_AddNumberToObject(t, "log10_p", ln_p / LN10);
-    (void)hm_stats_format_p(ln_p, pt, sizeof pt);
-    cJSON_AddStringToObject(t, "p_text", pt);
-    (void)hm_report_p_words(ln_p, words, sizeof words);
-    cJSON_AddStringToObject(t, "p_words", words);
+    hm_report_add_p(t, ln_p);
     cJSON_AddStringToObject(t, "assumptions", assumptions);
     cJSON_AddBoolToObject(t, "recomputable", 0); /* rerun through argv, not from ids */
     return t;

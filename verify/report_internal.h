@@ -37,6 +37,9 @@ const char *hm_report_str(const cJSON *o, const char *name);
 /* An integer given as a JSON string (64-bit rule) or number; -1 if absent. */
 long long hm_report_int(const cJSON *o, const char *name);
 
+/* Adds ln_p, log10_p, p_text and p_words for ln_p to a test object. */
+void hm_report_add_p(cJSON *t, double ln_p);
+
 /* report_corpus.c: 1 when rtype is scan, radioactivity or trace. */
 int hm_report_is_corpus_type(const char *rtype);
 /* 1 when r is a result of such a type with the members its reading needs
