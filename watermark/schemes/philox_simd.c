@@ -15,11 +15,15 @@
 #include <math.h>
 #include <string.h>
 
-#if defined(__x86_64__) || defined(__i386__)
+/* HM_NO_SIMD (a -D flag) builds the portable code alone, as on other CPUs. */
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(HM_NO_SIMD)
 #define HM_PHILOX_X86 1
 #include <immintrin.h>
 #define HM_AVX2_FN __attribute__((target("avx2")))
 #define HM_AVX512_FN __attribute__((target("avx512f")))
+/* without optimization, gcc's gather intrinsics are macros whose casts
+ * trip -Wsign-conversion */
+#pragma GCC diagnostic ignored "-Wsign-conversion"
 #endif
 
 /* The relative margin of the score bounds (see hm_vllm_gumbel_sample_pruned). */
