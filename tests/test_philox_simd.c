@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const int impls[] = {HM_VLLM_IMPL_SCALAR, HM_VLLM_IMPL_AVX2, HM_VLLM_IMPL_AVX512,
-                            HM_VLLM_IMPL_AUTO};
+static const int impls[] = {HM_SIMD_IMPL_SCALAR, HM_SIMD_IMPL_AVX2, HM_SIMD_IMPL_AVX512,
+                            HM_SIMD_IMPL_AUTO};
 #define N_IMPLS (sizeof impls / sizeof impls[0])
 
 static uint64_t next(uint64_t *x)
@@ -33,14 +33,14 @@ static void random_state(uint64_t *x, uint32_t st[4])
 
 HM_TEST(philox_simd_impls_available)
 {
-    CHECK(hm_vllm_impl_available(HM_VLLM_IMPL_SCALAR));
-    CHECK(hm_vllm_impl_available(HM_VLLM_IMPL_AUTO));
-    CHECK(!hm_vllm_impl_available(7));
+    CHECK(hm_simd_impl_available(HM_SIMD_IMPL_SCALAR));
+    CHECK(hm_simd_impl_available(HM_SIMD_IMPL_AUTO));
+    CHECK(!hm_simd_impl_available(7));
     {
         uint32_t st[4] = {1, 2, 3, 4};
         uint8_t out[4];
         CHECK_EQ_INT(hm_vllm_top_bytes(7, 1, st, 0, 1, out), HM_E_UNSUPPORTED);
-        CHECK_EQ_INT(hm_vllm_top_bytes(HM_VLLM_IMPL_AUTO, 1, NULL, 0, 1, out), HM_E_MISUSE);
+        CHECK_EQ_INT(hm_vllm_top_bytes(HM_SIMD_IMPL_AUTO, 1, NULL, 0, 1, out), HM_E_MISUSE);
     }
 }
 
@@ -66,7 +66,7 @@ HM_TEST(philox_simd_top_bytes_equal_scalar)
             for (j = 0; j < 4; j++) want[4 * i + (size_t)j] = (uint8_t)(w[j] >> 24);
         }
         for (k = 0; k < N_IMPLS; k++) {
-            if (!hm_vllm_impl_available(impls[k])) continue;
+            if (!hm_simd_impl_available(impls[k])) continue;
             memset(got, 0xA5, sizeof got);
             CHECK_EQ_INT(hm_vllm_top_bytes(impls[k], key, st, g0, n, got), HM_OK);
             CHECK(memcmp(got, want, 4 * n) == 0);
@@ -142,13 +142,13 @@ HM_TEST(philox_simd_passes_equal_scalar)
         uint32_t st[4];
         random_state(&x, st);
         make_logits(lg, V, (uint64_t)t, kind);
-        REQUIRE_OK(hm_vllm_gumbel_pass1(HM_VLLM_IMPL_SCALAR, lg, V, inv_t, key, st, &b, ref,
+        REQUIRE_OK(hm_vllm_gumbel_pass1(HM_SIMD_IMPL_SCALAR, lg, V, inv_t, key, st, &b, ref,
                                         &lo_ref, &inf_ref));
         CHECK_EQ_INT(inf_ref, (kind == 7));
         /* the survivors' threshold: the sampler's, or a low one (many) */
         thr = t % 2 ? lo_ref : lo_ref - 6.0f;
         while (pos < V) {
-            size_t n = hm_vllm_gumbel_pass2(HM_VLLM_IMPL_SCALAR, lg, V, inv_t, &b, ref, thr, &pos,
+            size_t n = hm_vllm_gumbel_pass2(HM_SIMD_IMPL_SCALAR, lg, V, inv_t, &b, ref, thr, &pos,
                                             ids_ref + nref, 64);
             nref += n;
         }
@@ -156,7 +156,7 @@ HM_TEST(philox_simd_passes_equal_scalar)
             float lo = 0;
             int inf = 0;
             size_t ngot = 0;
-            if (!hm_vllm_impl_available(impls[k])) continue;
+            if (!hm_simd_impl_available(impls[k])) continue;
             memset(got, 0x5A, sizeof got);
             REQUIRE_OK(hm_vllm_gumbel_pass1(impls[k], lg, V, inv_t, key, st, &b, got, &lo, &inf));
             CHECK(memcmp(&lo, &lo_ref, sizeof lo) == 0); /* bit for bit */

@@ -62,6 +62,23 @@ int hm_synthid_parse_keys_json(const char *json, size_t len, int64_t *keys,
                                size_t cap, size_t *n);
 
 /* ======================================================================
+ * Batched PRF kernels for the dense samplers (philox_simd.c, sglang.c).
+ * HM_SIMD_IMPL_AUTO picks the fastest version the CPU runs, once per call
+ * (AVX-512F, else AVX2, else portable C); the others force one, for tests
+ * and benchmarks.  Every version gives the same bytes, bounds and tokens.
+ * ====================================================================== */
+
+enum {
+    HM_SIMD_IMPL_AUTO = -1,
+    HM_SIMD_IMPL_SCALAR = 0,
+    HM_SIMD_IMPL_AVX2 = 1,
+    HM_SIMD_IMPL_AVX512 = 2
+};
+
+/* 1 if implementation `impl` runs on this machine (AUTO and SCALAR: always). */
+int hm_simd_impl_available(int impl);
+
+/* ======================================================================
  * vLLM: PRF philox4x32-10-v1, Gumbel-max sampling, dedup, detector
  * ====================================================================== */
 
@@ -133,20 +150,6 @@ int hm_vllm_gumbel_sample_pruned(const float *logits, size_t V, float temperatur
                                  uint64_t key, const uint32_t state[4],
                                  const hm_vllm_gumbel_bounds *b, uint8_t *scratch,
                                  int64_t *token);
-
-/* Batched Philox for the dense sampler (philox_simd.c).  Implementations:
- * HM_VLLM_IMPL_AUTO picks the fastest the CPU supports, once per call
- * (AVX-512F, else AVX2, else portable C); the others force one, for tests
- * and benchmarks.  Every implementation gives the same bytes and bounds. */
-enum {
-    HM_VLLM_IMPL_AUTO = -1,
-    HM_VLLM_IMPL_SCALAR = 0,
-    HM_VLLM_IMPL_AVX2 = 1,
-    HM_VLLM_IMPL_AVX512 = 2
-};
-
-/* 1 if implementation `impl` runs on this machine (AUTO and SCALAR: always). */
-int hm_vllm_impl_available(int impl);
 
 /* The top bytes of the stream-0 words of groups g0 .. g0+n-1 (token ids
  * 4*g0 .. 4*(g0+n)-1; g wraps modulo 2^32): out[4i+j] = w >> 24 with

@@ -15,43 +15,32 @@
 #include <math.h>
 #include <string.h>
 
-/* HM_NO_SIMD (a -D flag) builds the portable code alone, as on other CPUs. */
-#if (defined(__x86_64__) || defined(__i386__)) && !defined(HM_NO_SIMD)
-#define HM_PHILOX_X86 1
-#include <immintrin.h>
-#define HM_AVX2_FN __attribute__((target("avx2")))
-#define HM_AVX512_FN __attribute__((target("avx512f")))
-/* without optimization, gcc's gather intrinsics are macros whose casts
- * trip -Wsign-conversion */
-#pragma GCC diagnostic ignored "-Wsign-conversion"
-#endif
+#include "schemes/simd.h"
 
 /* The relative margin of the score bounds (see hm_vllm_gumbel_sample_pruned). */
 #define REL_MARGIN 1e-6f
 
-int hm_vllm_impl_available(int impl)
+int hm_simd_impl_available(int impl)
 {
     switch (impl) {
-    case HM_VLLM_IMPL_AUTO:
-    case HM_VLLM_IMPL_SCALAR: return 1;
-#ifdef HM_PHILOX_X86
-    case HM_VLLM_IMPL_AVX2: return __builtin_cpu_supports("avx2") ? 1 : 0;
-    case HM_VLLM_IMPL_AVX512: return __builtin_cpu_supports("avx512f") ? 1 : 0;
+    case HM_SIMD_IMPL_AUTO:
+    case HM_SIMD_IMPL_SCALAR: return 1;
+#ifdef HM_SIMD_X86
+    case HM_SIMD_IMPL_AVX2: return __builtin_cpu_supports("avx2") ? 1 : 0;
+    case HM_SIMD_IMPL_AVX512: return __builtin_cpu_supports("avx512f") ? 1 : 0;
 #endif
     default: return 0;
     }
 }
 
-/* AUTO becomes the fastest available implementation; -1 if impl is unknown
- * or not available. */
-static int resolve(int impl)
+int hm_simd_resolve(int impl)
 {
-    if (impl == HM_VLLM_IMPL_AUTO) {
-        if (hm_vllm_impl_available(HM_VLLM_IMPL_AVX512)) return HM_VLLM_IMPL_AVX512;
-        if (hm_vllm_impl_available(HM_VLLM_IMPL_AVX2)) return HM_VLLM_IMPL_AVX2;
-        return HM_VLLM_IMPL_SCALAR;
+    if (impl == HM_SIMD_IMPL_AUTO) {
+        if (hm_simd_impl_available(HM_SIMD_IMPL_AVX512)) return HM_SIMD_IMPL_AVX512;
+        if (hm_simd_impl_available(HM_SIMD_IMPL_AVX2)) return HM_SIMD_IMPL_AVX2;
+        return HM_SIMD_IMPL_SCALAR;
     }
-    return hm_vllm_impl_available(impl) ? impl : -1;
+    return hm_simd_impl_available(impl) ? impl : -1;
 }
 
 /* The four top bytes of one Philox output, in id order. */
@@ -123,7 +112,7 @@ static size_t pass2_scalar(const float *logits, size_t V, float inv_t,
     return n;
 }
 
-#ifdef HM_PHILOX_X86
+#ifdef HM_SIMD_X86
 /* ------------------------------------------------------------------ AVX2 */
 
 /* Philox4x32-10 on 4 groups per vector (two vectors: 8 consecutive groups
@@ -420,7 +409,7 @@ HM_AVX512_FN static size_t pass2_avx512(const float *logits, size_t V, float inv
     *pos = v;
     return n;
 }
-#endif /* HM_PHILOX_X86 */
+#endif /* HM_SIMD_X86 */
 
 /* ------------------------------------------------------------- dispatch */
 
@@ -429,11 +418,11 @@ int hm_vllm_top_bytes(int impl, uint64_t key, const uint32_t state[4], uint32_t 
 {
     size_t done = 0;
     if (!state || (n && !out)) return HM_E_MISUSE;
-    impl = resolve(impl);
+    impl = hm_simd_resolve(impl);
     if (impl < 0) return HM_E_UNSUPPORTED;
-#ifdef HM_PHILOX_X86
-    if (impl == HM_VLLM_IMPL_AVX512) done = top_bytes_avx512(key, state, g0, n, out);
-    if (impl == HM_VLLM_IMPL_AVX2) done = top_bytes_avx2(key, state, g0, n, out);
+#ifdef HM_SIMD_X86
+    if (impl == HM_SIMD_IMPL_AVX512) done = top_bytes_avx512(key, state, g0, n, out);
+    if (impl == HM_SIMD_IMPL_AVX2) done = top_bytes_avx2(key, state, g0, n, out);
 #endif
     top_bytes_scalar(key, state, g0 + (uint32_t)done, n - done, out + 4 * done);
     return HM_OK;
@@ -445,14 +434,14 @@ int hm_vllm_gumbel_pass1(int impl, const float *logits, size_t V, float inv_t, u
 {
     size_t done = 0;
     if (!logits || !state || !b || !scratch || !best_lo || !pos_inf) return HM_E_MISUSE;
-    impl = resolve(impl);
+    impl = hm_simd_resolve(impl);
     if (impl < 0) return HM_E_UNSUPPORTED;
     *best_lo = -INFINITY;
     *pos_inf = 0;
-#ifdef HM_PHILOX_X86
-    if (impl == HM_VLLM_IMPL_AVX512)
+#ifdef HM_SIMD_X86
+    if (impl == HM_SIMD_IMPL_AVX512)
         done = pass1_avx512(logits, V, inv_t, key, state, b, scratch, best_lo, pos_inf);
-    if (impl == HM_VLLM_IMPL_AVX2)
+    if (impl == HM_SIMD_IMPL_AVX2)
         done = pass1_avx2(logits, V, inv_t, key, state, b, scratch, best_lo, pos_inf);
 #endif
     pass1_scalar(logits, done, V, inv_t, key, state, b, scratch, best_lo, pos_inf);
@@ -465,13 +454,13 @@ size_t hm_vllm_gumbel_pass2(int impl, const float *logits, size_t V, float inv_t
 {
     size_t n = 0, width = SIZE_MAX;
     if (!logits || !b || !scratch || !pos || !ids || *pos > V) return 0;
-    impl = resolve(impl);
-#ifdef HM_PHILOX_X86
-    if (impl == HM_VLLM_IMPL_AVX512) {
+    impl = hm_simd_resolve(impl);
+#ifdef HM_SIMD_X86
+    if (impl == HM_SIMD_IMPL_AVX512) {
         n = pass2_avx512(logits, V, inv_t, b, scratch, best_lo, pos, ids, cap);
         width = 16;
     }
-    if (impl == HM_VLLM_IMPL_AVX2) {
+    if (impl == HM_SIMD_IMPL_AVX2) {
         n = pass2_avx2(logits, V, inv_t, b, scratch, best_lo, pos, ids, cap);
         width = 8;
     }

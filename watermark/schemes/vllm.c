@@ -192,7 +192,7 @@ int hm_vllm_gumbel_sample_pruned(const float *logits, size_t V, float temperatur
     inv_t = 1.0f / temperature;
     /* pass 1 (batched Philox): every candidate's noise bucket and the best
      * lower bound */
-    rc = hm_vllm_gumbel_pass1(HM_VLLM_IMPL_AUTO, logits, V, inv_t, key, state, b, scratch,
+    rc = hm_vllm_gumbel_pass1(HM_SIMD_IMPL_AUTO, logits, V, inv_t, key, state, b, scratch,
                               &best_lo, &pos_inf);
     if (rc != HM_OK) return rc;
     /* a +inf l has no finite bound: the full loop decides */
@@ -204,7 +204,7 @@ int hm_vllm_gumbel_sample_pruned(const float *logits, size_t V, float temperatur
     /* pass 2: the exact fp32 score of every candidate that can still win,
      * in id order (ties keep the lowest id, as in the full loop) */
     while (pos < V) {
-        size_t n = hm_vllm_gumbel_pass2(HM_VLLM_IMPL_AUTO, logits, V, inv_t, b, scratch, best_lo,
+        size_t n = hm_vllm_gumbel_pass2(HM_SIMD_IMPL_AUTO, logits, V, inv_t, b, scratch, best_lo,
                                         &pos, ids, sizeof ids / sizeof ids[0]), i;
         for (i = 0; i < n; i++) {
             uint32_t v = ids[i];
