@@ -1,5 +1,7 @@
-/* test_philox_simd.c - the batched Philox of the vLLM token PRF and the two
- * passes of the pruned dense sampler (watermark/schemes/philox_simd.c): every
+/* test_philox_simd.c - the batched PRF kernels: the Philox of the vLLM token
+ * PRF and the two passes of its pruned dense sampler
+ * (watermark/schemes/philox_simd.c), and SGLang's batched MurmurHash passes
+ * and pruned sampler (watermark/schemes/sglang.c).  Every
  * implementation this machine runs (portable C, AVX2, AVX-512F) gives the
  * scalar hm_vllm_words4 bytes and the same bounds and survivors, for random
  * keys, states, start groups and lengths (tails included); and the pruned
@@ -210,6 +212,120 @@ HM_TEST(vllm_pruned_sampler_equals_reference_wide)
         CHECK_EQ_INT(p, a);
         if (kind == 6) CHECK_EQ_INT(ra, HM_E_RANGE);
         if (kind == 0 || kind == 7) CHECK_EQ_INT(ra, HM_OK);
+        if (hm_test_failed_now()) break;
+    }
+}
+
+/* Probabilities of `kind`: 0 softmax of Zipf logits (exponent 1.1 or 3),
+ * 1 every third zero, 2 one positive, 3 NaN and negative entries, 4 all
+ * zero, 5 tiny (subnormal) entries beside large ones, 6 flat. */
+static void make_probs(float *p, size_t V, uint64_t seed, int kind)
+{
+    size_t i;
+    double sum = 0;
+    float m = -INFINITY;
+    hm_test_zipf_logits(p, V, seed, seed % 2 ? 1.1 : 3.0);
+    for (i = 0; i < V; i++)
+        if (p[i] > m) m = p[i];
+    for (i = 0; i < V; i++) {
+        p[i] = expf(p[i] - m);
+        sum += (double)p[i];
+    }
+    for (i = 0; i < V; i++) p[i] = (float)((double)p[i] / sum);
+    switch (kind) {
+    case 1:
+        for (i = 0; i < V; i += 3) p[i] = 0;
+        break;
+    case 2:
+        for (i = 0; i < V; i++)
+            if (i != (size_t)(seed % V)) p[i] = 0;
+        break;
+    case 3:
+        for (i = 0; i < V; i += 5) p[i] = i % 2 ? NAN : -0.25f;
+        break;
+    case 4:
+        for (i = 0; i < V; i++) p[i] = 0;
+        break;
+    case 5:
+        for (i = 0; i < V; i += 2) p[i] = 1e-44f;
+        break;
+    case 6:
+        for (i = 0; i < V; i++) p[i] = 1.0f / (float)V;
+        break;
+    default: break;
+    }
+}
+
+HM_TEST(sglang_simd_passes_equal_scalar)
+{
+    enum { VMAX = 5003 };
+    static float pr[VMAX];
+    static uint8_t ref[VMAX + 8], got[VMAX + 8];
+    static uint32_t ids_ref[VMAX], ids_got[VMAX];
+    static const size_t sizes[] = {1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 1000, 5003};
+    hm_sglang_bounds b;
+    uint64_t x = 99;
+    int t;
+    hm_sglang_bounds_init(&b);
+    for (t = 0; t < 14 * 7 * 2; t++) {
+        size_t V = sizes[(size_t)t % 14], k, v, nref = 0, pos = 0;
+        int kind = (t / 14) % 7;
+        float lo_ref = 0, thr;
+        uint64_t key = next(&x);
+        uint32_t ch = (uint32_t)next(&x);
+        make_probs(pr, V, (uint64_t)t, kind);
+        REQUIRE_OK(hm_sglang_pass1(HM_SIMD_IMPL_SCALAR, pr, V, key, ch, &b, ref, &lo_ref));
+        for (v = 0; v < V; v++) CHECK_EQ_INT(ref[v], hm_sglang_token_hash(key, ch, (uint32_t)v) >> 24);
+        thr = t % 2 ? lo_ref : lo_ref * 4.0f;
+        while (pos < V)
+            nref += hm_sglang_pass2(HM_SIMD_IMPL_SCALAR, pr, V, &b, ref, thr, &pos, ids_ref + nref,
+                                    64);
+        for (k = 0; k < N_IMPLS; k++) {
+            float lo = 0;
+            size_t ngot = 0;
+            if (!hm_simd_impl_available(impls[k])) continue;
+            memset(got, 0x5A, sizeof got);
+            REQUIRE_OK(hm_sglang_pass1(impls[k], pr, V, key, ch, &b, got, &lo));
+            CHECK(memcmp(&lo, &lo_ref, sizeof lo) == 0);
+            CHECK(memcmp(got, ref, V) == 0);
+            CHECK_EQ_INT(got[V], 0x5A);
+            pos = 0;
+            while (pos < V) {
+                size_t n = hm_sglang_pass2(impls[k], pr, V, &b, ref, thr, &pos, ids_got + ngot, 64);
+                CHECK(n <= 64);
+                ngot += n;
+            }
+            CHECK_EQ_U64(ngot, nref);
+            CHECK(memcmp(ids_got, ids_ref, nref * sizeof *ids_ref) == 0);
+        }
+        if (hm_test_failed_now()) break;
+    }
+}
+
+HM_TEST(sglang_pruned_sampler_equals_reference)
+{
+    enum { VMAX = 128256 };
+    static float pr[VMAX];
+    static uint8_t scratch[VMAX + 8];
+    static const size_t sizes[] = {1, 3, 17, 64, 65, 1001, 32000, 50257, 128256};
+    hm_sglang_bounds b;
+    uint64_t x = 11;
+    int t;
+    hm_sglang_bounds_init(&b);
+    for (t = 0; t < 9 * 7 * 2; t++) {
+        size_t V = sizes[(size_t)t % 9];
+        int kind = (t / 9) % 7, ra, rp;
+        uint64_t key = next(&x);
+        uint32_t ch = (uint32_t)next(&x);
+        int64_t a = -1, p = -2;
+        if (V > 50000 && t % 3) continue; /* a few of the large ones */
+        make_probs(pr, V, (uint64_t)t + 500, kind);
+        ra = hm_sglang_sample(pr, V, key, ch, &a);
+        rp = hm_sglang_sample_pruned(pr, V, key, ch, &b, scratch, &p);
+        CHECK_EQ_INT(rp, ra);
+        CHECK_EQ_INT(p, a);
+        if (kind == 4) CHECK_EQ_INT(ra, HM_E_RANGE);
+        if (kind == 0 || kind == 6) CHECK_EQ_INT(ra, HM_OK);
         if (hm_test_failed_now()) break;
     }
 }

@@ -284,6 +284,35 @@ float hm_sglang_log_uniform_f32(uint32_t h);
 int hm_sglang_sample(const float *probs, size_t V, uint64_t key,
                      uint32_t ctx_hash, int64_t *token);
 
+/* Bounds of the fp32 ln u of each value of a hash's top byte (padded by
+ * 1e-5 relative), for exact pruning. */
+typedef struct hm_sglang_bounds {
+    float lo[256], hi[256];
+} hm_sglang_bounds;
+void hm_sglang_bounds_init(hm_sglang_bounds *b);
+
+/* The same token and status as hm_sglang_sample, bit for bit, with one
+ * logarithm for few candidates: pass 1 hashes every candidate (batched,
+ * see HM_SIMD_IMPL_*) and bounds its score by b->lo[H >> 24] / p, pass 2
+ * computes the exact score only where b->hi[H >> 24] / p reaches the best
+ * lower bound.  scratch holds V bytes. */
+int hm_sglang_sample_pruned(const float *probs, size_t V, uint64_t key,
+                            uint32_t ctx_hash, const hm_sglang_bounds *b,
+                            uint8_t *scratch, int64_t *token);
+
+/* Pass 1: scratch[v] = hm_sglang_token_hash(key, ctx_hash, v) >> 24 for
+ * every v < V; *best_lo = the largest b->lo[scratch[v]] / probs[v] over
+ * probs[v] > 0, or -inf.  Returns HM_OK, HM_E_MISUSE or HM_E_UNSUPPORTED. */
+int hm_sglang_pass1(int impl, const float *probs, size_t V, uint64_t key,
+                    uint32_t ctx_hash, const hm_sglang_bounds *b, uint8_t *scratch,
+                    float *best_lo);
+
+/* Pass 2 filter, resumable as hm_vllm_gumbel_pass2: the v from *pos on with
+ * probs[v] > 0 and b->hi[scratch[v]] / probs[v] not below best_lo. */
+size_t hm_sglang_pass2(int impl, const float *probs, size_t V,
+                       const hm_sglang_bounds *b, const uint8_t *scratch,
+                       float best_lo, size_t *pos, uint32_t *ids, size_t cap);
+
 /* Sparse form over candidates ids[0..n-1] (distinct). */
 int hm_sglang_sample_sparse(const uint32_t *ids, const float *probs, size_t n,
                             uint64_t key, uint32_t ctx_hash, int64_t *token);
