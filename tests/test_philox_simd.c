@@ -329,3 +329,43 @@ HM_TEST(sglang_pruned_sampler_equals_reference)
         if (hm_test_failed_now()) break;
     }
 }
+
+/* The pruned sparse sampler against hm_vllm_gumbel_sample_sparse: random
+ * distinct ids in any order, the logit kinds of the dense tests, and a bad
+ * id (HM_E_RANGE from both). */
+HM_TEST(vllm_sparse_pruned_sampler_equals_reference)
+{
+    enum { NMAX = 300 };
+    static float lg[NMAX];
+    static int64_t ids[NMAX];
+    static uint8_t scratch[NMAX];
+    static const size_t sizes[] = {1, 2, 5, 40, 50, 300};
+    hm_vllm_gumbel_bounds b;
+    uint64_t x = 3;
+    int t;
+    hm_vllm_gumbel_bounds_init(&b);
+    for (t = 0; t < 6 * 8 * 4; t++) {
+        size_t n = sizes[(size_t)t % 6], i;
+        int kind = (t / 6) % 8, ra, rp;
+        float temp = t % 3 == 0 ? 0.7f : t % 3 == 1 ? 1.0f : 2.0f;
+        uint64_t key = next(&x);
+        uint32_t st[4];
+        int64_t a = -5, p = -5;
+        random_state(&x, st);
+        make_logits(lg, n, (uint64_t)t + 77, kind);
+        for (i = 0; i < n; i++) ids[i] = (int64_t)(1000 * i + next(&x) % 1000); /* distinct */
+        for (i = n - 1; i > 0; i--) { /* any order */
+            size_t j = (size_t)(next(&x) % (i + 1));
+            int64_t tmp = ids[i];
+            ids[i] = ids[j];
+            ids[j] = tmp;
+        }
+        if (t % 4 == 3) ids[(size_t)(next(&x) % n)] = (t % 8 == 3) ? -1 : (int64_t)1 << 33;
+        ra = hm_vllm_gumbel_sample_sparse(ids, lg, n, temp, key, st, &a);
+        rp = hm_vllm_gumbel_sample_sparse_pruned(ids, lg, n, temp, key, st, &b, scratch, &p);
+        CHECK_EQ_INT(rp, ra);
+        CHECK_EQ_INT(p, a);
+        if (t % 4 == 3) CHECK_EQ_INT(ra, HM_E_RANGE);
+        if (hm_test_failed_now()) break;
+    }
+}

@@ -184,6 +184,16 @@ int hm_vllm_gumbel_sample_sparse(const int64_t *ids, const float *logits,
                                  size_t n, float temperature, uint64_t key,
                                  const uint32_t state[4], int64_t *token);
 
+/* The same token and status as hm_vllm_gumbel_sample_sparse, bit for bit,
+ * with the two logarithms only for the candidates whose bound (as in the
+ * dense pruned sampler) reaches the best lower bound.  scratch holds n
+ * bytes. */
+int hm_vllm_gumbel_sample_sparse_pruned(const int64_t *ids, const float *logits,
+                                        size_t n, float temperature, uint64_t key,
+                                        const uint32_t state[4],
+                                        const hm_vllm_gumbel_bounds *b,
+                                        uint8_t *scratch, int64_t *token);
+
 /* Generation context: the last W *generated* tokens, left-padded with -1
  * (prompt tokens never enter a context).  Writes ctx[0..W-1]. */
 void hm_vllm_generation_context(const int64_t *generated, size_t n_generated,

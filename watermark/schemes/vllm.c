@@ -288,6 +288,49 @@ int hm_vllm_gumbel_sample_sparse(const int64_t *ids, const float *logits,
     return found ? HM_OK : HM_E_RANGE;
 }
 
+int hm_vllm_gumbel_sample_sparse_pruned(const int64_t *ids, const float *logits,
+                                        size_t n, float temperature, uint64_t key,
+                                        const uint32_t state[4],
+                                        const hm_vllm_gumbel_bounds *b,
+                                        uint8_t *scratch, int64_t *token)
+{
+    size_t i;
+    float best_lo = -INFINITY, best = -INFINITY, inv_t;
+    int64_t best_id = -1;
+
+    if (!ids || !logits || !state || !b || !scratch || !token || n == 0 ||
+        !(temperature > 0.0f))
+        return HM_E_MISUSE;
+    inv_t = 1.0f / temperature;
+    /* pass 1: each word's top byte and the best lower bound (as the dense
+     * pass 1, one Philox call per candidate) */
+    for (i = 0; i < n; i++) {
+        float l = logits[i] * inv_t, lo;
+        if (ids[i] < 0 || ids[i] > (int64_t)UINT32_MAX) return HM_E_RANGE;
+        if (!(l > -INFINITY)) continue;
+        /* a +inf l has no finite bound: the full loop decides */
+        if (l == INFINITY) break;
+        scratch[i] = (uint8_t)(hm_vllm_word(key, state, (uint32_t)ids[i]) >> 24);
+        lo = l + b->lo[scratch[i]] - fabsf(l) * 1e-6f;
+        if (lo > best_lo) best_lo = lo;
+    }
+    if (i < n || best_lo == -INFINITY)
+        return hm_vllm_gumbel_sample_sparse(ids, logits, n, temperature, key, state, token);
+    /* pass 2: the exact scores of the candidates that can still win; the
+     * winner is among them, so the reference's all -inf branch is moot */
+    for (i = 0; i < n; i++) {
+        float l = logits[i] * inv_t, s;
+        if (!(l > -INFINITY) || l + b->hi[scratch[i]] + fabsf(l) * 1e-6f < best_lo) continue;
+        s = gumbel_score(logits[i], temperature, hm_vllm_word(key, state, (uint32_t)ids[i]));
+        if (s > -INFINITY && (best_id < 0 || s > best || (s == best && ids[i] < best_id))) {
+            best = s;
+            best_id = ids[i];
+        }
+    }
+    *token = best_id;
+    return HM_OK;
+}
+
 void hm_vllm_generation_context(const int64_t *generated, size_t n_generated,
                                 size_t W, int64_t *ctx)
 {
@@ -608,6 +651,8 @@ static int vllm_sample(const void *stv, const uint32_t *ctx, size_t nctx, hm_can
             ids[i] = id;
             if (cs->raw) {
                 lg[i] = cs->raw[id];
+            } else if (i < cs->raw_n && (uint32_t)cs->raw_sparse[i].id == id) {
+                lg[i] = cs->raw_sparse[i].logit; /* not reordered: no search */
             } else {
                 size_t j;
                 lg[i] = cs->lg[i] * cs->temperature; /* fallback; replaced below */
@@ -619,7 +664,8 @@ static int vllm_sample(const void *stv, const uint32_t *ctx, size_t nctx, hm_can
             }
         }
         cs->have_p = cs->have_cdf = 0;
-        rc = hm_vllm_gumbel_sample_sparse(ids, lg, cs->n, cs->temperature, key, state, &tok);
+        rc = hm_vllm_gumbel_sample_sparse_pruned(ids, lg, cs->n, cs->temperature, key, state,
+                                                 &st->bounds, cs->top, &tok);
     }
     if (rc != HM_OK) return rc;
     *token = (uint32_t)tok;
