@@ -170,7 +170,7 @@ int hm_vllm_gumbel_pass1(int impl, const float *logits, size_t V, float inv_t,
                          float *best_lo, int *pos_inf);
 
 /* Pass 2 filter: from candidate *pos on, appends to ids[] (capacity cap >=
- * 64) every v in id order that is live and whose upper bound
+ * 1) every v in id order that is live and whose upper bound
  * l + b->hi[scratch[v]] + |l| * 1e-6f is not below best_lo, stopping at V
  * or before ids[] could overflow; *pos is where to resume.  Returns the
  * number appended. */

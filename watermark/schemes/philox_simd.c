@@ -454,7 +454,7 @@ size_t hm_vllm_gumbel_pass2(int impl, const float *logits, size_t V, float inv_t
 {
     size_t n = 0, width = SIZE_MAX;
     if (!logits || !b || !scratch || !pos || !ids || *pos > V) return 0;
-    impl = hm_simd_resolve(impl);
+    impl = cap < 16 ? HM_SIMD_IMPL_SCALAR : hm_simd_resolve(impl); /* progress */
 #ifdef HM_SIMD_X86
     if (impl == HM_SIMD_IMPL_AVX512) {
         n = pass2_avx512(logits, V, inv_t, b, scratch, best_lo, pos, ids, cap);

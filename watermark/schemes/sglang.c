@@ -380,7 +380,7 @@ size_t hm_sglang_pass2(int impl, const float *probs, size_t V, const hm_sglang_b
 {
     size_t n = 0, width = SIZE_MAX;
     if (!probs || !b || !scratch || !pos || !ids || *pos > V) return 0;
-    impl = hm_simd_resolve(impl);
+    impl = cap < 16 ? HM_SIMD_IMPL_SCALAR : hm_simd_resolve(impl); /* progress */
 #ifdef HM_SIMD_X86
     if (impl == HM_SIMD_IMPL_AVX512) {
         n = pass2_avx512(probs, V, b, scratch, best_lo, pos, ids, cap);
