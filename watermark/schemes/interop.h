@@ -62,6 +62,23 @@ int hm_synthid_parse_keys_json(const char *json, size_t len, int64_t *keys,
                                size_t cap, size_t *n);
 
 /* ======================================================================
+ * Batched PRF kernels for the dense samplers (philox_simd.c, sglang.c).
+ * HM_SIMD_IMPL_AUTO picks the fastest version the CPU runs, once per call
+ * (AVX-512F, else AVX2, else portable C); the others force one, for tests
+ * and benchmarks.  Every version gives the same bytes, bounds and tokens.
+ * ====================================================================== */
+
+enum {
+    HM_SIMD_IMPL_AUTO = -1,
+    HM_SIMD_IMPL_SCALAR = 0,
+    HM_SIMD_IMPL_AVX2 = 1,
+    HM_SIMD_IMPL_AVX512 = 2
+};
+
+/* 1 if implementation `impl` runs on this machine (AUTO and SCALAR: always). */
+int hm_simd_impl_available(int impl);
+
+/* ======================================================================
  * vLLM: PRF philox4x32-10-v1, Gumbel-max sampling, dedup, detector
  * ====================================================================== */
 
@@ -69,6 +86,12 @@ int hm_synthid_parse_keys_json(const char *json, size_t len, int64_t *keys,
 
 /* Largest context width the detector accepts (vLLM warns above 16). */
 #define HM_VLLM_MAX_WIDTH 64
+
+/* Philox4x32 constants (Random123): round multipliers and key increments. */
+#define HM_PHILOX_M0 0xD2511F53u
+#define HM_PHILOX_M1 0xCD9E8D57u
+#define HM_PHILOX_W0 0x9E3779B9u
+#define HM_PHILOX_W1 0xBB67AE85u
 
 /* The Random123 Philox4x32 block function with 10 rounds. */
 void hm_vllm_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2],
@@ -84,6 +107,11 @@ int hm_vllm_context_state(uint64_t key, const int64_t *ctx, size_t W,
  * (one Philox call).  `stream` is vLLM's stream argument (0 for Gumbel). */
 void hm_vllm_words4(uint64_t key, const uint32_t state[4], uint32_t g,
                     uint64_t stream, uint32_t out[4]);
+
+/* The Philox key of the token PRF under context `state` and `stream`:
+ * hm_vllm_words4 runs Philox on {g, state[0], state[1], state[2]} with it. */
+void hm_vllm_token_key(uint64_t key, const uint32_t state[4], uint64_t stream,
+                       uint32_t k[2]);
 
 /* The PRF word of token id `token` (stream 0). */
 uint32_t hm_vllm_word(uint64_t key, const uint32_t state[4], uint32_t token);
@@ -123,11 +151,48 @@ int hm_vllm_gumbel_sample_pruned(const float *logits, size_t V, float temperatur
                                  const hm_vllm_gumbel_bounds *b, uint8_t *scratch,
                                  int64_t *token);
 
+/* The top bytes of the stream-0 words of groups g0 .. g0+n-1 (token ids
+ * 4*g0 .. 4*(g0+n)-1; g wraps modulo 2^32): out[4i+j] = w >> 24 with
+ * w = hm_vllm_words4(key, state, g0 + i, 0)[j].  out holds 4n bytes.
+ * Returns HM_OK, HM_E_MISUSE or HM_E_UNSUPPORTED (impl not available). */
+int hm_vllm_top_bytes(int impl, uint64_t key, const uint32_t state[4], uint32_t g0,
+                      size_t n, uint8_t *out);
+
+/* Pass 1 of hm_vllm_gumbel_sample_pruned.  With l = logits[v] * (1/T):
+ * scratch[v] = the top byte of candidate v's word for every v whose group
+ * of 4 has a live candidate (l > -inf); other entries get some value.
+ * *best_lo = the largest l + b->lo[scratch[v]] - |l| * 1e-6f over live v
+ * (NaN terms ignored), or -inf; *pos_inf = 1 if some l is +inf (whose
+ * bound is NaN).  Returns HM_OK, HM_E_MISUSE or HM_E_UNSUPPORTED. */
+int hm_vllm_gumbel_pass1(int impl, const float *logits, size_t V, float inv_t,
+                         uint64_t key, const uint32_t state[4],
+                         const hm_vllm_gumbel_bounds *b, uint8_t *scratch,
+                         float *best_lo, int *pos_inf);
+
+/* Pass 2 filter: from candidate *pos on, appends to ids[] (capacity cap >=
+ * 1) every v in id order that is live and whose upper bound
+ * l + b->hi[scratch[v]] + |l| * 1e-6f is not below best_lo, stopping at V
+ * or before ids[] could overflow; *pos is where to resume.  Returns the
+ * number appended. */
+size_t hm_vllm_gumbel_pass2(int impl, const float *logits, size_t V, float inv_t,
+                            const hm_vllm_gumbel_bounds *b, const uint8_t *scratch,
+                            float best_lo, size_t *pos, uint32_t *ids, size_t cap);
+
 /* Sparse form: candidates ids[0..n-1] (any order, distinct, >= 0) with
  * their logits.  Same rule; ties go to the lowest id. */
 int hm_vllm_gumbel_sample_sparse(const int64_t *ids, const float *logits,
                                  size_t n, float temperature, uint64_t key,
                                  const uint32_t state[4], int64_t *token);
+
+/* The same token and status as hm_vllm_gumbel_sample_sparse, bit for bit,
+ * with the two logarithms only for the candidates whose bound (as in the
+ * dense pruned sampler) reaches the best lower bound.  scratch holds n
+ * bytes. */
+int hm_vllm_gumbel_sample_sparse_pruned(const int64_t *ids, const float *logits,
+                                        size_t n, float temperature, uint64_t key,
+                                        const uint32_t state[4],
+                                        const hm_vllm_gumbel_bounds *b,
+                                        uint8_t *scratch, int64_t *token);
 
 /* Generation context: the last W *generated* tokens, left-padded with -1
  * (prompt tokens never enter a context).  Writes ctx[0..W-1]. */
@@ -228,6 +293,35 @@ float hm_sglang_log_uniform_f32(uint32_t h);
  * Returns HM_OK, HM_E_MISUSE or HM_E_RANGE (no p > 0). */
 int hm_sglang_sample(const float *probs, size_t V, uint64_t key,
                      uint32_t ctx_hash, int64_t *token);
+
+/* Bounds of the fp32 ln u of each value of a hash's top byte (padded by
+ * 1e-5 relative), for exact pruning. */
+typedef struct hm_sglang_bounds {
+    float lo[256], hi[256];
+} hm_sglang_bounds;
+void hm_sglang_bounds_init(hm_sglang_bounds *b);
+
+/* The same token and status as hm_sglang_sample, bit for bit, with one
+ * logarithm for few candidates: pass 1 hashes every candidate (batched,
+ * see HM_SIMD_IMPL_*) and bounds its score by b->lo[H >> 24] / p, pass 2
+ * computes the exact score only where b->hi[H >> 24] / p reaches the best
+ * lower bound.  scratch holds V bytes. */
+int hm_sglang_sample_pruned(const float *probs, size_t V, uint64_t key,
+                            uint32_t ctx_hash, const hm_sglang_bounds *b,
+                            uint8_t *scratch, int64_t *token);
+
+/* Pass 1: scratch[v] = hm_sglang_token_hash(key, ctx_hash, v) >> 24 for
+ * every v < V; *best_lo = the largest b->lo[scratch[v]] / probs[v] over
+ * probs[v] > 0, or -inf.  Returns HM_OK, HM_E_MISUSE or HM_E_UNSUPPORTED. */
+int hm_sglang_pass1(int impl, const float *probs, size_t V, uint64_t key,
+                    uint32_t ctx_hash, const hm_sglang_bounds *b, uint8_t *scratch,
+                    float *best_lo);
+
+/* Pass 2 filter, resumable as hm_vllm_gumbel_pass2: the v from *pos on with
+ * probs[v] > 0 and b->hi[scratch[v]] / probs[v] not below best_lo. */
+size_t hm_sglang_pass2(int impl, const float *probs, size_t V,
+                       const hm_sglang_bounds *b, const uint8_t *scratch,
+                       float best_lo, size_t *pos, uint32_t *ids, size_t cap);
 
 /* Sparse form over candidates ids[0..n-1] (distinct). */
 int hm_sglang_sample_sparse(const uint32_t *ids, const float *probs, size_t n,

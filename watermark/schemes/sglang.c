@@ -11,6 +11,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "schemes/simd.h"
+
 #define MM_C1 0xcc9e2d51u
 #define MM_C2 0x1b873593u
 
@@ -152,12 +154,271 @@ int hm_sglang_sample(const float *probs, size_t V, uint64_t key,
     size_t v, best_id = 0;
     float best = -INFINITY;
 
-    if (!probs || !token || V == 0 || V > (size_t)UINT32_MAX + 1u) return HM_E_MISUSE;
+    if (!probs || !token || V == 0 || (uint64_t)V > (uint64_t)UINT32_MAX + 1u) return HM_E_MISUSE;
     for (v = 0; v < V; v++) {
         float s = select_score(probs[v], key, ctx_hash, (uint32_t)v);
         if (s > best) {
             best = s;
             best_id = v;
+        }
+    }
+    *token = (int64_t)best_id;
+    return best > -INFINITY ? HM_OK : HM_E_RANGE;
+}
+
+/* ----------------------------------------------------------------------
+ * Exactly pruned dense sampling.  Division by p > 0 is correctly rounded,
+ * hence monotone: lo <= ln u <= hi gives lo/p <= ln(u)/p <= hi/p in fp32.
+ * The token hash of id t is the Murmur state after the 3 words
+ * (key_lo, key_hi, ctx_hash), mixed with t and finalised, so the batched
+ * versions share that state and hash one id per 32-bit lane.
+ * ---------------------------------------------------------------------- */
+
+void hm_sglang_bounds_init(hm_sglang_bounds *b)
+{
+    unsigned i;
+    for (i = 0; i < 256; i++) {
+        uint32_t lo = (uint32_t)i << 24, hi = lo | 0x00FFFFFFu; /* hashes with H >> 24 == i */
+        float a = hm_sglang_log_uniform_f32(lo), c = hm_sglang_log_uniform_f32(hi);
+        /* padded far beyond any libm rounding (ln u < 0) */
+        b->lo[i] = a - fabsf(a) * 1e-5f;
+        b->hi[i] = c + fabsf(c) * 1e-5f;
+    }
+}
+
+static uint32_t hash_state3(uint64_t key, uint32_t ctx_hash)
+{
+    return mm_mix(mm_mix(mm_mix(0, (uint32_t)key), (uint32_t)(key >> 32)), ctx_hash);
+}
+
+static void pass1_scalar(const float *probs, size_t from, size_t V, uint32_t h3,
+                         const hm_sglang_bounds *b, uint8_t *scratch, float *best_lo)
+{
+    size_t v;
+    for (v = from; v < V; v++) {
+        uint8_t top = (uint8_t)(mm_final(mm_mix(h3, (uint32_t)v), 4) >> 24);
+        float p = probs[v], lo;
+        scratch[v] = top;
+        if (!(p > 0.0f)) continue;
+        lo = b->lo[top] / p;
+        if (lo > *best_lo) *best_lo = lo;
+    }
+}
+
+static size_t pass2_scalar(const float *probs, size_t V, const hm_sglang_bounds *b,
+                           const uint8_t *scratch, float best_lo, size_t *pos, uint32_t *ids,
+                           size_t n, size_t cap)
+{
+    size_t v = *pos;
+    for (; v < V && n < cap; v++) {
+        float p = probs[v];
+        if (p > 0.0f && !(b->hi[scratch[v]] / p < best_lo)) ids[n++] = (uint32_t)v;
+    }
+    *pos = v;
+    return n;
+}
+
+#ifdef HM_SIMD_X86
+#define MM_F1 0x85ebca6bu
+#define MM_F2 0xc2b2ae35u
+
+HM_AVX2_FN static __m256i rotl_avx2(__m256i x, int r)
+{
+    return _mm256_or_si256(_mm256_slli_epi32(x, r), _mm256_srli_epi32(x, 32 - r));
+}
+
+/* Token hashes of the ids in t (8 lanes) from the 3-word state h3. */
+HM_AVX2_FN static __m256i hash8_avx2(__m256i t, __m256i h3)
+{
+    __m256i k = _mm256_mullo_epi32(t, _mm256_set1_epi32((int)MM_C1)), h;
+    k = _mm256_mullo_epi32(rotl_avx2(k, 15), _mm256_set1_epi32((int)MM_C2));
+    h = rotl_avx2(_mm256_xor_si256(h3, k), 13);
+    h = _mm256_add_epi32(_mm256_mullo_epi32(h, _mm256_set1_epi32(5)),
+                         _mm256_set1_epi32((int)0xe6546b64u));
+    h = _mm256_xor_si256(h, _mm256_set1_epi32(16)); /* 4 words */
+    h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
+    h = _mm256_mullo_epi32(h, _mm256_set1_epi32((int)MM_F1));
+    h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 13));
+    h = _mm256_mullo_epi32(h, _mm256_set1_epi32((int)MM_F2));
+    return _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
+}
+
+HM_AVX2_FN static size_t pass1_avx2(const float *probs, size_t V, uint32_t h3u,
+                                    const hm_sglang_bounds *b, uint8_t *scratch, float *best_lo)
+{
+    const __m256i h3 = _mm256_set1_epi32((int)h3u), lanes = _mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0);
+    /* byte 3 of each dword to the low 4 bytes of its 128-bit half */
+    const __m256i pick = _mm256_set_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 15, 11, 7,
+                                         3, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 15,
+                                         11, 7, 3);
+    const __m256i join = _mm256_set_epi32(7, 6, 5, 3, 2, 1, 4, 0);
+    const __m256 zero = _mm256_setzero_ps();
+    __m256 best = _mm256_set1_ps(-INFINITY);
+    float lanes_out[8];
+    size_t v;
+    int j;
+    for (v = 0; v + 8 <= V; v += 8) {
+        __m256i h = hash8_avx2(_mm256_add_epi32(_mm256_set1_epi32((int)(uint32_t)v), lanes), h3);
+        __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(h, pick), join);
+        __m256 p = _mm256_loadu_ps(probs + v);
+        __m256 lo = _mm256_div_ps(_mm256_i32gather_ps(b->lo, _mm256_srli_epi32(h, 24), 4), p);
+        __m256 live = _mm256_cmp_ps(p, zero, _CMP_GT_OQ);
+        _mm_storel_epi64((__m128i *)(void *)(scratch + v), _mm256_castsi256_si128(bytes));
+        best = _mm256_max_ps(_mm256_blendv_ps(_mm256_set1_ps(-INFINITY), lo, live), best);
+    }
+    _mm256_storeu_ps(lanes_out, best);
+    for (j = 0; j < 8; j++)
+        if (lanes_out[j] > *best_lo) *best_lo = lanes_out[j];
+    return v;
+}
+
+HM_AVX2_FN static size_t pass2_avx2(const float *probs, size_t V, const hm_sglang_bounds *b,
+                                    const uint8_t *scratch, float best_lo, size_t *pos,
+                                    uint32_t *ids, size_t cap)
+{
+    const __m256 zero = _mm256_setzero_ps(), thr = _mm256_set1_ps(best_lo);
+    size_t v = *pos, n = 0;
+    for (; v + 8 <= V && n + 8 <= cap; v += 8) {
+        __m256 p = _mm256_loadu_ps(probs + v);
+        __m256i idx =
+            _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(scratch + v)));
+        __m256 u = _mm256_div_ps(_mm256_i32gather_ps(b->hi, idx, 4), p);
+        unsigned m = (unsigned)_mm256_movemask_ps(
+            _mm256_and_ps(_mm256_cmp_ps(p, zero, _CMP_GT_OQ), _mm256_cmp_ps(u, thr, _CMP_NLT_UQ)));
+        while (m) {
+            ids[n++] = (uint32_t)(v + (unsigned)__builtin_ctz(m));
+            m &= m - 1;
+        }
+    }
+    *pos = v;
+    return n;
+}
+
+/* Token hashes of the ids in t (16 lanes) from the 3-word state h3. */
+HM_AVX512_FN static __m512i hash16_avx512(__m512i t, __m512i h3)
+{
+    __m512i k = _mm512_mullo_epi32(t, _mm512_set1_epi32((int)MM_C1)), h;
+    k = _mm512_mullo_epi32(_mm512_rol_epi32(k, 15), _mm512_set1_epi32((int)MM_C2));
+    h = _mm512_rol_epi32(_mm512_xor_si512(h3, k), 13);
+    h = _mm512_add_epi32(_mm512_mullo_epi32(h, _mm512_set1_epi32(5)),
+                         _mm512_set1_epi32((int)0xe6546b64u));
+    h = _mm512_xor_si512(h, _mm512_set1_epi32(16)); /* 4 words */
+    h = _mm512_xor_si512(h, _mm512_srli_epi32(h, 16));
+    h = _mm512_mullo_epi32(h, _mm512_set1_epi32((int)MM_F1));
+    h = _mm512_xor_si512(h, _mm512_srli_epi32(h, 13));
+    h = _mm512_mullo_epi32(h, _mm512_set1_epi32((int)MM_F2));
+    return _mm512_xor_si512(h, _mm512_srli_epi32(h, 16));
+}
+
+HM_AVX512_FN static size_t pass1_avx512(const float *probs, size_t V, uint32_t h3u,
+                                        const hm_sglang_bounds *b, uint8_t *scratch,
+                                        float *best_lo)
+{
+    const __m512i h3 = _mm512_set1_epi32((int)h3u);
+    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512 zero = _mm512_setzero_ps();
+    __m512 best = _mm512_set1_ps(-INFINITY);
+    size_t v;
+    for (v = 0; v + 16 <= V; v += 16) {
+        __m512i h = hash16_avx512(_mm512_add_epi32(_mm512_set1_epi32((int)(uint32_t)v), lanes), h3);
+        __m512i top = _mm512_srli_epi32(h, 24);
+        __m512 p = _mm512_loadu_ps(probs + v);
+        __m512 lo = _mm512_div_ps(_mm512_i32gather_ps(top, b->lo, 4), p);
+        _mm_storeu_si128((__m128i *)(void *)(scratch + v), _mm512_cvtepi32_epi8(top));
+        best = _mm512_mask_max_ps(best, _mm512_cmp_ps_mask(p, zero, _CMP_GT_OQ), lo, best);
+    }
+    {
+        float m = _mm512_reduce_max_ps(best);
+        if (m > *best_lo) *best_lo = m;
+    }
+    return v;
+}
+
+HM_AVX512_FN static size_t pass2_avx512(const float *probs, size_t V, const hm_sglang_bounds *b,
+                                        const uint8_t *scratch, float best_lo, size_t *pos,
+                                        uint32_t *ids, size_t cap)
+{
+    const __m512 zero = _mm512_setzero_ps(), thr = _mm512_set1_ps(best_lo);
+    size_t v = *pos, n = 0;
+    for (; v + 16 <= V && n + 16 <= cap; v += 16) {
+        __m512 p = _mm512_loadu_ps(probs + v);
+        __m512i idx = _mm512_cvtepu8_epi32(
+            _mm_loadu_si128((const __m128i *)(const void *)(scratch + v)));
+        __m512 u = _mm512_div_ps(_mm512_i32gather_ps(idx, b->hi, 4), p);
+        unsigned m = (unsigned)_mm512_mask_cmp_ps_mask(_mm512_cmp_ps_mask(p, zero, _CMP_GT_OQ),
+                                                       u, thr, _CMP_NLT_UQ);
+        while (m) {
+            ids[n++] = (uint32_t)(v + (unsigned)__builtin_ctz(m));
+            m &= m - 1;
+        }
+    }
+    *pos = v;
+    return n;
+}
+#endif /* HM_SIMD_X86 */
+
+int hm_sglang_pass1(int impl, const float *probs, size_t V, uint64_t key, uint32_t ctx_hash,
+                    const hm_sglang_bounds *b, uint8_t *scratch, float *best_lo)
+{
+    uint32_t h3 = hash_state3(key, ctx_hash);
+    size_t done = 0;
+    if (!probs || !b || !scratch || !best_lo || (uint64_t)V > (uint64_t)UINT32_MAX + 1u) return HM_E_MISUSE;
+    impl = hm_simd_resolve(impl);
+    if (impl < 0) return HM_E_UNSUPPORTED;
+    *best_lo = -INFINITY;
+#ifdef HM_SIMD_X86
+    if (impl == HM_SIMD_IMPL_AVX512) done = pass1_avx512(probs, V, h3, b, scratch, best_lo);
+    if (impl == HM_SIMD_IMPL_AVX2) done = pass1_avx2(probs, V, h3, b, scratch, best_lo);
+#endif
+    pass1_scalar(probs, done, V, h3, b, scratch, best_lo);
+    return HM_OK;
+}
+
+size_t hm_sglang_pass2(int impl, const float *probs, size_t V, const hm_sglang_bounds *b,
+                       const uint8_t *scratch, float best_lo, size_t *pos, uint32_t *ids,
+                       size_t cap)
+{
+    size_t n = 0, width = SIZE_MAX;
+    if (!probs || !b || !scratch || !pos || !ids || *pos > V) return 0;
+    impl = cap < 16 ? HM_SIMD_IMPL_SCALAR : hm_simd_resolve(impl); /* progress */
+#ifdef HM_SIMD_X86
+    if (impl == HM_SIMD_IMPL_AVX512) {
+        n = pass2_avx512(probs, V, b, scratch, best_lo, pos, ids, cap);
+        width = 16;
+    }
+    if (impl == HM_SIMD_IMPL_AVX2) {
+        n = pass2_avx2(probs, V, b, scratch, best_lo, pos, ids, cap);
+        width = 8;
+    }
+#endif
+    /* the scalar loop, or the tail once the vector loop has reached it */
+    if (V - *pos < width) n = pass2_scalar(probs, V, b, scratch, best_lo, pos, ids, n, cap);
+    return n;
+}
+
+int hm_sglang_sample_pruned(const float *probs, size_t V, uint64_t key, uint32_t ctx_hash,
+                            const hm_sglang_bounds *b, uint8_t *scratch, int64_t *token)
+{
+    uint32_t ids[256];
+    size_t pos = 0, best_id = 0;
+    float best_lo, best = -INFINITY;
+    int rc;
+
+    if (!probs || !b || !scratch || !token || V == 0 || (uint64_t)V > (uint64_t)UINT32_MAX + 1u)
+        return HM_E_MISUSE;
+    rc = hm_sglang_pass1(HM_SIMD_IMPL_AUTO, probs, V, key, ctx_hash, b, scratch, &best_lo);
+    if (rc != HM_OK) return rc;
+    /* no finite lower bound (no p > 0, or overflow): the full loop decides */
+    if (best_lo == -INFINITY) return hm_sglang_sample(probs, V, key, ctx_hash, token);
+    while (pos < V) {
+        size_t n = hm_sglang_pass2(HM_SIMD_IMPL_AUTO, probs, V, b, scratch, best_lo, &pos, ids,
+                                   sizeof ids / sizeof ids[0]), i;
+        for (i = 0; i < n; i++) { /* id order: ties keep the lowest id */
+            float s = select_score(probs[ids[i]], key, ctx_hash, ids[i]);
+            if (s > best) {
+                best = s;
+                best_id = ids[i];
+            }
         }
     }
     *token = (int64_t)best_id;
@@ -402,6 +663,7 @@ typedef struct sglang_state {
     uint32_t threshold;
     uint32_t h;
     uint32_t max_contexts;
+    hm_sglang_bounds bounds; /* for the exactly pruned dense sampler */
 } sglang_state;
 
 static int sglang_init(void *stv, const uint8_t *secret, const char *const *params, size_t n,
@@ -436,6 +698,7 @@ static int sglang_init(void *stv, const uint8_t *secret, const char *const *para
     if (hm_sglang_mixing_threshold(st->mixing, &st->threshold) != HM_OK) return HM_E_RANGE;
     st->h = (uint32_t)h;
     st->max_contexts = (uint32_t)maxc;
+    hm_sglang_bounds_init(&st->bounds);
     return HM_OK;
 }
 
@@ -502,7 +765,7 @@ static int sglang_sample(const void *stv, const uint32_t *ctx, size_t nctx, hm_c
     if (cs->ids)
         rc = hm_sglang_sample_sparse(cs->ids, cs->p, cs->n, key, ch, &tok);
     else
-        rc = hm_sglang_sample(cs->p, cs->n, key, ch, &tok);
+        rc = hm_sglang_sample_pruned(cs->p, cs->n, key, ch, &st->bounds, cs->top, &tok);
     if (rc != HM_OK) return rc;
     *token = (uint32_t)tok;
     return HM_OK;

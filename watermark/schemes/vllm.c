@@ -13,10 +13,6 @@
 
 #include <openssl/evp.h>
 
-#define PHILOX_M0 0xD2511F53u
-#define PHILOX_M1 0xCD9E8D57u
-#define PHILOX_W0 0x9E3779B9u
-#define PHILOX_W1 0xBB67AE85u
 #define CONTEXT_DOMAIN 0x574D4358u /* "WMCX" */
 #define TOKEN_DOMAIN 0x574D544Bu   /* "WMTK" */
 
@@ -56,8 +52,8 @@ void hm_vllm_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2],
     int round;
 
     for (round = 0; round < 10; round++) {
-        uint64_t p0 = (uint64_t)PHILOX_M0 * c0;
-        uint64_t p1 = (uint64_t)PHILOX_M1 * c2;
+        uint64_t p0 = (uint64_t)HM_PHILOX_M0 * c0;
+        uint64_t p1 = (uint64_t)HM_PHILOX_M1 * c2;
         uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0;
         uint32_t n1 = (uint32_t)p1;
         uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
@@ -66,8 +62,8 @@ void hm_vllm_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2],
         c1 = n1;
         c2 = n2;
         c3 = n3;
-        k0 += PHILOX_W0;
-        k1 += PHILOX_W1;
+        k0 += HM_PHILOX_W0;
+        k1 += HM_PHILOX_W1;
     }
     out[0] = c0;
     out[1] = c1;
@@ -101,6 +97,13 @@ int hm_vllm_context_state(uint64_t key, const int64_t *ctx, size_t W,
     return HM_OK;
 }
 
+void hm_vllm_token_key(uint64_t key, const uint32_t state[4], uint64_t stream,
+                       uint32_t k[2])
+{
+    k[0] = (uint32_t)key ^ state[3] ^ (uint32_t)(stream >> 32);
+    k[1] = (uint32_t)(key >> 32) ^ TOKEN_DOMAIN ^ (uint32_t)stream;
+}
+
 void hm_vllm_words4(uint64_t key, const uint32_t state[4], uint32_t g,
                     uint64_t stream, uint32_t out[4])
 {
@@ -110,8 +113,7 @@ void hm_vllm_words4(uint64_t key, const uint32_t state[4], uint32_t g,
     c[1] = state[0];
     c[2] = state[1];
     c[3] = state[2];
-    k[0] = (uint32_t)key ^ state[3] ^ (uint32_t)(stream >> 32);
-    k[1] = (uint32_t)(key >> 32) ^ TOKEN_DOMAIN ^ (uint32_t)stream;
+    hm_vllm_token_key(key, state, stream, k);
     hm_vllm_philox4x32_10(c, k, out);
 }
 
@@ -178,53 +180,44 @@ int hm_vllm_gumbel_sample_pruned(const float *logits, size_t V, float temperatur
                                  const hm_vllm_gumbel_bounds *b, uint8_t *scratch,
                                  int64_t *token)
 {
-    size_t v;
-    float best_lo = -INFINITY, best = -INFINITY;
-    size_t best_id = 0;
-    uint32_t last_group = UINT32_MAX, w[4] = {0, 0, 0, 0};
-    float inv_t;
+    uint32_t last_group = UINT32_MAX, w[4] = {0, 0, 0, 0}, ids[256];
+    float best_lo, best = -INFINITY, inv_t;
+    size_t best_id = 0, pos = 0;
+    int pos_inf, rc;
 
     if (!logits || !state || !b || !scratch || !token || V == 0 || !(temperature > 0.0f))
         return HM_E_MISUSE;
+    /* the bounds use l * (1/T), within a few ulps of the engine's l / T; the
+     * relative margin keeps them bounds */
     inv_t = 1.0f / temperature;
-    /* pass 1: every candidate's noise bucket and the best lower bound */
-    for (v = 0; v < V; v += 4) {
-        size_t j;
-        int live = 0;
-        for (j = 0; j < 4 && v + j < V; j++)
-            if (logits[v + j] > -INFINITY) live = 1;
-        if (!live) {
-            for (j = 0; j < 4 && v + j < V; j++) scratch[v + j] = 0;
-            continue;
-        }
-        hm_vllm_words4(key, state, (uint32_t)(v >> 2), 0, w);
-        for (j = 0; j < 4 && v + j < V; j++) {
-            /* the bounds use l * (1/T), within a few ulps of the engine's
-             * l / T; the relative margin keeps them bounds */
-            float l = logits[v + j] * inv_t, lo;
-            scratch[v + j] = (uint8_t)(w[j] >> 24);
-            if (!(l > -INFINITY)) continue;
-            lo = l + b->lo[scratch[v + j]] - fabsf(l) * 1e-6f;
-            if (lo > best_lo) best_lo = lo;
-        }
-    }
+    /* pass 1 (batched Philox): every candidate's noise bucket and the best
+     * lower bound */
+    rc = hm_vllm_gumbel_pass1(HM_SIMD_IMPL_AUTO, logits, V, inv_t, key, state, b, scratch,
+                              &best_lo, &pos_inf);
+    if (rc != HM_OK) return rc;
+    /* a +inf l has no finite bound: the full loop decides */
+    if (pos_inf) return hm_vllm_gumbel_sample(logits, V, temperature, key, state, token);
     if (best_lo == -INFINITY) {
         *token = 0;
         return HM_E_RANGE;
     }
     /* pass 2: the exact fp32 score of every candidate that can still win,
      * in id order (ties keep the lowest id, as in the full loop) */
-    for (v = 0; v < V; v++) {
-        float l = logits[v] * inv_t, s;
-        if (!(l > -INFINITY) || l + b->hi[scratch[v]] + fabsf(l) * 1e-6f < best_lo) continue;
-        if ((uint32_t)(v >> 2) != last_group) {
-            last_group = (uint32_t)(v >> 2);
-            hm_vllm_words4(key, state, last_group, 0, w);
-        }
-        s = gumbel_score(logits[v], temperature, w[v & 3]);
-        if (s > best) {
-            best = s;
-            best_id = v;
+    while (pos < V) {
+        size_t n = hm_vllm_gumbel_pass2(HM_SIMD_IMPL_AUTO, logits, V, inv_t, b, scratch, best_lo,
+                                        &pos, ids, sizeof ids / sizeof ids[0]), i;
+        for (i = 0; i < n; i++) {
+            uint32_t v = ids[i];
+            float s;
+            if (v >> 2 != last_group) {
+                last_group = v >> 2;
+                hm_vllm_words4(key, state, last_group, 0, w);
+            }
+            s = gumbel_score(logits[v], temperature, w[v & 3]);
+            if (s > best) {
+                best = s;
+                best_id = v;
+            }
         }
     }
     *token = (int64_t)best_id;
@@ -293,6 +286,49 @@ int hm_vllm_gumbel_sample_sparse(const int64_t *ids, const float *logits,
     }
     *token = best_id;
     return found ? HM_OK : HM_E_RANGE;
+}
+
+int hm_vllm_gumbel_sample_sparse_pruned(const int64_t *ids, const float *logits,
+                                        size_t n, float temperature, uint64_t key,
+                                        const uint32_t state[4],
+                                        const hm_vllm_gumbel_bounds *b,
+                                        uint8_t *scratch, int64_t *token)
+{
+    size_t i;
+    float best_lo = -INFINITY, best = -INFINITY, inv_t;
+    int64_t best_id = -1;
+
+    if (!ids || !logits || !state || !b || !scratch || !token || n == 0 ||
+        !(temperature > 0.0f))
+        return HM_E_MISUSE;
+    inv_t = 1.0f / temperature;
+    /* pass 1: each word's top byte and the best lower bound (as the dense
+     * pass 1, one Philox call per candidate) */
+    for (i = 0; i < n; i++) {
+        float l = logits[i] * inv_t, lo;
+        if (ids[i] < 0 || ids[i] > (int64_t)UINT32_MAX) return HM_E_RANGE;
+        if (!(l > -INFINITY)) continue;
+        /* a +inf l has no finite bound: the full loop decides */
+        if (l == INFINITY) break;
+        scratch[i] = (uint8_t)(hm_vllm_word(key, state, (uint32_t)ids[i]) >> 24);
+        lo = l + b->lo[scratch[i]] - fabsf(l) * 1e-6f;
+        if (lo > best_lo) best_lo = lo;
+    }
+    if (i < n || best_lo == -INFINITY)
+        return hm_vllm_gumbel_sample_sparse(ids, logits, n, temperature, key, state, token);
+    /* pass 2: the exact scores of the candidates that can still win; the
+     * winner is among them, so the reference's all -inf branch is moot */
+    for (i = 0; i < n; i++) {
+        float l = logits[i] * inv_t, s;
+        if (!(l > -INFINITY) || l + b->hi[scratch[i]] + fabsf(l) * 1e-6f < best_lo) continue;
+        s = gumbel_score(logits[i], temperature, hm_vllm_word(key, state, (uint32_t)ids[i]));
+        if (s > -INFINITY && (best_id < 0 || s > best || (s == best && ids[i] < best_id))) {
+            best = s;
+            best_id = ids[i];
+        }
+    }
+    *token = best_id;
+    return HM_OK;
 }
 
 void hm_vllm_generation_context(const int64_t *generated, size_t n_generated,
@@ -615,6 +651,8 @@ static int vllm_sample(const void *stv, const uint32_t *ctx, size_t nctx, hm_can
             ids[i] = id;
             if (cs->raw) {
                 lg[i] = cs->raw[id];
+            } else if (i < cs->raw_n && (uint32_t)cs->raw_sparse[i].id == id) {
+                lg[i] = cs->raw_sparse[i].logit; /* not reordered: no search */
             } else {
                 size_t j;
                 lg[i] = cs->lg[i] * cs->temperature; /* fallback; replaced below */
@@ -626,7 +664,8 @@ static int vllm_sample(const void *stv, const uint32_t *ctx, size_t nctx, hm_can
             }
         }
         cs->have_p = cs->have_cdf = 0;
-        rc = hm_vllm_gumbel_sample_sparse(ids, lg, cs->n, cs->temperature, key, state, &tok);
+        rc = hm_vllm_gumbel_sample_sparse_pruned(ids, lg, cs->n, cs->temperature, key, state,
+                                                 &st->bounds, cs->top, &tok);
     }
     if (rc != HM_OK) return rc;
     *token = (uint32_t)tok;
