@@ -130,6 +130,11 @@ int cli_bench_embed(int argc, char **argv)
     if (st != HM_OK) {
         hm_key_free(key);
         if (bad >= 0) cli_err("bench embed: parameter '%s'", params[bad]);
+        else if (st == HM_E_MISUSE)
+            cli_err("bench embed: %s is keyed by its engine's key: give one with --param "
+                    "key=... (vllm: an integer; sglang: hex; synthid: keys=[...]), any value "
+                    "will do for a benchmark",
+                    scheme);
         return cli_fail(st, scheme);
     }
     st = hm_embedder_new(&none, "none", NULL, NULL, 0, (uint32_t)V, NULL);
