@@ -412,6 +412,11 @@ static int report_build(int argc, char **argv)
         (void)hm_key_id(signer, kid);
         cli_err("wrote %s/report.json, report.json.sig (signed by %s) and report.html", outdir,
                 kid);
+        if (cJSON_GetObjectItemCaseSensitive(res, "scheme") &&
+            cJSON_GetObjectItemCaseSensitive(res, "n_scored") &&
+            !cJSON_GetObjectItemCaseSensitive(res, "tokens"))
+            cli_err("note: the result has no per-token data, so report.html cannot highlight "
+                    "the text token by token; run `hallmark detect --json --per-token` for it");
     }
     rc = CLI_OK;
 done:
