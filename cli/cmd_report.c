@@ -414,7 +414,8 @@ static int report_build(int argc, char **argv)
                 kid);
         if (cJSON_GetObjectItemCaseSensitive(res, "scheme") &&
             cJSON_GetObjectItemCaseSensitive(res, "n_scored") &&
-            !cJSON_GetObjectItemCaseSensitive(res, "tokens"))
+            !cJSON_GetObjectItemCaseSensitive(res, "tokens") &&
+            !cJSON_GetObjectItemCaseSensitive(res, "type"))
             cli_err("note: the result has no per-token data, so report.html cannot highlight "
                     "the text token by token; run `hallmark detect --json --per-token` for it");
     }
