@@ -112,6 +112,26 @@ void hm_scanner_free(hm_scanner *s)
     free(s);
 }
 
+/* Appends a document-unique tuple. */
+static int push_tuple(hm_scanner *s, const hm_walk_item *it)
+{
+    if (s->n_tuples == s->cap_tuples) {
+        size_t nc = s->cap_tuples ? 2 * s->cap_tuples : 1024;
+        hm_scan_tuple *nt = realloc(s->tuples, nc * sizeof *nt);
+        if (!nt) {
+            s->oom = 1;
+            return 1;
+        }
+        s->tuples = nt;
+        s->cap_tuples = nc;
+    }
+    s->tuples[s->n_tuples].ctx_hash = it->ctx_hash;
+    s->tuples[s->n_tuples].tuple_hash = it->tuple_hash;
+    s->tuples[s->n_tuples].value = it->value;
+    s->n_tuples++;
+    return 0;
+}
+
 static int scan_cb(const hm_walk_item *it, void *user)
 {
     hm_scanner *s = user;
@@ -143,23 +163,42 @@ static int scan_cb(const hm_walk_item *it, void *user)
             return 1;
         }
     }
-    if (added) {
-        if (s->n_tuples == s->cap_tuples) {
-            size_t nc = s->cap_tuples ? 2 * s->cap_tuples : 1024;
-            hm_scan_tuple *nt = realloc(s->tuples, nc * sizeof *nt);
-            if (!nt) {
-                s->oom = 1;
-                return 1;
-            }
-            s->tuples = nt;
-            s->cap_tuples = nc;
-        }
-        s->tuples[s->n_tuples].ctx_hash = it->ctx_hash;
-        s->tuples[s->n_tuples].tuple_hash = it->tuple_hash;
-        s->tuples[s->n_tuples].value = it->value;
-        s->n_tuples++;
+    return added ? push_tuple(s, it) : 0;
+}
+
+/* The tuple policy: a position whose tuple the document already had is a
+ * duplicate, and its score is never needed, so the walk asks first. */
+static int tuple_keep(const hm_walk_item *it, void *user)
+{
+    hm_scanner *s = user;
+    int added = hm_u64set_add(&s->doc_seen, it->tuple_hash);
+    s->n_walked++;
+    if (added < 0) {
+        s->oom = 1;
+        return 0;
     }
-    return 0;
+    if (!added) s->n_dup++;
+    return added;
+}
+
+static int tuple_cb(const hm_walk_item *it, void *user)
+{
+    hm_scanner *s = user;
+    s->n_scored++;
+    s->sum += it->value;
+    s->layers = it->layers;
+    return push_tuple(s, it);
+}
+
+/* Walks a document under the scanner's policy. */
+static int scanner_walk(hm_scanner *s, const uint32_t *ids, size_t n, size_t *before)
+{
+    int st;
+    if (s->dedup == HM_DEDUP_TUPLE)
+        st = hm_detector_walk_filtered(s->d, ids, n, tuple_keep, tuple_cb, s, before);
+    else
+        st = hm_detector_walk(s->d, NULL, 0, ids, n, scan_cb, s, before);
+    return s->oom ? HM_E_NOMEM : st;
 }
 
 int hm_scanner_doc(hm_scanner *s, const uint32_t *ids, size_t n, hm_detect_result *res)
@@ -179,12 +218,9 @@ int hm_scanner_doc(hm_scanner *s, const uint32_t *ids, size_t n, hm_detect_resul
         st = hm_detect(s->d, NULL, 0, ids, n, res, NULL);
         if (st != HM_OK) return st;
         s->dedup = HM_DEDUP_TUPLE;
-        st = hm_detector_walk(s->d, NULL, 0, ids, n, scan_cb, s, &before);
-        if (s->oom) return HM_E_NOMEM;
-        return st;
+        return scanner_walk(s, ids, n, &before);
     }
-    st = hm_detector_walk(s->d, NULL, 0, ids, n, scan_cb, s, &before);
-    if (s->oom) return HM_E_NOMEM;
+    st = scanner_walk(s, ids, n, &before);
     if (st != HM_OK) return st;
     st = hm_detector_pooled_test(s->d, s->sum, s->n_scored, s->layers, res);
     if (st != HM_OK) return st;
