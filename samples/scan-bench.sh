@@ -33,7 +33,8 @@ measure() {
     /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" || rc=$?
     # scan exits 1 for "nothing detected" (the KJV is not watermarked)
     [ "$rc" -le 1 ] || { echo "scan-bench: $label failed: $(head -c 300 "$work/err")"; exit 2; }
-    read -r secs rss < "$work/time"
+    # GNU time puts "Command exited with non-zero status 1" before the figures
+    read -r secs rss < <(tail -n 1 "$work/time")
 }
 measure tokenize "$HM" tokenize --tokenizer cl100k_base "$work/corpus.txt"
 tok_s=$secs; tok_rss=$rss

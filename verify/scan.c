@@ -190,14 +190,31 @@ static int tuple_cb(const hm_walk_item *it, void *user)
     return push_tuple(s, it);
 }
 
+/* Empties the document's sets.  Under the tuple policy the set holds
+ * exactly the document's tuples, added in order: when the set is sparse
+ * (its table sized by an earlier, longer document) and did not grow, they
+ * are removed in reverse order instead of clearing the whole table. */
+static void scanner_forget(hm_scanner *s, size_t first, size_t cap_before)
+{
+    size_t k, added = s->n_tuples - first;
+    if (s->dedup == HM_DEDUP_TUPLE && !s->oom && s->doc_seen.cap == cap_before &&
+        s->doc_seen.count == added && 16 * added < s->doc_seen.cap) {
+        for (k = s->n_tuples; k-- > first;) hm_u64set_remove_last(&s->doc_seen, s->tuples[k].tuple_hash);
+    }
+    hm_u64set_clear(&s->doc_seen);
+    hm_u64set_clear(&s->tuple_seen);
+}
+
 /* Walks a document under the scanner's policy. */
 static int scanner_walk(hm_scanner *s, const uint32_t *ids, size_t n, size_t *before)
 {
+    size_t first = s->n_tuples, cap_before = s->doc_seen.cap;
     int st;
     if (s->dedup == HM_DEDUP_TUPLE)
         st = hm_detector_walk_filtered(s->d, ids, n, tuple_keep, tuple_cb, s, before);
     else
         st = hm_detector_walk(s->d, NULL, 0, ids, n, scan_cb, s, before);
+    scanner_forget(s, first, cap_before);
     return s->oom ? HM_E_NOMEM : st;
 }
 
@@ -206,6 +223,7 @@ int hm_scanner_doc(hm_scanner *s, const uint32_t *ids, size_t n, hm_detect_resul
     size_t before = 0;
     int st;
     if (!s || !res || (n && !ids)) return HM_E_MISUSE;
+    /* normally already empty (scanner_forget): this catches errors */
     hm_u64set_clear(&s->doc_seen);
     hm_u64set_clear(&s->tuple_seen);
     s->n_walked = s->n_scored = s->n_dup = 0;
@@ -263,6 +281,7 @@ typedef struct spill {
 
 #define TAPE_BUDGET ((size_t)16 << 20) /* bytes buffered before spilling */
 #define TAPE_CACHE ((size_t)1 << 18) /* recent tuple hashes not re-spilled */
+#define TAPE_AHEAD 16 /* records held back while their cache slot loads */
 
 struct hm_tape {
     char *tmpdir;
@@ -273,6 +292,11 @@ struct hm_tape {
                         equal hashes carry equal records), cleared when full */
     int filter, finished;
     uint64_t n_records;
+    /* hm_tape_add queues a record and processes the one TAPE_AHEAD adds
+     * earlier, whose cache slot was prefetched meanwhile: the same records in
+     * the same order, without waiting on a cache miss per record. */
+    tape_rec ahead[TAPE_AHEAD];
+    unsigned ahead_head, ahead_n;
 };
 
 int hm_tape_new(hm_tape **out, const char *tmpdir, unsigned partitions)
@@ -389,36 +413,70 @@ static int tape_write(hm_tape *t, spill *kind, unsigned p, const void *rec, size
     return HM_OK;
 }
 
+/* The cache key of a record: only exact (group, hash) repeats are skipped. */
+static uint64_t cache_key(uint64_t group, uint64_t hash)
+{
+    uint64_t ck = hash ^ (group * 0x9E3779B97F4A7C15ULL);
+    return ck ? ck : 0x8000000000000000ULL;
+}
+
+/* Processes one record: skipped when the cache saw it, else buffered. */
+static int tape_take(hm_tape *t, const tape_rec *r)
+{
+    int st, added;
+    if (t->cache.count >= TAPE_CACHE) hm_u64set_clear(&t->cache);
+    added = hm_u64set_add(&t->cache, cache_key(r->group, r->hash));
+    if (added < 0) return HM_E_NOMEM;
+    if (!added) {
+        t->n_records++;
+        return HM_OK;
+    }
+    st = tape_write(t, t->rec, part_of(t, r->group), r, sizeof *r);
+    if (st == HM_OK) t->n_records++;
+    return st;
+}
+
+/* Processes every queued record, oldest first. */
+static int tape_drain(hm_tape *t)
+{
+    int st = HM_OK;
+    while (t->ahead_n > 0 && st == HM_OK) {
+        unsigned i = (t->ahead_head + TAPE_AHEAD - t->ahead_n) % TAPE_AHEAD;
+        t->ahead_n--;
+        st = tape_take(t, &t->ahead[i]);
+    }
+    return st;
+}
+
 int hm_tape_set_budget(hm_tape *t, size_t bytes)
 {
+    int st;
     if (!t || t->finished) return HM_E_MISUSE;
+    st = tape_drain(t);
+    if (st != HM_OK) return st;
     t->budget = bytes;
     return tape_flush(t);
 }
 
 int hm_tape_add(hm_tape *t, uint64_t group, uint64_t hash, double v0, double v1)
 {
-    tape_rec r;
-    int st, added;
+    tape_rec *slot;
+    int st = HM_OK;
     if (!t) return HM_E_MISUSE;
     if (t->finished) return HM_E_STATE;
-    if (t->cache.count >= TAPE_CACHE) hm_u64set_clear(&t->cache);
-    {
-        /* keyed by (group, hash): only exact repeats are skipped */
-        uint64_t ck = hash ^ (group * 0x9E3779B97F4A7C15ULL);
-        added = hm_u64set_add(&t->cache, ck ? ck : 0x8000000000000000ULL);
+    slot = &t->ahead[t->ahead_head];
+    if (t->ahead_n == TAPE_AHEAD) {
+        /* the oldest queued record sits in the slot about to be reused */
+        st = tape_take(t, slot);
+        t->ahead_n--;
     }
-    if (added < 0) return HM_E_NOMEM;
-    if (!added) {
-        t->n_records++;
-        return HM_OK;
-    }
-    r.group = group;
-    r.hash = hash;
-    r.v[0] = v0;
-    r.v[1] = v1;
-    st = tape_write(t, t->rec, part_of(t, group), &r, sizeof r);
-    if (st == HM_OK) t->n_records++;
+    slot->group = group;
+    slot->hash = hash;
+    slot->v[0] = v0;
+    slot->v[1] = v1;
+    hm_u64set_prefetch(&t->cache, cache_key(group, hash));
+    t->ahead_head = (t->ahead_head + 1) % TAPE_AHEAD;
+    t->ahead_n++;
     return st;
 }
 
@@ -487,6 +545,7 @@ int hm_tape_finish(hm_tape *t, hm_tape_result *res, hm_tape_emit_fn emit, void *
     if (!t || !res) return HM_E_MISUSE;
     if (t->finished) return HM_E_STATE;
     memset(&uniq, 0, sizeof uniq);
+    st = tape_drain(t);
     t->finished = 1;
     memset(res, 0, sizeof *res);
     res->n_records = t->n_records;

@@ -85,3 +85,10 @@ check "kgw selfhash" "cd789d3fc7b03fe0 300 0 77961 6090 1566 -0.9919861301914737
 check "kgw lefthash h=2" "d22c8ff4c69b2598 300 0 78242 46443 11442 -0.01533886761636485 None" --scheme kgw --param seeding=lefthash --param h=2
 check "unigram" "d891fe7664e4f978 300 0 78827 240 128 -0.7786731106459616 None" --scheme unigram
 check "gumbel" "600ed85e1e2274e7 300 0 77683 60677 60617.83527428447 -0.22591149099224672 None" --scheme gumbel
+
+# UTF-8 validation skips ASCII 8 bytes at a time: the offset of a bad byte
+# after a long ASCII run, and valid multi-byte text after one, are unchanged.
+printf '{"id":"a","text":"abcdefghijklmnopqrstuvwxyz0123456789 caf\xc3\x28 au lait"}\n{"id":"b","text":"abcdefghijklmnop\xe2\x82\xac ok"}\n' > "$TMP/u8.jsonl"
+"$HALLMARK" scan --key "$TMP/k.key" --scheme kgw --tokenizer cl100k_base --out "$TMP/u8.out" "$TMP/u8.jsonl" >/dev/null 2>"$TMP/u8.err"
+expect_grep "bad UTF-8 after 40 ASCII bytes is reported at byte 40" ":1: malformed record skipped: invalid UTF-8 at byte 40 of the text" "$TMP/u8.err"
+expect_grep "valid UTF-8 after an ASCII run is scanned" '^\{"line":"2","id":"b"' "$TMP/u8.out"
