@@ -487,7 +487,7 @@ static int walk(const hm_detector *d, const uint32_t *prompt, size_t n_prompt, c
     const void *st;
     hm_ctxbuf cb;
     size_t i, width;
-    int rule;
+    int rule, direct;
     uint32_t pad;
     if (!d || !fn || (n && !ids) || (n_prompt && !prompt)) return HM_E_MISUSE;
     if (n_before_eos) *n_before_eos = n;
@@ -498,17 +498,32 @@ static int walk(const hm_detector *d, const uint32_t *prompt, size_t n_prompt, c
     pad = e->rules.pad_token;
     rule = e->rules.ctx_rule_detect;
     if (rule == HM_CTX_PARTIAL && e->rules.partial_needs_prompt && n_prompt == 0) rule = HM_CTX_FULL;
+    /* Full contexts of the ids alone (no prompt in them): position i's
+     * context is ids[i - width .. i), read in place. */
+    direct = rule == HM_CTX_FULL && (n_prompt == 0 || !e->rules.prompt_in_ctx);
     hm_ctxbuf_reset(&cb);
     if (e->rules.prompt_in_ctx)
         for (i = 0; i < n_prompt; i++) hm_ctxbuf_push(&cb, prompt[i]);
     for (i = 0; i < n; i++) {
-        uint32_t t = ids[i], ctx[HM_SCHEME_MAX_CTX];
+        uint32_t t = ids[i], buf[HM_SCHEME_MAX_CTX];
+        const uint32_t *ctx = buf;
         size_t nctx = 0;
+        int has_ctx;
         if (d->eos >= 0 && (int64_t)t == d->eos) {
             if (n_before_eos) *n_before_eos = i;
             break;
         }
-        if (hm_ctxbuf_context(&cb, width, rule, pad, ctx, &nctx)) {
+        if (direct) {
+            has_ctx = i >= width;
+            if (has_ctx) {
+                ctx = ids + i - width;
+                nctx = width;
+            }
+        } else {
+            has_ctx = hm_ctxbuf_context(&cb, width, rule, pad, buf, &nctx);
+            hm_ctxbuf_push(&cb, t);
+        }
+        if (has_ctx) {
             hm_walk_item it;
             hm_token_score sc;
             int ctx_done = !ops->score_key || !keep;
@@ -528,7 +543,6 @@ static int walk(const hm_detector *d, const uint32_t *prompt, size_t n_prompt, c
                 if (fn(&it, user) != 0) return HM_E_STATE;
             }
         }
-        hm_ctxbuf_push(&cb, t);
     }
     return HM_OK;
 }

@@ -163,16 +163,15 @@ static uint32_t h1_lookup(const kgw_state *st, uint32_t t)
 static void min_hash(const kgw_state *st, const uint32_t *ctx, size_t nctx, kgw_step *sp)
 {
     size_t i;
-    uint32_t m = UINT32_MAX, mk = UINT32_MAX; /* h = 1: the window is t alone */
+    /* the smallest (H1, id) pair, compared as one 64-bit number; h = 1: the
+     * window is t alone (m = mk = UINT32_MAX) */
+    uint64_t best = UINT64_MAX;
     for (i = 0; i < nctx; i++) {
-        uint32_t k = h1_lookup(st, ctx[i]);
-        if (k < mk || (k == mk && ctx[i] < m)) {
-            m = ctx[i];
-            mk = k;
-        }
+        uint64_t c = (uint64_t)h1_lookup(st, ctx[i]) << 32 | ctx[i];
+        best = c < best ? c : best;
     }
-    sp->m_ctx = m;
-    sp->m_key = mk;
+    sp->m_ctx = (uint32_t)best;
+    sp->m_key = (uint32_t)(best >> 32);
 }
 
 static void step_init(const kgw_state *st, const uint32_t *ctx, size_t nctx, kgw_step *sp)
