@@ -179,7 +179,14 @@ int scan_valid_utf8(const unsigned char *s, size_t n, size_t *bad)
         size_t len, k;
         unsigned cp;
         if (c < 0x80) {
+            /* ASCII runs, 8 bytes at a time */
             i++;
+            while (i + 8 <= n) {
+                uint64_t w;
+                memcpy(&w, s + i, 8);
+                if (w & 0x8080808080808080ULL) break;
+                i += 8;
+            }
             continue;
         }
         if (c >= 0xC2 && c <= 0xDF) {

@@ -32,8 +32,20 @@ void hm_u64set_free(hm_u64set *s)
 
 void hm_u64set_clear(hm_u64set *s)
 {
-    if (s->slots) memset(s->slots, 0, s->cap * sizeof *s->slots);
+    if (s->slots && s->count) memset(s->slots, 0, s->cap * sizeof *s->slots);
     s->count = 0;
+}
+
+void hm_u64set_remove_last(hm_u64set *s, uint64_t key)
+{
+    size_t i;
+    if (!s->slots || !s->count) return;
+    i = home(key, s->cap - 1);
+    while (s->slots[i] && s->slots[i] != key) i = (i + 1) & (s->cap - 1);
+    if (s->slots[i]) {
+        s->slots[i] = 0;
+        s->count--;
+    }
 }
 
 static int grow(hm_u64set *s)
@@ -80,4 +92,14 @@ int hm_u64set_contains(const hm_u64set *s, uint64_t key)
         i = (i + 1) & (s->cap - 1);
     }
     return 0;
+}
+
+void hm_u64set_prefetch(const hm_u64set *s, uint64_t key)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    if (s->slots) __builtin_prefetch(&s->slots[home(key, s->cap - 1)], 1);
+#else
+    (void)s;
+    (void)key;
+#endif
 }

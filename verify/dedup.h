@@ -21,5 +21,12 @@ void hm_u64set_clear(hm_u64set *s);
 /* 1 if key was added, 0 if already present, -1 (HM_E_NOMEM) on failure. */
 int hm_u64set_add(hm_u64set *s, uint64_t key);
 int hm_u64set_contains(const hm_u64set *s, uint64_t key);
+/* Removes `key`, which must be the key added last among those still in the
+ * set, with no growth since it was added: removing keys in the exact
+ * reverse order of their insertion restores the earlier table (linear
+ * probing), so a sparse set is emptied without clearing its whole table. */
+void hm_u64set_remove_last(hm_u64set *s, uint64_t key);
+/* A hint: starts loading the slot where `key` would be probed first. */
+void hm_u64set_prefetch(const hm_u64set *s, uint64_t key);
 
 #endif /* HM_DEDUP_H */

@@ -475,46 +475,91 @@ int hm_detector_result_from_sums(const hm_detector *d, uint64_t n_scored, double
 
 /* ---- Private: per-position walk and pooled tests (scan, radioactivity) ---- */
 
-int hm_detector_walk(const hm_detector *d, const uint32_t *prompt, size_t n_prompt,
-                     const uint32_t *ids, size_t n, hm_walk_fn fn, void *user,
-                     size_t *n_before_eos)
+/* The walk behind hm_detector_walk and hm_detector_walk_filtered: with
+ * `keep`, a position's tuple key is computed first and the scheme scores only
+ * the positions keep() accepts; ctx_hash is then computed after keep() when
+ * the scheme's score key does not need it. */
+static int walk(const hm_detector *d, const uint32_t *prompt, size_t n_prompt, const uint32_t *ids,
+                size_t n, hm_walk_keep_fn keep, hm_walk_fn fn, void *user, size_t *n_before_eos)
 {
     const hm_embedder *e;
+    const hm_scheme_ops *ops;
+    const void *st;
     hm_ctxbuf cb;
-    size_t i;
-    int rule;
+    size_t i, width;
+    int rule, direct;
+    uint32_t pad;
     if (!d || !fn || (n && !ids) || (n_prompt && !prompt)) return HM_E_MISUSE;
     if (n_before_eos) *n_before_eos = n;
     e = d->e;
+    ops = e->ops;
+    st = e->st;
+    width = e->width;
+    pad = e->rules.pad_token;
     rule = e->rules.ctx_rule_detect;
     if (rule == HM_CTX_PARTIAL && e->rules.partial_needs_prompt && n_prompt == 0) rule = HM_CTX_FULL;
+    /* Full contexts of the ids alone (no prompt in them): position i's
+     * context is ids[i - width .. i), read in place. */
+    direct = rule == HM_CTX_FULL && (n_prompt == 0 || !e->rules.prompt_in_ctx);
     hm_ctxbuf_reset(&cb);
     if (e->rules.prompt_in_ctx)
         for (i = 0; i < n_prompt; i++) hm_ctxbuf_push(&cb, prompt[i]);
     for (i = 0; i < n; i++) {
-        uint32_t t = ids[i], ctx[HM_SCHEME_MAX_CTX];
+        uint32_t t = ids[i], buf[HM_SCHEME_MAX_CTX];
+        const uint32_t *ctx = buf;
         size_t nctx = 0;
+        int has_ctx;
         if (d->eos >= 0 && (int64_t)t == d->eos) {
             if (n_before_eos) *n_before_eos = i;
             break;
         }
-        if (hm_ctxbuf_context(&cb, e->width, rule, e->rules.pad_token, ctx, &nctx)) {
+        if (direct) {
+            has_ctx = i >= width;
+            if (has_ctx) {
+                ctx = ids + i - width;
+                nctx = width;
+            }
+        } else {
+            has_ctx = hm_ctxbuf_context(&cb, width, rule, pad, buf, &nctx);
+            hm_ctxbuf_push(&cb, t);
+        }
+        if (has_ctx) {
             hm_walk_item it;
             hm_token_score sc;
-            memset(&sc, 0, sizeof sc);
-            sc.u = NAN;
-            sc.layers = 1;
-            e->ops->score(e->st, ctx, nctx, t, &sc);
+            int ctx_done = !ops->score_key || !keep;
             it.pos = i;
-            it.ctx_hash = hm_scheme_ctx_key(e->ops, e->st, ctx, nctx);
-            it.tuple_hash = hm_scheme_tuple_key(e->ops, e->st, ctx, nctx, it.ctx_hash, t);
-            it.value = sc.value;
-            it.layers = sc.layers;
-            if (fn(&it, user) != 0) return HM_E_STATE;
+            it.ctx_hash = ctx_done ? hm_scheme_ctx_key(ops, st, ctx, nctx) : 0;
+            it.tuple_hash = hm_scheme_tuple_key(ops, st, ctx, nctx, it.ctx_hash, t);
+            it.value = 0;
+            it.layers = 1;
+            if (!keep || keep(&it, user)) {
+                if (!ctx_done) it.ctx_hash = hm_scheme_ctx_key(ops, st, ctx, nctx);
+                memset(&sc, 0, sizeof sc);
+                sc.u = NAN;
+                sc.layers = 1;
+                ops->score(st, ctx, nctx, t, &sc);
+                it.value = sc.value;
+                it.layers = sc.layers;
+                if (fn(&it, user) != 0) return HM_E_STATE;
+            }
         }
-        hm_ctxbuf_push(&cb, t);
     }
     return HM_OK;
+}
+
+int hm_detector_walk(const hm_detector *d, const uint32_t *prompt, size_t n_prompt,
+                     const uint32_t *ids, size_t n, hm_walk_fn fn, void *user,
+                     size_t *n_before_eos)
+{
+    return walk(d, prompt, n_prompt, ids, n, NULL, fn, user, n_before_eos);
+}
+
+int hm_detector_walk_filtered(const hm_detector *d, const uint32_t *ids, size_t n,
+                              hm_walk_keep_fn keep, hm_walk_fn fn, void *user,
+                              size_t *n_before_eos)
+{
+    if (!keep) return HM_E_MISUSE;
+    return walk(d, NULL, 0, ids, n, keep, fn, user, n_before_eos);
 }
 
 int hm_detector_contexts(const hm_detector *d, const uint32_t *ids, size_t n, hm_walk_fn fn,

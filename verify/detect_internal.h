@@ -57,6 +57,19 @@ int hm_detector_walk(const hm_detector *d, const uint32_t *prompt, size_t n_prom
                      const uint32_t *ids, size_t n, hm_walk_fn fn, void *user,
                      size_t *n_before_eos);
 
+/* Decides whether a position is scored: sees pos and tuple_hash (ctx_hash
+ * may still be 0); returns 1 to score the position and pass it to fn, 0 to
+ * skip it (no score is computed). */
+typedef int (*hm_walk_keep_fn)(const hm_walk_item *it, void *user);
+
+/* hm_detector_walk without a prompt, asking keep() (not NULL) first at each
+ * position: the scheme's score is computed only for the positions kept, so
+ * a caller that deduplicates by tuple key skips the score of duplicates.
+ * Thread-safe. */
+int hm_detector_walk_filtered(const hm_detector *d, const uint32_t *ids, size_t n,
+                              hm_walk_keep_fn keep, hm_walk_fn fn, void *user,
+                              size_t *n_before_eos);
+
 /* Calls fn (tuple_hash and value 0) for every context that occurs in
  * ids[0..n) under the detector's width and rule, including the context
  * after the last token (the one a continuation would see). */

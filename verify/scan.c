@@ -112,6 +112,26 @@ void hm_scanner_free(hm_scanner *s)
     free(s);
 }
 
+/* Appends a document-unique tuple. */
+static int push_tuple(hm_scanner *s, const hm_walk_item *it)
+{
+    if (s->n_tuples == s->cap_tuples) {
+        size_t nc = s->cap_tuples ? 2 * s->cap_tuples : 1024;
+        hm_scan_tuple *nt = realloc(s->tuples, nc * sizeof *nt);
+        if (!nt) {
+            s->oom = 1;
+            return 1;
+        }
+        s->tuples = nt;
+        s->cap_tuples = nc;
+    }
+    s->tuples[s->n_tuples].ctx_hash = it->ctx_hash;
+    s->tuples[s->n_tuples].tuple_hash = it->tuple_hash;
+    s->tuples[s->n_tuples].value = it->value;
+    s->n_tuples++;
+    return 0;
+}
+
 static int scan_cb(const hm_walk_item *it, void *user)
 {
     hm_scanner *s = user;
@@ -143,23 +163,59 @@ static int scan_cb(const hm_walk_item *it, void *user)
             return 1;
         }
     }
-    if (added) {
-        if (s->n_tuples == s->cap_tuples) {
-            size_t nc = s->cap_tuples ? 2 * s->cap_tuples : 1024;
-            hm_scan_tuple *nt = realloc(s->tuples, nc * sizeof *nt);
-            if (!nt) {
-                s->oom = 1;
-                return 1;
-            }
-            s->tuples = nt;
-            s->cap_tuples = nc;
-        }
-        s->tuples[s->n_tuples].ctx_hash = it->ctx_hash;
-        s->tuples[s->n_tuples].tuple_hash = it->tuple_hash;
-        s->tuples[s->n_tuples].value = it->value;
-        s->n_tuples++;
+    return added ? push_tuple(s, it) : 0;
+}
+
+/* The tuple policy: a position whose tuple the document already had is a
+ * duplicate, and its score is never needed, so the walk asks first. */
+static int tuple_keep(const hm_walk_item *it, void *user)
+{
+    hm_scanner *s = user;
+    int added = hm_u64set_add(&s->doc_seen, it->tuple_hash);
+    s->n_walked++;
+    if (added < 0) {
+        s->oom = 1;
+        return 0;
     }
-    return 0;
+    if (!added) s->n_dup++;
+    return added;
+}
+
+static int tuple_cb(const hm_walk_item *it, void *user)
+{
+    hm_scanner *s = user;
+    s->n_scored++;
+    s->sum += it->value;
+    s->layers = it->layers;
+    return push_tuple(s, it);
+}
+
+/* Empties the document's sets.  Under the tuple policy the set holds
+ * exactly the document's tuples, added in order: when the set is sparse
+ * (its table sized by an earlier, longer document) and did not grow, they
+ * are removed in reverse order instead of clearing the whole table. */
+static void scanner_forget(hm_scanner *s, size_t first, size_t cap_before)
+{
+    size_t k, added = s->n_tuples - first;
+    if (s->dedup == HM_DEDUP_TUPLE && !s->oom && s->doc_seen.cap == cap_before &&
+        s->doc_seen.count == added && 16 * added < s->doc_seen.cap) {
+        for (k = s->n_tuples; k-- > first;) hm_u64set_remove_last(&s->doc_seen, s->tuples[k].tuple_hash);
+    }
+    hm_u64set_clear(&s->doc_seen);
+    hm_u64set_clear(&s->tuple_seen);
+}
+
+/* Walks a document under the scanner's policy. */
+static int scanner_walk(hm_scanner *s, const uint32_t *ids, size_t n, size_t *before)
+{
+    size_t first = s->n_tuples, cap_before = s->doc_seen.cap;
+    int st;
+    if (s->dedup == HM_DEDUP_TUPLE)
+        st = hm_detector_walk_filtered(s->d, ids, n, tuple_keep, tuple_cb, s, before);
+    else
+        st = hm_detector_walk(s->d, NULL, 0, ids, n, scan_cb, s, before);
+    scanner_forget(s, first, cap_before);
+    return s->oom ? HM_E_NOMEM : st;
 }
 
 int hm_scanner_doc(hm_scanner *s, const uint32_t *ids, size_t n, hm_detect_result *res)
@@ -167,6 +223,7 @@ int hm_scanner_doc(hm_scanner *s, const uint32_t *ids, size_t n, hm_detect_resul
     size_t before = 0;
     int st;
     if (!s || !res || (n && !ids)) return HM_E_MISUSE;
+    /* normally already empty (scanner_forget): this catches errors */
     hm_u64set_clear(&s->doc_seen);
     hm_u64set_clear(&s->tuple_seen);
     s->n_walked = s->n_scored = s->n_dup = 0;
@@ -179,12 +236,9 @@ int hm_scanner_doc(hm_scanner *s, const uint32_t *ids, size_t n, hm_detect_resul
         st = hm_detect(s->d, NULL, 0, ids, n, res, NULL);
         if (st != HM_OK) return st;
         s->dedup = HM_DEDUP_TUPLE;
-        st = hm_detector_walk(s->d, NULL, 0, ids, n, scan_cb, s, &before);
-        if (s->oom) return HM_E_NOMEM;
-        return st;
+        return scanner_walk(s, ids, n, &before);
     }
-    st = hm_detector_walk(s->d, NULL, 0, ids, n, scan_cb, s, &before);
-    if (s->oom) return HM_E_NOMEM;
+    st = scanner_walk(s, ids, n, &before);
     if (st != HM_OK) return st;
     st = hm_detector_pooled_test(s->d, s->sum, s->n_scored, s->layers, res);
     if (st != HM_OK) return st;
@@ -217,6 +271,13 @@ typedef struct tape_pair {
     uint64_t group, hash;
 } tape_pair;
 
+/* A record whose group is its hash and whose second value is +0 (what
+ * `hallmark scan` adds), stored in half the bytes. */
+typedef struct tape_short {
+    uint64_t hash;
+    double v0;
+} tape_short;
+
 /* One partition's stream of one kind: records buffered in memory, spilled
  * to an unlinked temporary file when the tape's buffers exceed the budget. */
 typedef struct spill {
@@ -227,16 +288,26 @@ typedef struct spill {
 
 #define TAPE_BUDGET ((size_t)16 << 20) /* bytes buffered before spilling */
 #define TAPE_CACHE ((size_t)1 << 18) /* recent tuple hashes not re-spilled */
+#define TAPE_AHEAD 16 /* records held back while their cache slot loads */
 
 struct hm_tape {
     char *tmpdir;
     unsigned parts, bits;
-    spill *rec, *exc, *alw;
+    /* Per partition: short records, then (from the first record that is not
+     * short on) full records, so that the two streams read one after the
+     * other are the records in the order they were added. */
+    spill *rec, *exc, *alw, *shr;
+    unsigned char *full_only;
     size_t buffered, budget;
     hm_u64set cache; /* hashes spilled recently: a repeat is skipped (exact:
                         equal hashes carry equal records), cleared when full */
     int filter, finished;
     uint64_t n_records;
+    /* hm_tape_add queues a record and processes the one TAPE_AHEAD adds
+     * earlier, whose cache slot was prefetched meanwhile: the same records in
+     * the same order, without waiting on a cache miss per record. */
+    tape_rec ahead[TAPE_AHEAD];
+    unsigned ahead_head, ahead_n;
 };
 
 int hm_tape_new(hm_tape **out, const char *tmpdir, unsigned partitions)
@@ -263,12 +334,14 @@ int hm_tape_new(hm_tape **out, const char *tmpdir, unsigned partitions)
     t->rec = calloc(p, sizeof *t->rec);
     t->exc = calloc(p, sizeof *t->exc);
     t->alw = calloc(p, sizeof *t->alw);
+    t->shr = calloc(p, sizeof *t->shr);
+    t->full_only = calloc(p, 1);
     if (tmpdir) {
         size_t len = strlen(tmpdir) + 1;
         t->tmpdir = malloc(len);
         if (t->tmpdir) memcpy(t->tmpdir, tmpdir, len);
     }
-    if (!t->rec || !t->exc || !t->alw || (tmpdir && !t->tmpdir)) {
+    if (!t->rec || !t->exc || !t->alw || !t->shr || !t->full_only || (tmpdir && !t->tmpdir)) {
         hm_tape_free(t);
         return HM_E_NOMEM;
     }
@@ -291,10 +364,13 @@ void hm_tape_free(hm_tape *t)
         if (t->rec) spill_close(&t->rec[i]);
         if (t->exc) spill_close(&t->exc[i]);
         if (t->alw) spill_close(&t->alw[i]);
+        if (t->shr) spill_close(&t->shr[i]);
     }
     free(t->rec);
     free(t->exc);
     free(t->alw);
+    free(t->shr);
+    free(t->full_only);
     hm_u64set_free(&t->cache);
     free(t->tmpdir);
     free(t);
@@ -308,12 +384,13 @@ static unsigned part_of(const hm_tape *t, uint64_t group)
 /* Writes every partition's buffered bytes to its file. */
 static int tape_flush(hm_tape *t)
 {
-    spill *kinds[3];
+    spill *kinds[4];
     unsigned p, k;
     kinds[0] = t->rec;
     kinds[1] = t->exc;
     kinds[2] = t->alw;
-    for (k = 0; k < 3; k++)
+    kinds[3] = t->shr;
+    for (k = 0; k < 4; k++)
         for (p = 0; p < t->parts; p++) {
             spill *sp = &kinds[k][p];
             if (sp->len == 0) continue;
@@ -353,36 +430,80 @@ static int tape_write(hm_tape *t, spill *kind, unsigned p, const void *rec, size
     return HM_OK;
 }
 
+/* The cache key of a record: only exact (group, hash) repeats are skipped. */
+static uint64_t cache_key(uint64_t group, uint64_t hash)
+{
+    uint64_t ck = hash ^ (group * 0x9E3779B97F4A7C15ULL);
+    return ck ? ck : 0x8000000000000000ULL;
+}
+
+/* Processes one record: skipped when the cache saw it, else buffered. */
+static int tape_take(hm_tape *t, const tape_rec *r)
+{
+    int st, added;
+    unsigned p;
+    if (t->cache.count >= TAPE_CACHE) hm_u64set_clear(&t->cache);
+    added = hm_u64set_add(&t->cache, cache_key(r->group, r->hash));
+    if (added < 0) return HM_E_NOMEM;
+    if (!added) {
+        t->n_records++;
+        return HM_OK;
+    }
+    p = part_of(t, r->group);
+    if (!t->full_only[p] && r->group == r->hash && r->v[1] == 0 && !signbit(r->v[1])) {
+        tape_short sr;
+        sr.hash = r->hash;
+        sr.v0 = r->v[0];
+        st = tape_write(t, t->shr, p, &sr, sizeof sr);
+    } else {
+        t->full_only[p] = 1;
+        st = tape_write(t, t->rec, p, r, sizeof *r);
+    }
+    if (st == HM_OK) t->n_records++;
+    return st;
+}
+
+/* Processes every queued record, oldest first. */
+static int tape_drain(hm_tape *t)
+{
+    int st = HM_OK;
+    while (t->ahead_n > 0 && st == HM_OK) {
+        unsigned i = (t->ahead_head + TAPE_AHEAD - t->ahead_n) % TAPE_AHEAD;
+        t->ahead_n--;
+        st = tape_take(t, &t->ahead[i]);
+    }
+    return st;
+}
+
 int hm_tape_set_budget(hm_tape *t, size_t bytes)
 {
+    int st;
     if (!t || t->finished) return HM_E_MISUSE;
+    st = tape_drain(t);
+    if (st != HM_OK) return st;
     t->budget = bytes;
     return tape_flush(t);
 }
 
 int hm_tape_add(hm_tape *t, uint64_t group, uint64_t hash, double v0, double v1)
 {
-    tape_rec r;
-    int st, added;
+    tape_rec *slot;
+    int st = HM_OK;
     if (!t) return HM_E_MISUSE;
     if (t->finished) return HM_E_STATE;
-    if (t->cache.count >= TAPE_CACHE) hm_u64set_clear(&t->cache);
-    {
-        /* keyed by (group, hash): only exact repeats are skipped */
-        uint64_t ck = hash ^ (group * 0x9E3779B97F4A7C15ULL);
-        added = hm_u64set_add(&t->cache, ck ? ck : 0x8000000000000000ULL);
+    slot = &t->ahead[t->ahead_head];
+    if (t->ahead_n == TAPE_AHEAD) {
+        /* the oldest queued record sits in the slot about to be reused */
+        st = tape_take(t, slot);
+        t->ahead_n--;
     }
-    if (added < 0) return HM_E_NOMEM;
-    if (!added) {
-        t->n_records++;
-        return HM_OK;
-    }
-    r.group = group;
-    r.hash = hash;
-    r.v[0] = v0;
-    r.v[1] = v1;
-    st = tape_write(t, t->rec, part_of(t, group), &r, sizeof r);
-    if (st == HM_OK) t->n_records++;
+    slot->group = group;
+    slot->hash = hash;
+    slot->v[0] = v0;
+    slot->v[1] = v1;
+    hm_u64set_prefetch(&t->cache, cache_key(group, hash));
+    t->ahead_head = (t->ahead_head + 1) % TAPE_AHEAD;
+    t->ahead_n++;
     return st;
 }
 
@@ -402,34 +523,88 @@ int hm_tape_allow(hm_tape *t, uint64_t group, uint64_t hash)
     return tape_write(t, t->alw, part_of(t, group), &pr, sizeof pr);
 }
 
-/* Reads a partition's stream (file, then buffer) into a fresh buffer;
- * *count items of `size`. */
-static int slurp(spill *sp, size_t size, void **buf, size_t *count)
+/* The number of items of `size` in a partition's stream (file, then
+ * buffer); *in_file of them are in the file. */
+static int spill_count(spill *sp, size_t size, size_t *count, size_t *in_file)
 {
-    long end = 0;
-    size_t nf = 0, n;
-    *buf = NULL;
-    *count = 0;
+    long end;
+    *count = *in_file = 0;
     if (sp->f) {
         if (fflush(sp->f) != 0 || fseek(sp->f, 0, SEEK_END) != 0) return HM_E_IO;
         end = ftell(sp->f);
         if (end < 0) return HM_E_IO;
-        nf = (size_t)end / size;
+        *in_file = (size_t)end / size;
     }
-    n = nf + sp->len / size;
-    if (n == 0) return HM_OK;
+    *count = *in_file + sp->len / size;
+    return HM_OK;
+}
+
+/* Copies a partition's stream of `count` items (`in_file` of them in the
+ * file) to dst. */
+static int spill_read(spill *sp, size_t size, size_t count, size_t in_file, void *dst)
+{
+    if (in_file) {
+        rewind(sp->f);
+        if (fread(dst, size, in_file, sp->f) != in_file) return HM_E_IO;
+    }
+    if (count > in_file) memcpy((unsigned char *)dst + in_file * size, sp->buf, sp->len);
+    return HM_OK;
+}
+
+/* Reads a partition's stream into a fresh buffer; *count items of `size`. */
+static int slurp(spill *sp, size_t size, void **buf, size_t *count)
+{
+    size_t n, nf;
+    int st = spill_count(sp, size, &n, &nf);
+    *buf = NULL;
+    *count = 0;
+    if (st != HM_OK || n == 0) return st;
     *buf = malloc(n * size);
     if (!*buf) return HM_E_NOMEM;
-    if (nf) {
-        rewind(sp->f);
-        if (fread(*buf, size, nf, sp->f) != nf) {
-            free(*buf);
-            *buf = NULL;
-            return HM_E_IO;
-        }
+    st = spill_read(sp, size, n, nf, *buf);
+    if (st != HM_OK) {
+        free(*buf);
+        *buf = NULL;
+        return st;
     }
-    if (sp->len) memcpy((unsigned char *)*buf + nf * size, sp->buf, sp->len);
     *count = n;
+    return HM_OK;
+}
+
+/* A partition's records in the order they were added: the short ones,
+ * expanded in place, then the full ones.  Peak memory: the expanded
+ * records alone (the short ones are read into the upper half of the space
+ * their expansion takes, and expanded front to back: record i is read
+ * before slot i is written, and slot i ends below short record i + 1). */
+static int slurp_records(spill *shr, spill *full, tape_rec **recs, size_t *count)
+{
+    size_t n_sh, nf_sh, n_fr, nf_fr, i;
+    tape_rec *all;
+    unsigned char *sh;
+    int st = spill_count(shr, sizeof(tape_short), &n_sh, &nf_sh);
+    if (st == HM_OK) st = spill_count(full, sizeof(tape_rec), &n_fr, &nf_fr);
+    *recs = NULL;
+    *count = 0;
+    if (st != HM_OK || n_sh + n_fr == 0) return st;
+    all = malloc((n_sh + n_fr) * sizeof *all);
+    if (!all) return HM_E_NOMEM;
+    sh = (unsigned char *)all + n_sh * sizeof(tape_short);
+    st = spill_read(shr, sizeof(tape_short), n_sh, nf_sh, sh);
+    if (st == HM_OK) st = spill_read(full, sizeof(tape_rec), n_fr, nf_fr, all + n_sh);
+    if (st != HM_OK) {
+        free(all);
+        return st;
+    }
+    for (i = 0; i < n_sh; i++) {
+        tape_short r;
+        memcpy(&r, sh + i * sizeof r, sizeof r); /* bytes: may overlap slot i */
+        all[i].group = r.hash;
+        all[i].hash = r.hash;
+        all[i].v[0] = r.v0;
+        all[i].v[1] = 0;
+    }
+    *recs = all;
+    *count = n_sh + n_fr;
     return HM_OK;
 }
 
@@ -451,6 +626,7 @@ int hm_tape_finish(hm_tape *t, hm_tape_result *res, hm_tape_emit_fn emit, void *
     if (!t || !res) return HM_E_MISUSE;
     if (t->finished) return HM_E_STATE;
     memset(&uniq, 0, sizeof uniq);
+    st = tape_drain(t);
     t->finished = 1;
     memset(res, 0, sizeof *res);
     res->n_records = t->n_records;
@@ -462,7 +638,7 @@ int hm_tape_finish(hm_tape *t, hm_tape_result *res, hm_tape_emit_fn emit, void *
         hm_u64set excset, alwset;
         memset(&excset, 0, sizeof excset);
         memset(&alwset, 0, sizeof alwset);
-        st = slurp(&t->rec[p], sizeof *recs, (void **)&recs, &n_rec);
+        st = slurp_records(&t->shr[p], &t->rec[p], &recs, &n_rec);
         if (st == HM_OK) st = slurp(&t->exc[p], sizeof *exc, (void **)&exc, &n_exc);
         if (st == HM_OK) st = slurp(&t->alw[p], sizeof *alw, (void **)&alw, &n_alw);
         if (st == HM_OK && (hm_u64set_init(&excset, n_exc) != 0 ||
@@ -511,6 +687,7 @@ int hm_tape_finish(hm_tape *t, hm_tape_result *res, hm_tape_emit_fn emit, void *
         spill_close(&t->rec[p]);
         spill_close(&t->exc[p]);
         spill_close(&t->alw[p]);
+        spill_close(&t->shr[p]);
     }
     hm_u64set_free(&uniq);
     return st;

@@ -45,22 +45,6 @@ int hm_ctxbuf_context(const hm_ctxbuf *cb, size_t width, int rule, uint32_t pad,
     return 1;
 }
 
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-uint64_t hm_context_hash(const uint32_t *ctx, size_t n, uint32_t extra, int with_extra)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
-    size_t i;
-    for (i = 0; i < n; i++) h = mix64(h + ctx[i] + 0x632BE59BD9B4E019ULL);
-    if (with_extra) h = mix64(h ^ (((uint64_t)extra << 1) | 1));
-    return h ? h : 1;
-}
-
 void hm_scheme_get_rules(const hm_scheme_ops *ops, const void *st, hm_scheme_rules *r)
 {
     memset(r, 0, sizeof *r);
@@ -72,29 +56,6 @@ void hm_scheme_get_rules(const hm_scheme_ops *ops, const void *st, hm_scheme_rul
     r->max_history = ops->default_max_history ? ops->default_max_history : 4096;
     r->dedup = ops->default_dedup;
     if (ops->rules) ops->rules(st, r);
-}
-
-uint64_t hm_scheme_ctx_key(const hm_scheme_ops *ops, const void *st, const uint32_t *ctx,
-                           size_t nctx)
-{
-    uint64_t k = ops->ctx_key ? ops->ctx_key(st, ctx, nctx) : hm_context_hash(ctx, nctx, 0, 0);
-    return k ? k : 1;
-}
-
-uint64_t hm_tuple_key(uint64_t ctx_key, uint32_t token)
-{
-    uint64_t h = mix64(ctx_key ^ 0xA0761D6478BD642FULL) ^ (((uint64_t)token << 1) | 1);
-    h = mix64(h);
-    return h ? h : 1;
-}
-
-uint64_t hm_scheme_tuple_key(const hm_scheme_ops *ops, const void *st, const uint32_t *ctx,
-                             size_t nctx, uint64_t ctx_key, uint32_t token)
-{
-    uint64_t k;
-    if (!ops->score_key) return hm_tuple_key(ctx_key, token);
-    k = ops->score_key(st, ctx, nctx, token);
-    return k ? k : 1;
 }
 
 int hm_seen_init(hm_seen *s, size_t max)
@@ -134,7 +95,7 @@ void hm_seen_clear(hm_seen *s)
 
 static size_t find_slot(const hm_seen *s, uint64_t key)
 {
-    size_t mask = s->cap_slots - 1, i = (size_t)mix64(key) & mask;
+    size_t mask = s->cap_slots - 1, i = (size_t)hm_mix64(key) & mask;
     while (s->slots[i] != 0 && s->slots[i] != key) i = (i + 1) & mask;
     return i;
 }
@@ -153,7 +114,7 @@ static void remove_slot(hm_seen *s, size_t i)
         size_t k;
         j = (j + 1) & mask;
         if (s->slots[j] == 0) break;
-        k = (size_t)mix64(s->slots[j]) & mask;
+        k = (size_t)hm_mix64(s->slots[j]) & mask;
         /* Move slots[j] back to i unless its home k lies cyclically in (i, j]. */
         if ((i <= j) ? (i < k && k <= j) : (i < k || k <= j)) continue;
         s->slots[i] = s->slots[j];

@@ -37,6 +37,7 @@ typedef struct kgw_state {
     hm_prf_ctx empty;    /* the PRF state of the empty context (H1) */
     uint32_t *h1;        /* selfhash: keyed min-hash key of every token */
     uint8_t *self_green; /* selfhash: bitmap, green(t | [t]) */
+    hm_prf_ctx *anchor;  /* selfhash: the PRF state of the context [t], every t */
 } kgw_state;
 
 /* Per-step data, computed once per position. */
@@ -92,16 +93,21 @@ static int kgw_init(void *stv, const uint8_t *secret, const char *const *params,
         uint32_t t;
         st->h1 = malloc((size_t)vocab * sizeof *st->h1);
         st->self_green = calloc((size_t)vocab / 8 + 1, 1);
-        if (!st->h1 || !st->self_green) {
+        st->anchor = malloc((size_t)vocab * sizeof *st->anchor);
+        if (!st->h1 || !st->self_green || !st->anchor) {
             free(st->h1);
             free(st->self_green);
+            free(st->anchor);
+            st->h1 = NULL;
+            st->self_green = NULL;
+            st->anchor = NULL;
             return HM_E_NOMEM;
         }
         for (t = 0; t < vocab; t++) {
-            hm_prf_ctx c;
             st->h1[t] = h1_of(&st->empty, t);
-            hm_prf_context(&st->prf, &c, &t, 1);
-            if (hm_green_of(&st->thr, &c, t)) st->self_green[t >> 3] |= (uint8_t)(1u << (t & 7));
+            hm_prf_context(&st->prf, &st->anchor[t], &t, 1);
+            if (hm_green_of(&st->thr, &st->anchor[t], t))
+                st->self_green[t >> 3] |= (uint8_t)(1u << (t & 7));
         }
     }
     return HM_OK;
@@ -112,8 +118,11 @@ static void kgw_destroy(void *stv)
     kgw_state *st = stv;
     free(st->h1);
     free(st->self_green);
+    if (st->anchor) sodium_memzero(st->anchor, (size_t)st->vocab * sizeof *st->anchor);
+    free(st->anchor);
     st->h1 = NULL;
     st->self_green = NULL;
+    st->anchor = NULL;
     hm_prf_wipe(&st->prf);
     sodium_memzero(&st->empty, sizeof st->empty);
 }
@@ -154,16 +163,15 @@ static uint32_t h1_lookup(const kgw_state *st, uint32_t t)
 static void min_hash(const kgw_state *st, const uint32_t *ctx, size_t nctx, kgw_step *sp)
 {
     size_t i;
-    uint32_t m = UINT32_MAX, mk = UINT32_MAX; /* h = 1: the window is t alone */
+    /* the smallest (H1, id) pair, compared as one 64-bit number; h = 1: the
+     * window is t alone (m = mk = UINT32_MAX) */
+    uint64_t best = UINT64_MAX;
     for (i = 0; i < nctx; i++) {
-        uint32_t k = h1_lookup(st, ctx[i]);
-        if (k < mk || (k == mk && ctx[i] < m)) {
-            m = ctx[i];
-            mk = k;
-        }
+        uint64_t c = (uint64_t)h1_lookup(st, ctx[i]) << 32 | ctx[i];
+        best = c < best ? c : best;
     }
-    sp->m_ctx = m;
-    sp->m_key = mk;
+    sp->m_ctx = (uint32_t)best;
+    sp->m_key = (uint32_t)(best >> 32);
 }
 
 static void step_init(const kgw_state *st, const uint32_t *ctx, size_t nctx, kgw_step *sp)
@@ -173,7 +181,13 @@ static void step_init(const kgw_state *st, const uint32_t *ctx, size_t nctx, kgw
         return;
     }
     min_hash(st, ctx, nctx, sp);
-    hm_prf_context(&st->prf, &sp->c, &sp->m_ctx, 1);
+    /* the anchor's PRF state comes from the table (the same SipHash of
+     * [m] the PRF defines; computed on the fly beyond the vocabulary and
+     * for the empty window, m = UINT32_MAX, of h = 1) */
+    if (sp->m_ctx < st->vocab)
+        sp->c = st->anchor[sp->m_ctx];
+    else
+        hm_prf_context(&st->prf, &sp->c, &sp->m_ctx, 1);
 }
 
 /* Does the candidate itself win the window's min-hash? */
