@@ -3,6 +3,7 @@
  * and exact sampling from a green-biased distribution.
  */
 #include "greenlist.h"
+#include "scheme.h"
 
 #include <math.h>
 
@@ -57,4 +58,22 @@ uint32_t hm_green_sample(hm_candset *cs, hm_rng *rng, double delta, hm_green_fn 
             cs->argmax = i;
         }
     return hm_candset_id(cs, hm_candset_draw_linear(cs, rng));
+}
+
+void hm_green_apply_sparse(hm_cand *cands, size_t n, double delta, hm_green_fn fn,
+                           const void *scheme_state, const void *step)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (fn(scheme_state, step, (uint32_t)cands[i].id)) cands[i].logit += (float)delta;
+}
+
+void hm_green_score(int green, hm_token_score *out)
+{
+    out->green = green;
+    out->value = green;
+    out->weight = out->value;
+    out->u = NAN;
+    out->gbits = 0;
+    out->layers = 1;
 }

@@ -37,4 +37,12 @@ typedef int (*hm_green_fn)(const void *scheme_state, const void *step, uint32_t 
 uint32_t hm_green_sample(hm_candset *cs, hm_rng *rng, double delta, hm_green_fn fn,
                          const void *scheme_state, const void *step);
 
+/* Adds delta to the logit of every green candidate of cands[0..n). */
+void hm_green_apply_sparse(hm_cand *cands, size_t n, double delta, hm_green_fn fn,
+                           const void *scheme_state, const void *step);
+
+struct hm_token_score;
+/* Fills a per-token score for green-list schemes: value = weight = green. */
+void hm_green_score(int green, struct hm_token_score *out);
+
 #endif /* HM_GREENLIST_H */

@@ -249,10 +249,8 @@ static int kgw_apply_sparse(const void *stv, const uint32_t *ctx, size_t nctx, h
 {
     const kgw_state *st = stv;
     kgw_step sp;
-    size_t i;
     step_init(st, ctx, nctx, &sp);
-    for (i = 0; i < n; i++)
-        if (green_cb(st, &sp, (uint32_t)cands[i].id)) cands[i].logit += (float)st->delta;
+    hm_green_apply_sparse(cands, n, st->delta, green_cb, st, &sp);
     return HM_OK;
 }
 
@@ -273,12 +271,7 @@ static void kgw_score(const void *stv, const uint32_t *ctx, size_t nctx, uint32_
     const kgw_state *st = stv;
     kgw_step sp;
     step_init(st, ctx, nctx, &sp);
-    out->green = green_cb(st, &sp, token);
-    out->value = out->green;
-    out->weight = out->value;
-    out->u = NAN;
-    out->gbits = 0;
-    out->layers = 1;
+    hm_green_score(green_cb(st, &sp, token), out);
 }
 
 /* The random variable behind kgw_score: for selfhash the pair (m, t), or t

@@ -226,10 +226,8 @@ static int mpac_apply_sparse(const void *stv, const uint32_t *ctx, size_t nctx, 
 {
     const mpac_state *st = stv;
     mpac_step sp;
-    size_t i;
     step_init(st, ctx, nctx, &sp);
-    for (i = 0; i < n; i++)
-        if (target_cb(st, &sp, (uint32_t)cands[i].id)) cands[i].logit += (float)st->delta;
+    hm_green_apply_sparse(cands, n, st->delta, target_cb, st, &sp);
     return HM_OK;
 }
 
@@ -249,12 +247,7 @@ static void mpac_score(const void *stv, const uint32_t *ctx, size_t nctx, uint32
     const mpac_state *st = stv;
     mpac_step sp;
     step_init(st, ctx, nctx, &sp);
-    out->green = target_cb(st, &sp, token);
-    out->value = out->green;
-    out->weight = out->value;
-    out->u = NAN;
-    out->gbits = 0;
-    out->layers = 1;
+    hm_green_score(target_cb(st, &sp, token), out);
 }
 
 static double mpac_null_param(const void *stv)

@@ -145,12 +145,7 @@ static void unigram_score(const void *stv, const uint32_t *ctx, size_t nctx, uin
 {
     (void)ctx;
     (void)nctx;
-    out->green = is_green(stv, token);
-    out->value = out->green;
-    out->weight = out->value;
-    out->u = NAN;
-    out->gbits = 0;
-    out->layers = 1;
+    hm_green_score(is_green(stv, token), out);
 }
 
 static double unigram_null_param(const void *stv)
