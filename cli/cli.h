@@ -129,6 +129,10 @@ int cli_secret_param(const char *name_eq_value);
  * "keys=[...]" in out (CLI_OK, or CLI_ERROR with a message); and the public
  * id of an engine key parameter: "SCHEME:" + 16 hex of BLAKE2b-64. */
 int cli_synthid_param(const char *file, char *out, size_t cap);
+
+/* cli/evidence.c: the "tokens" array (a cJSON array, caller frees) of n
+ * scored tokens: det[i] with offsets from t (when t->offsets is set). */
+void *cli_tokens_json(const hm_token_detail *det, const hm_tok_output *t, size_t n);
 void cli_interop_key_id(const char *scheme, const char *param, char out[40]);
 /* arg itself, or its redacted form written into buf (prev: the argument
  * before it, or NULL). */

@@ -212,39 +212,6 @@ static cJSON *result_json(struct dctx *dc, size_t k, const hm_detect_result *r)
     return o;
 }
 
-static cJSON *tokens_json(const hm_token_detail *det, const hm_tok_output *t, size_t n)
-{
-    cJSON *arr = cJSON_CreateArray();
-    size_t i;
-    for (i = 0; i < n; i++) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "id", det[i].id);
-        if (t->offsets) {
-            cJSON_AddNumberToObject(o, "start", (double)t->offsets[i].start);
-            cJSON_AddNumberToObject(o, "end", (double)t->offsets[i].end);
-        }
-        cJSON_AddBoolToObject(o, "counted", det[i].counted);
-        if (det[i].skip == 1) cJSON_AddStringToObject(o, "skip", "no-context");
-        if (det[i].skip == 2) cJSON_AddStringToObject(o, "skip", "duplicate");
-        if (det[i].skip == 3) cJSON_AddStringToObject(o, "skip", "after-eos");
-        if (det[i].skip != 1 && det[i].skip != 3) {
-            if (det[i].layers > 1) {
-                cJSON *g = cJSON_CreateArray();
-                uint32_t l;
-                for (l = 0; l < det[i].layers; l++)
-                    cJSON_AddItemToArray(g, cJSON_CreateNumber((double)((det[i].gbits >> l) & 1)));
-                cJSON_AddItemToObject(o, "g", g);
-            } else if (!isnan(det[i].u)) {
-                cJSON_AddNumberToObject(o, "u", det[i].u);
-            } else {
-                cJSON_AddBoolToObject(o, "green", det[i].green);
-            }
-        }
-        cJSON_AddItemToArray(arr, o);
-    }
-    return arr;
-}
-
 /* Scores one document; returns a JSON result (caller frees) and sets
  * *detected.  NULL on an internal error (message printed). */
 static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_tok_output *doc,
@@ -332,7 +299,7 @@ static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_
             cJSON_AddItemToObject(out, "span", js);
         }
     }
-    if (o->per_token) cJSON_AddItemToObject(out, "tokens", tokens_json(det, doc, doc->len));
+    if (o->per_token) cJSON_AddItemToObject(out, "tokens", cli_tokens_json(det, doc, doc->len));
     free(det);
     return out;
 }

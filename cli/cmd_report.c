@@ -205,6 +205,82 @@ static int write_out(const char *dir, const char *name, const void *data, size_t
 
 /* ---- hallmark report (build) ---------------------------------------------- */
 
+/* The per-token evidence of a one-key detect result that was printed
+ * without --per-token, recomputed with the watermark key for report.html's
+ * highlighting: a JSON object {"source", "test", "null_param", "tokens"}
+ * as text (caller frees), or NULL (not possible; a note is printed when the
+ * recomputation disagrees with the result). */
+static char *token_evidence(const cJSON *res, const hm_key *key, const unsigned char *text,
+                            size_t len, const uint32_t *prompt, size_t n_prompt)
+{
+    const char *scheme = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "scheme"));
+    const char *tname = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "tokenizer"));
+    const char *dedup = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "dedup"));
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(res, "params"), *p;
+    const cJSON *eos = cJSON_GetObjectItemCaseSensitive(res, "eos");
+    char pbuf[16][96], *out = NULL;
+    const char *pp[16], *ns;
+    size_t np = 0;
+    hm_tokenizer *tok = NULL;
+    hm_tok_output o;
+    hm_detector *d = NULL;
+    hm_detect_result r;
+    hm_token_detail *det = NULL;
+    cJSON *ev = NULL;
+    hm_tok_output_init(&o);
+    if (!scheme || !tname || cJSON_GetObjectItemCaseSensitive(res, "keys") ||
+        cJSON_GetObjectItemCaseSensitive(res, "tokens"))
+        return NULL;
+    cJSON_ArrayForEach(p, params)
+    {
+        if (np == 16 || !p->string) break;
+        if (cJSON_IsString(p)) snprintf(pbuf[np], sizeof pbuf[np], "%s=%s", p->string, p->valuestring);
+        else if (cJSON_IsNumber(p)) snprintf(pbuf[np], sizeof pbuf[np], "%s=%.17g", p->string, p->valuedouble);
+        else continue;
+        pp[np] = pbuf[np];
+        np++;
+    }
+    if (cli_open_tokenizer(tname, NULL, &tok) != CLI_OK ||
+        hm_tokenizer_encode(tok, NULL, text, len,
+                            HM_TOK_OFFSETS |
+                                (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "special"))
+                                     ? HM_TOK_SPECIAL
+                                     : 0u),
+                            &o) != HM_OK ||
+        hm_detector_new(&d, scheme, key, pp, np, 0, NULL) != HM_OK)
+        goto done;
+    if (dedup && hm_detector_set_dedup(d, hm_dedup_parse(dedup)) != HM_OK) goto done;
+    if (cJSON_IsString(eos) && hm_detector_set_eos(d, strtoll(eos->valuestring, NULL, 10)) != HM_OK)
+        goto done;
+    det = calloc(o.len ? o.len : 1, sizeof *det);
+    memset(&r, 0, sizeof r);
+    if (!det || hm_detect(d, prompt, n_prompt, o.ids, o.len, &r, det) != HM_OK) goto done;
+    ns = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "n_scored"));
+    if (!ns || strtoull(ns, NULL, 10) != r.n_scored ||
+        !(fabs(r.score - cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(res, "score"))) <=
+          1e-9 * (1 + fabs(r.score)))) {
+        cli_err("note: the key's per-token evidence does not reproduce the result's score, so "
+                "report.html will not highlight the text");
+        goto done;
+    }
+    ev = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "source",
+                            "recomputed by `hallmark report` with the watermark key (the result "
+                            "was printed without --per-token); its score and n equal the "
+                            "result's");
+    cJSON_AddStringToObject(ev, "test", r.test_name);
+    cJSON_AddNumberToObject(ev, "null_param", r.null_param);
+    cJSON_AddItemToObject(ev, "tokens", cli_tokens_json(det, &o, o.len));
+    out = cJSON_PrintUnformatted(ev);
+done:
+    cJSON_Delete(ev);
+    free(det);
+    hm_detector_free(d);
+    hm_tokenizer_free(tok);
+    hm_tok_output_clear(&o);
+    return out;
+}
+
 static int report_build(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -228,7 +304,7 @@ static int report_build(int argc, char **argv)
     hm_key *signer = NULL, *wk = NULL;
     cJSON *res = NULL;
     uint32_t *ids = NULL;
-    char *rep = NULL, *sig = NULL, *html = NULL;
+    char *rep = NULL, *sig = NULL, *html = NULL, *evidence = NULL;
     const char *ids_source = "tokens";
     const char **cmdv = NULL;
     int c, rc = CLI_ERROR, s;
@@ -365,6 +441,11 @@ static int report_build(int argc, char **argv)
     meta.ids = ids;
     meta.n_ids = n_ids;
     meta.ids_source = ids_source;
+    if (wk && n_in > 0 && strcmp(ids_source, "input") == 0) {
+        evidence = token_evidence(res, wk, ibuf[0], ilen[0], pids, n_pids);
+        meta.token_evidence = evidence;
+        meta.token_evidence_len = evidence ? strlen(evidence) : 0;
+    }
     {
         const char *sde = getenv("SOURCE_DATE_EPOCH");
         if (sde && *sde) meta.created = strtoull(sde, NULL, 10);
@@ -412,16 +493,18 @@ static int report_build(int argc, char **argv)
         (void)hm_key_id(signer, kid);
         cli_err("wrote %s/report.json, report.json.sig (signed by %s) and report.html", outdir,
                 kid);
-        if (cJSON_GetObjectItemCaseSensitive(res, "scheme") &&
+        if (!evidence && cJSON_GetObjectItemCaseSensitive(res, "scheme") &&
             cJSON_GetObjectItemCaseSensitive(res, "n_scored") &&
             !cJSON_GetObjectItemCaseSensitive(res, "tokens") &&
             !cJSON_GetObjectItemCaseSensitive(res, "type"))
             cli_err("note: the result has no per-token data, so report.html cannot highlight "
-                    "the text token by token; run `hallmark detect --json --per-token` for it");
+                    "the text token by token; run `hallmark detect --json --per-token`, or "
+                    "give the watermark key with --key");
     }
     rc = CLI_OK;
 done:
     free(cmdv);
+    free(evidence);
     free(rbuf);
     free(cbuf);
     for (i = 0; i < n_in; i++) free(ibuf[i]);

@@ -851,6 +851,15 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
                          "command (argv), so its numbers are recorded as printed and not "
                          "recomputed.");
     }
+    if (meta->token_evidence) {
+        cJSON *ev = cJSON_ParseWithLength(meta->token_evidence, meta->token_evidence_len);
+        if (!cJSON_IsObject(ev)) {
+            cJSON_Delete(ev);
+            s = HM_E_FORMAT;
+            goto fail;
+        }
+        cJSON_AddItemToObject(root, "token_evidence", ev);
+    }
     cJSON_AddItemToObject(root, "result", r);
     r = NULL;
     s = emit(root, out, outlen);

@@ -400,6 +400,7 @@ int hm_report_html(const char *report, size_t len, const uint8_t *text, size_t t
     char buf[256], *params;
     double alpha;
     int pooled;
+    const cJSON *evid;
     if (!report || !out || !outlen || (!text && text_len)) return HM_E_MISUSE;
     rep = cJSON_ParseWithLength(report, len);
     if (!hm_report_str(rep, "format") || strcmp(hm_report_str(rep, "format"), HM_REPORT_FORMAT)) {
@@ -531,13 +532,18 @@ int hm_report_html(const char *report, size_t len, const uint8_t *text, size_t t
     plot_null(&b, cJSON_GetArrayItem(tests, 0),
               cJSON_GetObjectItemCaseSensitive(ctl, "controls"));
     pooled = hm_report_is_corpus_type(hm_report_str(rep, "result_type"));
+    /* per-token data: the result's own, or what `report` recomputed */
+    evid = res;
+    if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(res, "tokens")) &&
+        cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(rep, "token_evidence")))
+        evid = cJSON_GetObjectItemCaseSensitive(rep, "token_evidence");
     hm_sbuf_puts(&b, "<h2>Evidence as the text goes on</h2>");
     if (pooled)
         hm_sbuf_puts(&b, "<p>(Not applicable: this result pools many documents. Each "
                          "document's own p-value is in the command's output files, listed "
                          "under Inputs when they were given to the report.)</p>");
     else
-        plot_cumulative(&b, res, alpha);
+        plot_cumulative(&b, evid, alpha);
     /* negative controls */
     hm_sbuf_puts(&b, "<h2>Negative controls</h2><p>");
     escs(&b, hm_report_str(ctl, "method"));
@@ -559,7 +565,12 @@ int hm_report_html(const char *report, size_t len, const uint8_t *text, size_t t
     /* text */
     if (!pooled) {
         hm_sbuf_puts(&b, "<h2>The text, token by token</h2>");
-        highlight(&b, res, text, text_len);
+        highlight(&b, evid, text, text_len);
+        if (evid != res) {
+            hm_sbuf_puts(&b, "<p class='cap'>Per-token evidence: ");
+            escs(&b, hm_report_str(evid, "source"));
+            hm_sbuf_puts(&b, ".</p>");
+        }
     }
     /* proves / does not prove */
     hm_sbuf_puts(

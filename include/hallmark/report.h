@@ -75,6 +75,11 @@ typedef struct hm_report_meta {
                                    result's per-token ids) or "input" (the first
                                    input tokenized with the result's tokenizer) */
     uint64_t created;           /* unix seconds; 0 = now */
+    const char *token_evidence; /* optional: a JSON object {"source", "test",
+                                   "null_param", "tokens": [...]} of per-token
+                                   evidence for report.html (recorded as
+                                   report.json "token_evidence") */
+    size_t token_evidence_len;
 } hm_report_meta;
 
 /* Computes SHA-256 of data[0..len) as 64 lowercase hex characters and a

@@ -125,6 +125,18 @@ expect_grep "prompt report: REPRODUCED printed" "^REPRODUCED$" "$TMP/out"
 expect_status "without its prompt the recomputation differs" 1 "$HALLMARK" report verify repp2 --pubkey signer.pub --key wm.key
 expect_grep "the difference is shown" "DIFFERS detection" "$TMP/out"
 
+# a detect result printed without --per-token: with --key, report recomputes
+# the per-token evidence for highlighting (and checks it against the result)
+"$HALLMARK" detect --key wm.key --scheme kgw --json text.txt > plain-det.json 2>/dev/null
+expect_status "report --key of a result without per-token data" 0 "$HALLMARK" report --result plain-det.json --sign signer --input text.txt --key wm.key --out repev
+if [ "$(json_get repev/report.json 'len(j["token_evidence"]["tokens"]) == int(j["result"]["n_tokens"]) and j["token_evidence"]["test"] == j["result"]["test"]')" = True ]; then
+    ok "report.json records the recomputed per-token evidence"; else notok "token_evidence" "$(json_get repev/report.json 'j.get("token_evidence", "none")' | head -c 300)"; fi
+expect_grep "report.html highlights the text token by token" "<span class='g'" repev/report.html
+expect_grep "report.html says where the evidence comes from" "Per-token evidence: recomputed" repev/report.html
+expect_status "and it verifies" 0 "$HALLMARK" report verify repev --pubkey signer.pub --key wm.key
+expect_status "without --key: no evidence, a note" 0 "$HALLMARK" report --result plain-det.json --sign signer --input text.txt --out repev2
+expect_grep "the note names --per-token and --key" "no per-token data.*--key" "$TMP/err"
+
 # generic result types (scan / radioactivity / trace JSON): recorded, signed, hashes checked
 printf '{"command":"scan","documents":"3","fdr":{"method":"bh","q":0.05},"results":[{"id":"a","test":"binomial-upper-tail","score":30,"n_scored":"40","ln_p":-20.5},{"id":"b","log10_p":-0.3,"n_scored":"50"}]}\n' > scan.json
 expect_status "report of a scan result" 0 "$HALLMARK" report --result scan.json --sign signer --out reps
