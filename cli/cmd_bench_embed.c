@@ -129,7 +129,10 @@ int cli_bench_embed(int argc, char **argv)
     st = hm_embedder_new(&e, scheme, key, params, np, (uint32_t)V, &bad);
     if (st != HM_OK) {
         hm_key_free(key);
-        if (bad >= 0) cli_err("bench embed: parameter '%s'", params[bad]);
+        char rb[64]; /* an engine key's value is never echoed */
+        if (bad >= 0)
+            cli_err("bench embed: parameter '%s'",
+                    cli_redact_arg("--param", params[bad], rb, sizeof rb));
         else if (st == HM_E_MISUSE)
             cli_err("bench embed: %s is keyed by its engine's key: give one with --param "
                     "key=... (vllm: an integer; sglang: hex; synthid: keys=[...]), any value "

@@ -356,7 +356,10 @@ static int setup(struct dctx *dc)
         s = hm_detector_new(&dc->dets[k], o->scheme, key, o->params, o->np, 0, &bad);
         hm_key_free(key);
         if (s != HM_OK) {
-            if (bad >= 0) cli_err("parameter '%s': %s", o->params[bad], hm_strerror(s));
+            char rb[64]; /* an engine key's value is never echoed */
+            if (bad >= 0)
+                cli_err("parameter '%s': %s",
+                        cli_redact_arg("--param", o->params[bad], rb, sizeof rb), hm_strerror(s));
             else if (s == HM_E_NOTFOUND) cli_err("unknown scheme '%s'", o->scheme);
             else if (s == HM_E_MISUSE) cli_err("scheme '%s' needs --key FILE", o->scheme);
             else cli_fail(s, o->scheme);

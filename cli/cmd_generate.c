@@ -105,7 +105,10 @@ static int gen_setup(struct gen *g)
         hm_key_free(key);
     }
     if (s != HM_OK) {
-        if (bad >= 0) cli_err("parameter '%s': %s", o->params[bad], hm_strerror(s));
+        char rb[64]; /* an engine key's value is never echoed */
+        if (bad >= 0)
+            cli_err("parameter '%s': %s", cli_redact_arg("--param", o->params[bad], rb, sizeof rb),
+                    hm_strerror(s));
         else if (s == HM_E_NOTFOUND) cli_err("unknown scheme '%s'", o->scheme);
         else cli_fail(s, "generate");
         return CLI_ERROR;

@@ -46,6 +46,11 @@ for c in cases:
 print("ok - %d goldens read" % len(cases) if len(cases) == 23 else "not ok - %d goldens read, want 23" % len(cases))
 PY
 
+# a bad engine key is refused without echoing it
+echo "1 2 3" > x.ids
+expect_status "a malformed vLLM key is refused (2)" 2 "$H" detect --scheme vllm --vllm-key secret123abc --ids x.ids
+expect_no_grep "the refused key is not echoed" "secret123abc" "$TMP/err"
+
 # generation and detection keyed by the engines' own keys (no Hallmark key)
 MODEL="$HM_BUILD/samples/kjv-4.slm"
 if [ -f "$MODEL" ] && "$H" tokenize --tokenizer cl100k_base </dev/null >/dev/null 2>&1; then
