@@ -178,6 +178,32 @@ int tok_fast_table(hm_tokenizer *t);
 int tok_normalize(const hm_tokenizer *tok, hm_tok_scratch *s, const unsigned char *p, size_t n,
                   uint32_t base, int *which, size_t *out_len);
 
+/* tokenizer.json's model.vocab and model.merges, read entry by entry. */
+struct cJSON;
+struct tok_json_spans {
+    const char *vocab_b, *vocab_e, *merges_b, *merges_e; /* values in the text */
+    size_t nvocab, nmerges;                              /* entry counts */
+};
+/* Locates both values in d[0..n) and returns in *skel (malloc'd, NUL
+ * terminated) the text with them emptied: 1; 0 if the text is not
+ * recognised (parse it whole); -1 out of memory. */
+int tok_json_split(const char *d, size_t n, struct tok_json_spans *sp, char **skel,
+                   size_t *skel_len);
+/* Iterates the members of a parsed object or array, or (stream) of the
+ * value text [b, e); `key` is the member name (NULL in arrays).  A stream
+ * entry lives until the next call or tok_json_iter_done; `bad` is set when
+ * the text does not parse. */
+struct tok_json_iter {
+    const struct cJSON *cur;
+    const char *p, *end;
+    struct cJSON *k, *v;
+    int stream, object, started, bad;
+};
+void tok_json_iter_tree(struct tok_json_iter *it, const struct cJSON *container);
+void tok_json_iter_stream(struct tok_json_iter *it, const char *b, const char *e);
+int tok_json_next(struct tok_json_iter *it, const char **key, const struct cJSON **val);
+void tok_json_iter_done(struct tok_json_iter *it);
+
 /* Scratch helpers. */
 int tok_scratch_match_ready(hm_tok_scratch *s);
 

@@ -226,6 +226,49 @@ static int add_special(hm_tokenizer *t, const char *s, size_t len, uint32_t id, 
 
 /* ---- tiktoken rank files ---------------------------------------------- */
 
+/* Base64 (RFC 4648, '=' padding required, unused bits zero: exactly what
+ * sodium_base642bin(ORIGINAL) accepted here) decoded with a table. */
+static void b64_table(int8_t val[256])
+{
+    static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    int i;
+    for (i = 0; i < 256; i++) val[i] = -1;
+    for (i = 0; i < 64; i++) val[(unsigned char)alpha[i]] = (int8_t)i;
+}
+
+/* Decodes s[0..n) into o; returns the byte count or 0 if invalid. */
+static size_t b64_decode(const int8_t val[256], const unsigned char *s, size_t n, unsigned char *o)
+{
+    size_t i, w = 0, pad = 0;
+    if (n == 0 || n % 4) return 0;
+    if (s[n - 1] == '=') pad = s[n - 2] == '=' ? 2 : 1;
+    for (i = 0; i + 4 <= n; i += 4) {
+        int a = val[s[i]], b = val[s[i + 1]], c, d;
+        uint32_t v;
+        if (i + 4 == n && pad) {
+            c = pad == 2 ? 0 : val[s[i + 2]];
+            d = 0;
+        } else {
+            c = val[s[i + 2]];
+            d = val[s[i + 3]];
+        }
+        if ((a | b | c | d) < 0) return 0;
+        v = ((uint32_t)a << 18) | ((uint32_t)b << 12) | ((uint32_t)c << 6) | (uint32_t)d;
+        o[w++] = (unsigned char)(v >> 16);
+        if (i + 4 == n && pad == 2) {
+            if (v & 0xFFFFu) return 0;
+            break;
+        }
+        o[w++] = (unsigned char)(v >> 8);
+        if (i + 4 == n && pad == 1) {
+            if (v & 0xFFu) return 0;
+            break;
+        }
+        o[w++] = (unsigned char)v;
+    }
+    return w;
+}
+
 static int load_tiktoken(hm_tokenizer *t, const unsigned char *d, size_t n,
                          const struct builtin *b, char *err, size_t cap)
 {
@@ -233,7 +276,9 @@ static int load_tiktoken(hm_tokenizer *t, const unsigned char *d, size_t n,
     unsigned char *stage = NULL;
     struct dec_item *items = NULL;
     uint32_t maxid = 0;
+    int8_t b64[256];
     int rc = HM_OK;
+    b64_table(b64);
     for (i = 0; i < n; i++)
         if (d[i] == '\n') lines++;
     lines++;
@@ -248,7 +293,6 @@ static int load_tiktoken(hm_tokenizer *t, const unsigned char *d, size_t n,
     while (pos < n) {
         size_t e = pos, sp, blen = 0;
         unsigned long long rank = 0;
-        const char *end_b64;
         line_no++;
         while (e < n && d[e] != '\n') e++;
         if (e == pos || (e == pos + 1 && d[pos] == '\r')) {
@@ -262,9 +306,8 @@ static int load_tiktoken(hm_tokenizer *t, const unsigned char *d, size_t n,
             rc = HM_E_FORMAT;
             goto out;
         }
-        if (sodium_base642bin(stage + stage_len, n - stage_len, (const char *)d + pos, sp - pos,
-                              NULL, &blen, &end_b64, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-            end_b64 != (const char *)d + sp || blen == 0) {
+        blen = b64_decode(b64, d + pos, sp - pos, stage + stage_len);
+        if (blen == 0) {
             errf(err, cap, "tiktoken file: line %zu has invalid base64", line_no);
             rc = HM_E_FORMAT;
             goto out;
@@ -576,10 +619,21 @@ static int is_byte_token(const char *s, size_t n, unsigned *v)
     return 1;
 }
 
-static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err, size_t cap)
+/* load_hf: the text is not what the entry-by-entry reading expects; parse
+ * the whole file (its errors are reported from that parse). */
+#define TOK_WHOLE (-2)
+
+/* Loads a tokenizer.json; `whole`: parse the file as one cJSON tree rather
+ * than a skeleton plus model.vocab and model.merges entry by entry. */
+static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, int whole, char *err,
+                   size_t cap)
 {
-    cJSON *root = cJSON_ParseWithLength((const char *)d, n);
+    cJSON *root = NULL;
+    struct tok_json_spans spans;
+    struct tok_json_iter vi, mi;
     const cJSON *model, *vocab, *merges, *added, *it;
+    const char *key;
+    size_t nmerges;
     struct pre_info pi = {NULL, 0};
     uint32_t cp_of[256], maxid = 0, nvocab;
     int16_t byte_of_cp[512];
@@ -590,6 +644,20 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
     int rc = HM_OK;
     uint32_t rank;
 
+    memset(&vi, 0, sizeof vi);
+    memset(&mi, 0, sizeof mi);
+    if (!whole) {
+        char *skel = NULL;
+        size_t skel_len = 0;
+        int r = tok_json_split((const char *)d, n, &spans, &skel, &skel_len);
+        if (r < 0) return HM_E_NOMEM;
+        if (r == 0) return TOK_WHOLE;
+        root = cJSON_ParseWithLength(skel, skel_len);
+        free(skel);
+        if (!root) return TOK_WHOLE;
+    } else {
+        root = cJSON_ParseWithLength((const char *)d, n);
+    }
     if (!root || !cJSON_IsObject(root)) {
         errf(err, cap, "tokenizer.json: malformed JSON");
         cJSON_Delete(root);
@@ -662,7 +730,21 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
         rc = HM_E_FORMAT;
         goto out;
     }
-    nvocab = (uint32_t)cJSON_GetArraySize(vocab);
+    if (whole) {
+        nvocab = (uint32_t)cJSON_GetArraySize(vocab);
+        nmerges = (size_t)cJSON_GetArraySize(merges);
+        tok_json_iter_tree(&vi, vocab);
+        tok_json_iter_tree(&mi, merges);
+    } else {
+        if (spans.nvocab > 16777216u || spans.nmerges > UINT32_MAX / 4) {
+            rc = TOK_WHOLE;
+            goto out;
+        }
+        nvocab = (uint32_t)spans.nvocab;
+        nmerges = spans.nmerges;
+        tok_json_iter_stream(&vi, spans.vocab_b, spans.vocab_e);
+        tok_json_iter_stream(&mi, spans.merges_b, spans.merges_e);
+    }
     items = malloc(((size_t)nvocab + (size_t)cJSON_GetArraySize(added) + 1) * sizeof *items);
     if (!items) {
         rc = HM_E_NOMEM;
@@ -675,9 +757,8 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
     for (i = 0; i < 256; i++) byte_of_cp[cp_of[i]] = (int16_t)i;
     for (i = 0; i < 256; i++) t->byte_id[i] = TOK_NONE;
 
-    cJSON_ArrayForEach(it, vocab)
-    {
-        size_t kl = strlen(it->string);
+    while (tok_json_next(&vi, &key, &it)) {
+        size_t kl = strlen(key);
         double dv = it->valuedouble;
         uint32_t id;
         unsigned bv;
@@ -688,7 +769,11 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
         }
         id = (uint32_t)dv;
         if (id > maxid) maxid = id;
-        rc = tok_strmap_put(&t->enc, (const unsigned char *)it->string, kl, id);
+        if (nit >= nvocab) {
+            rc = TOK_WHOLE; /* more entries than counted: unusual text */
+            goto out;
+        }
+        rc = tok_strmap_put(&t->enc, (const unsigned char *)key, kl, id);
         if (rc == TOK_EXISTS) rc = HM_OK; /* a repeated JSON key: the last wins */
         if (rc) goto out;
         if (tok_grow((void **)&stage, &stage_cap, stage_len + kl + 1, 1)) {
@@ -698,7 +783,7 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
         items[nit].off = stage_len;
         items[nit].id = id;
         if (t->kind == TOK_HF_BYTELEVEL) {
-            long w = bytelevel_decode((const unsigned char *)it->string, kl, byte_of_cp,
+            long w = bytelevel_decode((const unsigned char *)key, kl, byte_of_cp,
                                       stage + stage_len);
             if (w < 0) {
                 errf(err, cap, "tokenizer.json: vocab token is not byte-level encoded");
@@ -707,24 +792,28 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
             }
             items[nit].len = (uint32_t)w;
             if (w == 1) t->byte_id[stage[stage_len]] = id;
-        } else if (t->byte_fallback && is_byte_token(it->string, kl, &bv)) {
+        } else if (t->byte_fallback && is_byte_token(key, kl, &bv)) {
             stage[stage_len] = (unsigned char)bv;
             items[nit].len = 1;
             t->byte_id[bv] = id;
         } else {
             size_t w = 0, j = 0;
             while (j < kl) {
-                if (j + 3 <= kl && memcmp(it->string + j, "\xe2\x96\x81", 3) == 0) {
+                if (j + 3 <= kl && memcmp(key + j, "\xe2\x96\x81", 3) == 0) {
                     stage[stage_len + w++] = ' ';
                     j += 3;
                 } else {
-                    stage[stage_len + w++] = (unsigned char)it->string[j++];
+                    stage[stage_len + w++] = (unsigned char)key[j++];
                 }
             }
             items[nit].len = (uint32_t)w;
         }
         stage_len += items[nit].len;
         nit++;
+    }
+    if (vi.bad) {
+        rc = TOK_WHOLE;
+        goto out;
     }
     if (t->kind == TOK_HF_BYTELEVEL) {
         for (i = 0; i < 256; i++)
@@ -737,11 +826,10 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
     s = jstr(model, "unk_token");
     t->unk_id = s ? tok_strmap_get(&t->enc, (const unsigned char *)s, strlen(s)) : TOK_NONE;
 
-    rc = tok_pairmap_init(&t->pairs, (uint32_t)cJSON_GetArraySize(merges) + 1);
+    rc = tok_pairmap_init(&t->pairs, (uint32_t)nmerges + 1);
     if (rc) goto out;
     rank = 0;
-    cJSON_ArrayForEach(it, merges)
-    {
+    while (tok_json_next(&mi, &key, &it)) {
         const char *a = NULL, *b = NULL;
         size_t al, bl;
         uint32_t ia, ib, im;
@@ -782,8 +870,16 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
             rc = HM_E_FORMAT;
             goto out;
         }
+        if (rank >= nmerges) {
+            rc = TOK_WHOLE; /* more entries than counted: unusual text */
+            goto out;
+        }
         tok_pairmap_put(&t->pairs, ia, ib, rank, im);
         rank++;
+    }
+    if (mi.bad) {
+        rc = TOK_WHOLE;
+        goto out;
     }
 
     cJSON_ArrayForEach(it, added)
@@ -824,6 +920,8 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
     if (rc) goto out;
     rc = dec_build(t, items, nit, stage ? stage : (const unsigned char *)"");
 out:
+    tok_json_iter_done(&vi);
+    tok_json_iter_done(&mi);
     free(stage);
     free(tmp);
     free(items);
@@ -836,6 +934,15 @@ out:
 static void set_name(hm_tokenizer *t, const char *name)
 {
     snprintf(t->name, sizeof t->name, "%s", name);
+}
+
+static hm_tokenizer *tok_new(void)
+{
+    hm_tokenizer *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->unk_id = TOK_NONE;
+    t->small_piece = TOK_SMALL_PIECE;
+    return t;
 }
 
 int hm_tokenizer_load_memory(hm_tokenizer **out, const void *data, size_t len,
@@ -854,15 +961,28 @@ int hm_tokenizer_load_memory(hm_tokenizer **out, const void *data, size_t len,
     }
     rc = hm_init();
     if (rc) return rc;
-    t = calloc(1, sizeof *t);
+    t = tok_new();
     if (!t) return HM_E_NOMEM;
-    t->unk_id = TOK_NONE;
-    t->small_piece = TOK_SMALL_PIECE;
     SHA256(d, len, t->sha256);
     while (i < len && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n')) i++;
     if (i < len && d[i] == '{') {
         set_name(t, encoding ? encoding : "tokenizer.json");
-        rc = load_hf(t, d, len, err, errcap);
+        rc = load_hf(t, d, len, 0, err, errcap);
+        if (rc && rc != HM_E_NOMEM) {
+            /* unusual text or an error: the whole-file parse decides (and
+             * words any error exactly as it always has) */
+            hm_tokenizer *w = tok_new();
+            if (!w) {
+                hm_tokenizer_free(t);
+                return HM_E_NOMEM;
+            }
+            memcpy(w->sha256, t->sha256, sizeof w->sha256);
+            memcpy(w->name, t->name, sizeof w->name);
+            hm_tokenizer_free(t);
+            t = w;
+            if (err && errcap) err[0] = 0;
+            rc = load_hf(t, d, len, 1, err, errcap);
+        }
     } else {
         const struct builtin *b = NULL;
         size_t k;
