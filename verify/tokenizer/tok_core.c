@@ -153,6 +153,46 @@ uint32_t tok_strmap_get(const struct tok_strmap *m, const unsigned char *k, size
     return slot->len ? slot->val : TOK_NONE;
 }
 
+/* Loading: the hash of a key, a prefetch of its first slot, and a lookup
+ * with the hash already known (batches of lookups overlap their misses). */
+uint64_t tok_strmap_hash(const unsigned char *k, size_t n)
+{
+    return strmap_hash(k, n, key8(k, n));
+}
+
+void tok_strmap_prefetch(const struct tok_strmap *m, uint64_t h)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    if (m->slots) __builtin_prefetch(&m->slots[h & m->mask]);
+#else
+    (void)m;
+    (void)h;
+#endif
+}
+
+uint32_t tok_strmap_get_h(const struct tok_strmap *m, const unsigned char *k, size_t n,
+                          uint64_t h)
+{
+    struct tok_slot *slot;
+    if (!m->slots || n == 0) return TOK_NONE;
+    slot = strmap_find(m, k, n, key8(k, n), h);
+    return slot->len ? slot->val : TOK_NONE;
+}
+
+void tok_pairmap_prefetch(const struct tok_pairmap *m, uint32_t a, uint32_t b)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    uint64_t i = mix64(((uint64_t)a << 32) | b) & m->mask;
+    __builtin_prefetch(&m->keys[i], 1);
+    __builtin_prefetch(&m->rank[i], 1);
+    __builtin_prefetch(&m->id[i], 1);
+#else
+    (void)m;
+    (void)a;
+    (void)b;
+#endif
+}
+
 int tok_pairmap_init(struct tok_pairmap *m, uint32_t expect)
 {
     uint64_t sz = 16;

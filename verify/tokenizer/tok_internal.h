@@ -147,6 +147,11 @@ int tok_strmap_init(struct tok_strmap *m, uint32_t expect);
 int tok_strmap_put(struct tok_strmap *m, const unsigned char *k, size_t n, uint32_t v);
 uint32_t tok_strmap_get(const struct tok_strmap *m, const unsigned char *k, size_t n);
 void tok_strmap_free(struct tok_strmap *m);
+uint64_t tok_strmap_hash(const unsigned char *k, size_t n);
+void tok_strmap_prefetch(const struct tok_strmap *m, uint64_t h);
+uint32_t tok_strmap_get_h(const struct tok_strmap *m, const unsigned char *k, size_t n,
+                          uint64_t h);
+void tok_pairmap_prefetch(const struct tok_pairmap *m, uint32_t a, uint32_t b);
 int tok_pairmap_init(struct tok_pairmap *m, uint32_t expect);
 void tok_pairmap_put(struct tok_pairmap *m, uint32_t a, uint32_t b, uint32_t rank, uint32_t id);
 int tok_pairmap_get(const struct tok_pairmap *m, uint32_t a, uint32_t b, uint32_t *rank,

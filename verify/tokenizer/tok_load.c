@@ -619,6 +619,60 @@ static int is_byte_token(const char *s, size_t n, unsigned *v)
     return 1;
 }
 
+/* A merge staged as the bytes a || b: a is [off, off + al), the merged
+ * token [off, off + len). */
+struct merge_ref {
+    size_t off;
+    uint32_t al, len;
+};
+
+#define MERGE_AHEAD 8     /* lookups in flight */
+#define MERGE_CHUNK 4096 /* merges staged at a time */
+
+/* Adds the staged merges [0, n) (ranks base + i) to t->pairs in rank order, each lookup prefetched
+ * MERGE_AHEAD merges ahead; 1 with *bad = the first merge whose tokens are
+ * not all in the vocabulary. */
+static int add_merges(hm_tokenizer *t, const unsigned char *blob, const struct merge_ref *m,
+                      uint32_t n, uint32_t base, uint32_t *bad)
+{
+    uint64_t h[MERGE_AHEAD][3];
+    uint32_t ids[MERGE_AHEAD][3];
+    uint32_t r;
+    for (r = 0; r < n + 2 * MERGE_AHEAD; r++) {
+        /* the stages run backwards so each reads its ring slot before it is reused */
+        if (r >= 2 * MERGE_AHEAD) { /* stage 3: insert, in rank order */
+            uint32_t q = r - 2 * MERGE_AHEAD;
+            const uint32_t *iq = ids[q % MERGE_AHEAD];
+            tok_pairmap_put(&t->pairs, iq[0], iq[1], base + q, iq[2]);
+        }
+        if (r >= MERGE_AHEAD && r - MERGE_AHEAD < n) { /* stage 2: look up */
+            uint32_t q = r - MERGE_AHEAD;
+            const unsigned char *p = blob + m[q].off;
+            const uint64_t *hq = h[q % MERGE_AHEAD];
+            uint32_t *iq = ids[q % MERGE_AHEAD];
+            iq[0] = tok_strmap_get_h(&t->enc, p, m[q].al, hq[0]);
+            iq[1] = tok_strmap_get_h(&t->enc, p + m[q].al, m[q].len - m[q].al, hq[1]);
+            iq[2] = tok_strmap_get_h(&t->enc, p, m[q].len, hq[2]);
+            if (iq[0] == TOK_NONE || iq[1] == TOK_NONE || iq[2] == TOK_NONE) {
+                *bad = base + q;
+                return 1;
+            }
+            tok_pairmap_prefetch(&t->pairs, iq[0], iq[1]);
+        }
+        if (r < n) { /* stage 1: hash and prefetch the three tokens */
+            const unsigned char *p = blob + m[r].off;
+            uint64_t *hr = h[r % MERGE_AHEAD];
+            hr[0] = tok_strmap_hash(p, m[r].al);
+            hr[1] = tok_strmap_hash(p + m[r].al, m[r].len - m[r].al);
+            hr[2] = tok_strmap_hash(p, m[r].len);
+            tok_strmap_prefetch(&t->enc, hr[0]);
+            tok_strmap_prefetch(&t->enc, hr[1]);
+            tok_strmap_prefetch(&t->enc, hr[2]);
+        }
+    }
+    return 0;
+}
+
 /* load_hf: the text is not what the entry-by-entry reading expects; parse
  * the whole file (its errors are reported from that parse). */
 #define TOK_WHOLE (-2)
@@ -633,7 +687,9 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, int whole,
     struct tok_json_iter vi, mi;
     const cJSON *model, *vocab, *merges, *added, *it;
     const char *key;
-    size_t nmerges;
+    size_t nmerges, tmp_len = 0;
+    struct merge_ref *mref = NULL;
+    uint32_t bad_rank = TOK_NONE, base = 0;
     struct pre_info pi = {NULL, 0};
     uint32_t cp_of[256], maxid = 0, nvocab;
     int16_t byte_of_cp[512];
@@ -828,17 +884,21 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, int whole,
 
     rc = tok_pairmap_init(&t->pairs, (uint32_t)nmerges + 1);
     if (rc) goto out;
+    mref = malloc(MERGE_CHUNK * sizeof *mref);
+    if (!mref) {
+        rc = HM_E_NOMEM;
+        goto out;
+    }
     rank = 0;
     while (tok_json_next(&mi, &key, &it)) {
         const char *a = NULL, *b = NULL;
         size_t al, bl;
-        uint32_t ia, ib, im;
         if (cJSON_IsString(it)) {
             const char *sp = strchr(it->valuestring, ' ');
             if (!sp || strchr(sp + 1, ' ')) {
                 errf(err, cap, "tokenizer.json: merge %u is not \"a b\"", rank);
                 rc = HM_E_FORMAT;
-                goto out;
+                break;
             }
             a = it->valuestring;
             al = (size_t)(sp - a);
@@ -854,29 +914,36 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, int whole,
         } else {
             errf(err, cap, "tokenizer.json: merge %u is neither \"a b\" nor [a, b]", rank);
             rc = HM_E_FORMAT;
-            goto out;
+            break;
         }
-        if (tok_grow((void **)&tmp, &tmp_cap, al + bl + 1, 1)) {
-            rc = HM_E_NOMEM;
-            goto out;
-        }
-        memcpy(tmp, a, al);
-        memcpy(tmp + al, b, bl);
-        ia = tok_strmap_get(&t->enc, (const unsigned char *)a, al);
-        ib = tok_strmap_get(&t->enc, (const unsigned char *)b, bl);
-        im = tok_strmap_get(&t->enc, tmp, al + bl);
-        if (ia == TOK_NONE || ib == TOK_NONE || im == TOK_NONE) {
-            errf(err, cap, "tokenizer.json: merge %u uses a token missing from the vocab", rank);
-            rc = HM_E_FORMAT;
-            goto out;
-        }
-        if (rank >= nmerges) {
+        if (rank >= nmerges || al + bl > UINT32_MAX) {
             rc = TOK_WHOLE; /* more entries than counted: unusual text */
             goto out;
         }
-        tok_pairmap_put(&t->pairs, ia, ib, rank, im);
+        if (rank - base == MERGE_CHUNK) {
+            if (add_merges(t, tmp, mref, MERGE_CHUNK, base, &bad_rank)) break;
+            base = rank;
+            tmp_len = 0;
+        }
+        if (tok_grow((void **)&tmp, &tmp_cap, tmp_len + al + bl + 1, 1)) {
+            rc = HM_E_NOMEM;
+            goto out;
+        }
+        memcpy(tmp + tmp_len, a, al);
+        memcpy(tmp + tmp_len + al, b, bl);
+        mref[rank - base].off = tmp_len;
+        mref[rank - base].al = (uint32_t)al;
+        mref[rank - base].len = (uint32_t)(al + bl);
+        tmp_len += al + bl;
         rank++;
     }
+    /* the merges before a malformed one are checked first, as one by one */
+    if (bad_rank != TOK_NONE || add_merges(t, tmp, mref, rank - base, base, &bad_rank)) {
+        errf(err, cap, "tokenizer.json: merge %u uses a token missing from the vocab", bad_rank);
+        rc = HM_E_FORMAT;
+        goto out;
+    }
+    if (rc) goto out;
     if (mi.bad) {
         rc = TOK_WHOLE;
         goto out;
@@ -922,6 +989,7 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, int whole,
 out:
     tok_json_iter_done(&vi);
     tok_json_iter_done(&mi);
+    free(mref);
     free(stage);
     free(tmp);
     free(items);
