@@ -158,6 +158,11 @@ int tok_pairmap_get(const struct tok_pairmap *m, uint32_t a, uint32_t b, uint32_
                     uint32_t *id);
 void tok_pairmap_free(struct tok_pairmap *m);
 
+/* Zeroed memory for large tables (huge pages where offered); free with
+ * tok_big_free and the same size. */
+void *tok_big_alloc(size_t n);
+void tok_big_free(void *p, size_t n);
+
 /* Grows *buf (element size `elem`) to hold at least `need` elements. */
 int tok_grow(void **buf, size_t *cap, size_t need, size_t elem);
 

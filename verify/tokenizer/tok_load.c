@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "hallmark/error.h"
 
@@ -159,8 +161,8 @@ static int compile_re(hm_tokenizer *t, const char *pat0, char *err, size_t cap)
 static int dec_alloc(hm_tokenizer *t, uint32_t vocab_size)
 {
     t->vocab_size = vocab_size;
-    t->dec_off = calloc((size_t)vocab_size + 1, sizeof *t->dec_off);
-    t->present = calloc((size_t)vocab_size + 1, 1);
+    t->dec_off = tok_big_alloc(((size_t)vocab_size + 1) * sizeof *t->dec_off);
+    t->present = tok_big_alloc((size_t)vocab_size + 1);
     return (t->dec_off && t->present) ? HM_OK : HM_E_NOMEM;
 }
 
@@ -1086,6 +1088,38 @@ int hm_tokenizer_load_memory(hm_tokenizer **out, const void *data, size_t len,
     return HM_OK;
 }
 
+/* Reads a regular file of `size` bytes into anonymous memory mapped with
+ * its pages populated in one system call (a page fault per 4 KiB of a
+ * large vocabulary costs more than parsing it); NULL if unavailable. */
+static unsigned char *read_populated(FILE *f, size_t size, size_t *maplen)
+{
+#ifdef MAP_POPULATE
+    size_t n = 0;
+    unsigned char *m;
+    int fd = fileno(f);
+    *maplen = size + 1;
+    m = mmap(NULL, *maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+             -1, 0);
+    if (m == MAP_FAILED) return NULL;
+    while (n < size) {
+        ssize_t got = read(fd, m + n, size - n);
+        if (got <= 0) break;
+        n += (size_t)got;
+    }
+    if (n != size) { /* changed under us: the stdio path decides */
+        munmap(m, *maplen);
+        if (lseek(fd, 0, SEEK_SET) != 0) return NULL;
+        return NULL;
+    }
+    return m;
+#else
+    (void)f;
+    (void)size;
+    *maplen = 0;
+    return NULL;
+#endif
+}
+
 int hm_tokenizer_load(hm_tokenizer **out, const char *path, const char *encoding, char *err,
                       size_t errcap)
 {
@@ -1106,6 +1140,21 @@ int hm_tokenizer_load(hm_tokenizer **out, const char *path, const char *encoding
     }
     {
         struct stat st; /* size the buffer once for regular files */
+        if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 1048576 &&
+            (unsigned long long)st.st_size <= MAX_FILE) {
+            size_t maplen = 0;
+            unsigned char *m = read_populated(f, (size_t)st.st_size, &maplen);
+            if (m) {
+                fclose(f);
+                slash = strrchr(path, '/');
+                snprintf(base, sizeof base, "%s", slash ? slash + 1 : path);
+                rc = hm_tokenizer_load_memory(out, m, (size_t)st.st_size, encoding, err, errcap);
+                if (rc == HM_OK && !encoding && strcmp((*out)->name, "tokenizer.json") == 0)
+                    set_name(*out, base);
+                munmap(m, maplen);
+                return rc;
+            }
+        }
         if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
             (unsigned long long)st.st_size <= MAX_FILE) {
             cap = (size_t)st.st_size + 65536;
