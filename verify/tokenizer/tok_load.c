@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -177,12 +176,13 @@ static int dec_build(hm_tokenizer *t, const struct dec_item *it, size_t n,
                      const unsigned char *stage)
 {
     size_t i, total = 0;
-    uint64_t *len = calloc((size_t)t->vocab_size + 1, sizeof *len);
-    size_t *src = calloc((size_t)t->vocab_size + 1, sizeof *src);
+    size_t nb = ((size_t)t->vocab_size + 1) * sizeof(uint64_t);
+    uint64_t *len = tok_big_alloc(nb);
+    size_t *src = tok_big_alloc(((size_t)t->vocab_size + 1) * sizeof *src);
+    int rc = HM_OK;
     if (!len || !src) {
-        free(len);
-        free(src);
-        return HM_E_NOMEM;
+        rc = HM_E_NOMEM;
+        goto out;
     }
     for (i = 0; i < n; i++) {
         len[it[i].id] = it[i].len;
@@ -192,9 +192,8 @@ static int dec_build(hm_tokenizer *t, const struct dec_item *it, size_t n,
     for (i = 0; i < t->vocab_size; i++) total += (size_t)len[i];
     t->dec_blob = malloc(total + 1);
     if (!t->dec_blob) {
-        free(len);
-        free(src);
-        return HM_E_NOMEM;
+        rc = HM_E_NOMEM;
+        goto out;
     }
     total = 0;
     for (i = 0; i < t->vocab_size; i++) {
@@ -203,9 +202,10 @@ static int dec_build(hm_tokenizer *t, const struct dec_item *it, size_t n,
         total += (size_t)len[i];
     }
     t->dec_off[t->vocab_size] = total;
-    free(len);
-    free(src);
-    return HM_OK;
+out:
+    tok_big_free(len, nb);
+    tok_big_free(src, ((size_t)t->vocab_size + 1) * sizeof *src);
+    return rc;
 }
 
 static int add_special(hm_tokenizer *t, const char *s, size_t len, uint32_t id, int special)
@@ -1088,36 +1088,26 @@ int hm_tokenizer_load_memory(hm_tokenizer **out, const void *data, size_t len,
     return HM_OK;
 }
 
-/* Reads a regular file of `size` bytes into anonymous memory mapped with
- * its pages populated in one system call (a page fault per 4 KiB of a
- * large vocabulary costs more than parsing it); NULL if unavailable. */
-static unsigned char *read_populated(FILE *f, size_t size, size_t *maplen)
+/* Reads a regular file of `size` bytes into tok_big_alloc memory (a page
+ * fault per 4 KiB of a large vocabulary costs more than parsing it); NULL
+ * if it cannot (the stdio path then decides). */
+static unsigned char *read_big(FILE *f, size_t size)
 {
-#ifdef MAP_POPULATE
     size_t n = 0;
-    unsigned char *m;
     int fd = fileno(f);
-    *maplen = size + 1;
-    m = mmap(NULL, *maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-             -1, 0);
-    if (m == MAP_FAILED) return NULL;
+    unsigned char *m = tok_big_alloc(size + 1);
+    if (!m) return NULL;
     while (n < size) {
         ssize_t got = read(fd, m + n, size - n);
         if (got <= 0) break;
         n += (size_t)got;
     }
-    if (n != size) { /* changed under us: the stdio path decides */
-        munmap(m, *maplen);
-        if (lseek(fd, 0, SEEK_SET) != 0) return NULL;
+    if (n != size) { /* changed while read */
+        tok_big_free(m, size + 1);
+        (void)lseek(fd, 0, SEEK_SET);
         return NULL;
     }
     return m;
-#else
-    (void)f;
-    (void)size;
-    *maplen = 0;
-    return NULL;
-#endif
 }
 
 int hm_tokenizer_load(hm_tokenizer **out, const char *path, const char *encoding, char *err,
@@ -1142,8 +1132,7 @@ int hm_tokenizer_load(hm_tokenizer **out, const char *path, const char *encoding
         struct stat st; /* size the buffer once for regular files */
         if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 1048576 &&
             (unsigned long long)st.st_size <= MAX_FILE) {
-            size_t maplen = 0;
-            unsigned char *m = read_populated(f, (size_t)st.st_size, &maplen);
+            unsigned char *m = read_big(f, (size_t)st.st_size);
             if (m) {
                 fclose(f);
                 slash = strrchr(path, '/');
@@ -1151,7 +1140,7 @@ int hm_tokenizer_load(hm_tokenizer **out, const char *path, const char *encoding
                 rc = hm_tokenizer_load_memory(out, m, (size_t)st.st_size, encoding, err, errcap);
                 if (rc == HM_OK && !encoding && strcmp((*out)->name, "tokenizer.json") == 0)
                     set_name(*out, base);
-                munmap(m, maplen);
+                tok_big_free(m, (size_t)st.st_size + 1);
                 return rc;
             }
         }
