@@ -54,82 +54,92 @@ static const char *skip_value(const char *p, const char *e)
     return NULL;
 }
 
-/* Finds the members `names` of the object at p (first occurrences; keys
- * with escapes or a repeated wanted key make the scan give up: 0). */
-static int find_members(const char *p, const char *e, const char *const *names, size_t nn,
-                        const char **vb, const char **ve)
+/* Just past the container at p ('{' or '['), with *n its entry count. */
+static const char *skip_counting(const char *p, const char *e, size_t *n)
 {
-    size_t i;
-    for (i = 0; i < nn; i++) vb[i] = ve[i] = NULL;
-    p = skip_ws(p, e);
-    if (p >= e || *p != '{') return 0;
-    p = skip_ws(p + 1, e);
-    if (p < e && *p == '}') return 1;
-    for (;;) {
-        const char *ks = p, *kend, *v;
-        if (p >= e || *p != '"') return 0;
-        kend = skip_string(p, e);
-        if (!kend || memchr(ks, '\\', (size_t)(kend - ks))) return 0;
-        p = skip_ws(kend, e);
-        if (p >= e || *p != ':') return 0;
-        v = skip_ws(p + 1, e);
-        p = skip_value(v, e);
-        if (!p) return 0;
-        for (i = 0; i < nn; i++) {
-            size_t L = strlen(names[i]);
-            if ((size_t)(kend - ks) == L + 2 && memcmp(ks + 1, names[i], L) == 0) {
-                if (vb[i]) return 0;
-                vb[i] = v;
-                ve[i] = p;
-            }
-        }
-        p = skip_ws(p, e);
-        if (p < e && *p == '}') return 1;
-        if (p >= e || *p != ',') return 0;
-        p = skip_ws(p + 1, e);
-    }
-}
-
-/* Entries of the container [b, e): top-level commas + 1, or 0 if empty. */
-static size_t count_entries(const char *b, const char *e)
-{
-    const char *p = skip_ws(b + 1, e - 1);
-    size_t n = 1, depth = 0;
-    if (p >= e - 1) return 0;
-    for (; p < e - 1; p++) {
+    size_t depth = 0, commas = 0;
+    const char *q = skip_ws(p + 1, e);
+    int empty = q < e && (*q == '}' || *q == ']');
+    while (p < e) {
         char c = *p;
         if (c == '"') {
-            p = skip_string(p, e) - 1;
-        } else if (c == '{' || c == '[') {
+            p = skip_string(p, e);
+            if (!p) return NULL;
+            continue;
+        }
+        if (c == '{' || c == '[') {
             depth++;
         } else if (c == '}' || c == ']') {
-            depth--;
-        } else if (c == ',' && depth == 0) {
-            n++;
+            if (--depth == 0) {
+                *n = empty ? 0 : commas + 1;
+                return p + 1;
+            }
+        } else if (c == ',' && depth == 1) {
+            commas++;
         }
+        p++;
     }
-    return n;
+    return NULL;
+}
+
+/* Walks the object at p: at the root (level 0) into the first "model"
+ * member, there (level 1) recording "vocab" and "merges".  Keys with
+ * escapes or a repeated wanted key make the scan give up (NULL); else just
+ * past the object. */
+static const char *walk_object(const char *p, const char *e, int level,
+                               struct tok_json_spans *sp, int *seen)
+{
+    p = skip_ws(p, e);
+    if (p >= e || *p != '{') return NULL;
+    p = skip_ws(p + 1, e);
+    if (p < e && *p == '}') return p + 1;
+    for (;;) {
+        const char *ks = p, *kend, *v;
+        size_t kl;
+        if (p >= e || *p != '"') return NULL;
+        kend = skip_string(p, e);
+        if (!kend || memchr(ks, '\\', (size_t)(kend - ks))) return NULL;
+        kl = (size_t)(kend - ks) - 2;
+        p = skip_ws(kend, e);
+        if (p >= e || *p != ':') return NULL;
+        v = skip_ws(p + 1, e);
+        if (level == 0 && kl == 5 && memcmp(ks + 1, "model", 5) == 0) {
+            if (seen[0]++) return NULL;
+            p = walk_object(v, e, 1, sp, seen);
+        } else if (level == 1 && kl == 5 && memcmp(ks + 1, "vocab", 5) == 0) {
+            if (seen[1]++ || v >= e || *v != '{') return NULL;
+            sp->vocab_b = v;
+            p = sp->vocab_e = skip_counting(v, e, &sp->nvocab);
+        } else if (level == 1 && kl == 6 && memcmp(ks + 1, "merges", 6) == 0) {
+            if (seen[2]++ || v >= e || *v != '[') return NULL;
+            sp->merges_b = v;
+            p = sp->merges_e = skip_counting(v, e, &sp->nmerges);
+        } else {
+            p = skip_value(v, e);
+        }
+        if (!p) return NULL;
+        p = skip_ws(p, e);
+        if (p < e && *p == '}') return p + 1;
+        if (p >= e || *p != ',') return NULL;
+        p = skip_ws(p + 1, e);
+    }
 }
 
 int tok_json_split(const char *d, size_t n, struct tok_json_spans *sp, char **skel,
                    size_t *skel_len)
 {
-    static const char *const root_names[] = {"model"};
-    static const char *const model_names[] = {"vocab", "merges"};
-    const char *e = d + n, *mb, *me, *vb[2], *ve[2], *first, *second;
+    const char *e = d + n, *vb[2], *ve[2], *first, *second;
     const char *fill_first, *fill_second;
+    int seen[3] = {0, 0, 0};
     char *s;
     size_t w;
     *skel = NULL;
-    if (!find_members(d, e, root_names, 1, &mb, &me) || !mb) return 0;
-    if (!find_members(mb, me, model_names, 2, vb, ve) || !vb[0] || !vb[1]) return 0;
-    if (*vb[0] != '{' || *vb[1] != '[') return 0;
-    sp->vocab_b = vb[0];
-    sp->vocab_e = ve[0];
-    sp->merges_b = vb[1];
-    sp->merges_e = ve[1];
-    sp->nvocab = count_entries(vb[0], ve[0]);
-    sp->nmerges = count_entries(vb[1], ve[1]);
+    memset(sp, 0, sizeof *sp);
+    if (!walk_object(d, e, 0, sp, seen) || !seen[1] || !seen[2]) return 0;
+    vb[0] = sp->vocab_b;
+    ve[0] = sp->vocab_e;
+    vb[1] = sp->merges_b;
+    ve[1] = sp->merges_e;
     first = vb[0] < vb[1] ? vb[0] : vb[1];
     second = vb[0] < vb[1] ? vb[1] : vb[0];
     fill_first = first == vb[0] ? "{}" : "[]";
