@@ -8,6 +8,7 @@
 #include "hallmark.h"
 #include "hallmark/tokenizer.h"
 
+#include <cjson/cJSON.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -153,6 +154,113 @@ HM_TEST(tok_load_tables_unchanged)
             printf("# %s%s%s: digest 0x%016llxULL\n", cases[i].file, cases[i].enc ? " as " : "",
                    cases[i].enc ? cases[i].enc : "", (unsigned long long)d);
         CHECK(d == cases[i].digest);
+        hm_tokenizer_free(t);
+    }
+}
+
+/* The scan finds both large members of every pinned tokenizer.json with
+ * cJSON's entry counts, so the entry-by-entry path is the one exercised. */
+HM_TEST(tok_load_json_split_finds_vocab_and_merges)
+{
+    static const char *const files[] = {"gpt2.tokenizer.json", "mistral.tokenizer.json",
+                                        "qwen3.tokenizer.json"};
+    size_t i;
+    for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[1024];
+        FILE *f;
+        long n;
+        char *d, *skel = NULL;
+        size_t skel_len = 0;
+        struct tok_json_spans sp;
+        cJSON *root, *model;
+        snprintf(path, sizeof path, "%s%s", hm_test_path("../samples/tokenizers/"), files[i]);
+        f = fopen(path, "rb");
+        if (!f) continue;
+        fseek(f, 0, SEEK_END);
+        n = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        d = malloc((size_t)n);
+        REQUIRE(d != NULL);
+        CHECK(fread(d, 1, (size_t)n, f) == (size_t)n);
+        fclose(f);
+        CHECK(tok_json_split(d, (size_t)n, &sp, &skel, &skel_len) == 1);
+        root = cJSON_ParseWithLength(d, (size_t)n);
+        model = cJSON_GetObjectItemCaseSensitive(root, "model");
+        CHECK(sp.nvocab == (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(model, "vocab")));
+        CHECK(sp.nmerges == (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(model, "merges")));
+        cJSON_Delete(root);
+        root = cJSON_ParseWithLength(skel, skel_len);
+        CHECK(root != NULL);
+        model = cJSON_GetObjectItemCaseSensitive(root, "model");
+        CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(model, "vocab")) == 0);
+        CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(model, "merges")) == 0);
+        cJSON_Delete(root);
+        free(skel);
+        free(d);
+    }
+}
+
+/* Loads `json` and returns the status with the error text in err. */
+static int load_json(const char *json, char *err, size_t cap)
+{
+    hm_tokenizer *t = NULL;
+    int rc = hm_tokenizer_load_memory(&t, json, strlen(json), "t", err, cap);
+    hm_tokenizer_free(t);
+    return rc;
+}
+
+#define TINY_HEAD "{\"model\": {\"type\": \"BPE\", "
+#define TINY_SPM_VOCAB "\"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2}"
+
+/* Text the scan does not take (escaped or repeated keys) loads as before;
+ * malformed entries give the whole-file parse's errors, in file order. */
+HM_TEST(tok_load_json_unusual_text)
+{
+    char err[256];
+    CHECK(load_json(TINY_HEAD TINY_SPM_VOCAB ", \"merges\": [\"a b\"]}}", err, sizeof err) == HM_OK);
+    CHECK(load_json(TINY_HEAD TINY_SPM_VOCAB ", \"merges\": [[\"a\", \"b\"]]}}", err, sizeof err) ==
+          HM_OK);
+    CHECK(load_json(TINY_HEAD "\"voc\\u0061b\": {\"a\": 0, \"b\": 1, \"ab\": 2}, \"merges\": "
+                              "[\"a b\"]}}",
+                    err, sizeof err) == HM_OK);
+    CHECK(load_json("{\"model\": {\"type\": \"BPE\", \"vocab\": {}, \"merges\": []}, "
+                    "\"model\": {\"type\": \"BPE\", " TINY_SPM_VOCAB ", \"merges\": [\"a b\"]}}",
+                    err, sizeof err) == HM_OK);
+    CHECK(load_json(TINY_HEAD TINY_SPM_VOCAB ", \"merges\": [\"a b\",]}}", err, sizeof err) ==
+          HM_E_FORMAT);
+    CHECK(strstr(err, "malformed JSON") != NULL);
+    CHECK(load_json(TINY_HEAD TINY_SPM_VOCAB ", \"merges\": [\"a c\", \"a b c\"]}}", err,
+                    sizeof err) == HM_E_FORMAT);
+    CHECK(strstr(err, "merge 0 uses a token missing") != NULL);
+    CHECK(load_json(TINY_HEAD TINY_SPM_VOCAB ", \"merges\": [\"a b\", \"a b c\"]}}", err,
+                    sizeof err) == HM_E_FORMAT);
+    CHECK(strstr(err, "merge 1 is not") != NULL);
+    CHECK(load_json(TINY_HEAD "\"vocab\": {\"a\": -1}, \"merges\": [1}}", err, sizeof err) ==
+          HM_E_FORMAT);
+    CHECK(strstr(err, "malformed JSON") != NULL);
+}
+
+/* Rank-file base64: padding required, unused bits zero, nothing else. */
+HM_TEST(tok_load_base64_strict)
+{
+    static const struct {
+        const char *text;
+        int valid;
+    } cases[] = {
+        {"QQ== 0\n", 1}, {"QUI= 0\n", 1}, {"QUJD 0\n", 1}, {"QQ= 0\n", 0},  {"QQ 0\n", 0},
+        {"QR== 0\n", 0}, {"QUJ= 0\n", 0}, {"QUJD= 0\n", 0}, {"Q=Q= 0\n", 0}, {"QU-D 0\n", 0},
+        {"==== 0\n", 0}, {"QUJDRA== 0\n", 1}, {"Q 0\n", 0},
+    };
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char err[256];
+        hm_tokenizer *t = NULL;
+        int rc = hm_tokenizer_load_memory(&t, cases[i].text, strlen(cases[i].text), "r50k_base",
+                                          err, sizeof err);
+        CHECK(rc == HM_E_FORMAT); /* one token: never a full byte table */
+        if (cases[i].valid != (strstr(err, "invalid base64") == NULL))
+            printf("# %s: %s\n", cases[i].text, err);
+        CHECK(cases[i].valid == (strstr(err, "invalid base64") == NULL));
         hm_tokenizer_free(t);
     }
 }
