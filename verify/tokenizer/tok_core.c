@@ -175,12 +175,19 @@ static struct tok_slot *strmap_find(const struct tok_strmap *m, const unsigned c
  * sized for all keys. */
 int tok_strmap_put(struct tok_strmap *m, const unsigned char *k, size_t n, uint32_t v)
 {
-    uint64_t h, k8;
+    if (n == 0) return HM_E_FORMAT;
+    return tok_strmap_put_h(m, k, n, v, strmap_hash(k, n, key8(k, n)));
+}
+
+/* tok_strmap_put with h = tok_strmap_hash(k, n). */
+int tok_strmap_put_h(struct tok_strmap *m, const unsigned char *k, size_t n, uint32_t v,
+                     uint64_t h)
+{
+    uint64_t k8;
     struct tok_slot *slot;
     if (n == 0) return HM_E_FORMAT;
     if (n > UINT32_MAX / 2) return HM_E_LIMIT;
     k8 = key8(k, n);
-    h = strmap_hash(k, n, k8);
     slot = strmap_find(m, k, n, k8, h);
     if (slot->len) {
         slot->val = v;

@@ -148,6 +148,8 @@ int tok_strmap_put(struct tok_strmap *m, const unsigned char *k, size_t n, uint3
 uint32_t tok_strmap_get(const struct tok_strmap *m, const unsigned char *k, size_t n);
 void tok_strmap_free(struct tok_strmap *m);
 uint64_t tok_strmap_hash(const unsigned char *k, size_t n);
+int tok_strmap_put_h(struct tok_strmap *m, const unsigned char *k, size_t n, uint32_t v,
+                     uint64_t h);
 void tok_strmap_prefetch(const struct tok_strmap *m, uint64_t h);
 uint32_t tok_strmap_get_h(const struct tok_strmap *m, const unsigned char *k, size_t n,
                           uint64_t h);

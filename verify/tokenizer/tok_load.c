@@ -271,10 +271,56 @@ static size_t b64_decode(const int8_t val[256], const unsigned char *s, size_t n
     return w;
 }
 
+#define PUT_AHEAD 8    /* insertions in flight */
+#define PUT_CHUNK 1024 /* rank-file lines parsed before they are inserted */
+
+/* Inserts the tokens of items [0, k) into m in order, each slot prefetched
+ * PUT_AHEAD items ahead; the index of the first repeated token, or k (or
+ * SIZE_MAX with *rc on another error). */
+static size_t put_items(struct tok_strmap *m, const unsigned char *stage,
+                        const struct dec_item *it, size_t k, int *rc)
+{
+    uint64_t h[PUT_AHEAD];
+    size_t i;
+    for (i = 0; i < k + PUT_AHEAD; i++) {
+        if (i >= PUT_AHEAD) { /* before the slot of h is reused */
+            size_t j = i - PUT_AHEAD;
+            int r = tok_strmap_put_h(m, stage + it[j].off, it[j].len, it[j].id, h[j % PUT_AHEAD]);
+            if (r == TOK_EXISTS) return j;
+            if (r) {
+                *rc = r;
+                return SIZE_MAX;
+            }
+        }
+        if (i < k) {
+            h[i % PUT_AHEAD] = tok_strmap_hash(stage + it[i].off, it[i].len);
+            tok_strmap_prefetch(m, h[i % PUT_AHEAD]);
+        }
+    }
+    return k;
+}
+
+/* put_items for the rank-file lines chunk_line[0, k): HM_OK, or an error
+ * (a repeated token named by its line). */
+static int flush_items(struct tok_strmap *m, const unsigned char *stage,
+                       const struct dec_item *it, size_t k, const size_t *chunk_line, char *err,
+                       size_t cap)
+{
+    int rc = HM_OK;
+    size_t j = put_items(m, stage, it, k, &rc);
+    if (j == SIZE_MAX) return rc;
+    if (j < k) {
+        errf(err, cap, "tiktoken file: line %zu repeats a token", chunk_line[j]);
+        return HM_E_FORMAT;
+    }
+    return HM_OK;
+}
+
 static int load_tiktoken(hm_tokenizer *t, const unsigned char *d, size_t n,
                          const struct builtin *b, char *err, size_t cap)
 {
-    size_t lines = 0, i, pos = 0, stage_len = 0, nit = 0, line_no = 0;
+    size_t lines = 0, i, pos = 0, stage_len = 0, nit = 0, line_no = 0, done = 0;
+    size_t chunk_line[PUT_CHUNK];
     unsigned char *stage = NULL;
     struct dec_item *items = NULL;
     uint32_t maxid = 0;
@@ -306,34 +352,34 @@ static int load_tiktoken(hm_tokenizer *t, const unsigned char *d, size_t n,
         if (sp == e || sp == pos) {
             errf(err, cap, "tiktoken file: line %zu is not 'base64 rank'", line_no);
             rc = HM_E_FORMAT;
-            goto out;
+            break;
         }
         blen = b64_decode(b64, d + pos, sp - pos, stage + stage_len);
         if (blen == 0) {
             errf(err, cap, "tiktoken file: line %zu has invalid base64", line_no);
             rc = HM_E_FORMAT;
-            goto out;
+            break;
         }
         for (i = sp + 1; i < e && d[i] != '\r'; i++) {
             if (d[i] < '0' || d[i] > '9' || rank > 0xFFFFFFF) {
                 errf(err, cap, "tiktoken file: line %zu has an invalid rank", line_no);
                 rc = HM_E_FORMAT;
-                goto out;
+                break;
             }
             rank = rank * 10 + (unsigned)(d[i] - '0');
         }
+        if (rc) break;
         if (i == sp + 1) {
             errf(err, cap, "tiktoken file: line %zu has no rank", line_no);
             rc = HM_E_FORMAT;
-            goto out;
+            break;
         }
-        rc = tok_strmap_put(&t->enc, stage + stage_len, blen, (uint32_t)rank);
-        if (rc == TOK_EXISTS) {
-            errf(err, cap, "tiktoken file: line %zu repeats a token", line_no);
-            rc = HM_E_FORMAT;
-            goto out;
+        if (nit - done == PUT_CHUNK) {
+            rc = flush_items(&t->enc, stage, items + done, PUT_CHUNK, chunk_line, err, cap);
+            done = nit;
+            if (rc) break;
         }
-        if (rc) goto out;
+        chunk_line[nit - done] = line_no;
         items[nit].id = (uint32_t)rank;
         items[nit].len = (uint32_t)blen;
         items[nit].off = stage_len;
@@ -342,6 +388,12 @@ static int load_tiktoken(hm_tokenizer *t, const unsigned char *d, size_t n,
         stage_len += blen;
         pos = e + 1;
     }
+    /* the lines before a malformed one are inserted first, as one by one */
+    if (done < nit) {
+        int r = flush_items(&t->enc, stage, items + done, nit - done, chunk_line, err, cap);
+        if (r) rc = r;
+    }
+    if (rc) goto out;
     if (nit == 0) {
         errf(err, cap, "tiktoken file: no tokens");
         rc = HM_E_FORMAT;
