@@ -1162,6 +1162,21 @@ static unsigned char *read_big(FILE *f, size_t size)
     return m;
 }
 
+/* Loads the file text d[0..n) read from `path` (an unnamed tokenizer.json
+ * is named after the file). */
+static int load_named(hm_tokenizer **out, const char *path, const unsigned char *d, size_t n,
+                      const char *encoding, char *err, size_t errcap)
+{
+    char base[96];
+    const char *slash = strrchr(path, '/');
+    int rc;
+    snprintf(base, sizeof base, "%s", slash ? slash + 1 : path);
+    rc = hm_tokenizer_load_memory(out, d, n, encoding, err, errcap);
+    if (rc == HM_OK && !encoding && strcmp((*out)->name, "tokenizer.json") == 0)
+        set_name(*out, base);
+    return rc;
+}
+
 int hm_tokenizer_load(hm_tokenizer **out, const char *path, const char *encoding, char *err,
                       size_t errcap)
 {
@@ -1169,8 +1184,6 @@ int hm_tokenizer_load(hm_tokenizer **out, const char *path, const char *encoding
     unsigned char *buf = NULL;
     size_t cap = 0, n = 0, got;
     int rc;
-    char base[96];
-    const char *slash;
     if (err && errcap) err[0] = 0;
     if (!out || !path) return HM_E_MISUSE;
     *out = NULL;
@@ -1182,22 +1195,15 @@ int hm_tokenizer_load(hm_tokenizer **out, const char *path, const char *encoding
     }
     {
         struct stat st; /* size the buffer once for regular files */
-        if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 1048576 &&
+        if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
             (unsigned long long)st.st_size <= MAX_FILE) {
             unsigned char *m = read_big(f, (size_t)st.st_size);
             if (m) {
                 fclose(f);
-                slash = strrchr(path, '/');
-                snprintf(base, sizeof base, "%s", slash ? slash + 1 : path);
-                rc = hm_tokenizer_load_memory(out, m, (size_t)st.st_size, encoding, err, errcap);
-                if (rc == HM_OK && !encoding && strcmp((*out)->name, "tokenizer.json") == 0)
-                    set_name(*out, base);
+                rc = load_named(out, path, m, (size_t)st.st_size, encoding, err, errcap);
                 tok_big_free(m, (size_t)st.st_size + 1);
                 return rc;
             }
-        }
-        if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-            (unsigned long long)st.st_size <= MAX_FILE) {
             cap = (size_t)st.st_size + 65536;
             buf = malloc(cap);
             if (!buf) {
@@ -1237,11 +1243,7 @@ int hm_tokenizer_load(hm_tokenizer **out, const char *path, const char *encoding
         return HM_E_IO;
     }
     fclose(f);
-    slash = strrchr(path, '/');
-    snprintf(base, sizeof base, "%s", slash ? slash + 1 : path);
-    rc = hm_tokenizer_load_memory(out, buf, n, encoding, err, errcap);
-    if (rc == HM_OK && !encoding && strcmp((*out)->name, "tokenizer.json") == 0)
-        set_name(*out, base);
+    rc = load_named(out, path, buf, n, encoding, err, errcap);
     free(buf);
     return rc;
 }
