@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "hallmark/error.h"
 
@@ -47,6 +48,64 @@ uint64_t tok_hash(const unsigned char *p, size_t n)
     return mix64(h);
 }
 
+/* Large tables: anonymous memory in transparent huge pages where the
+ * system offers them (one fault per 2 MiB instead of one per 4 KiB, which
+ * dominated loading), plain calloc otherwise and under AddressSanitizer. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TOK_BIG_MMAP 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TOK_BIG_MMAP 0
+#endif
+#endif
+#ifndef TOK_BIG_MMAP
+#if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
+#define TOK_BIG_MMAP 1
+#else
+#define TOK_BIG_MMAP 0
+#endif
+#endif
+#define TOK_BIG_MIN (1u << 20)
+#define TOK_HUGE (2u << 20)
+
+static size_t big_len(size_t n)
+{
+    return (n + TOK_HUGE - 1) / TOK_HUGE * TOK_HUGE;
+}
+
+void *tok_big_alloc(size_t n)
+{
+#if TOK_BIG_MMAP
+    if (n >= TOK_BIG_MIN) {
+        size_t len = big_len(n);
+        uintptr_t a, al;
+        unsigned char *m = mmap(NULL, len + TOK_HUGE, PROT_READ | PROT_WRITE,
+                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) return NULL;
+        a = (uintptr_t)m;
+        al = (a + TOK_HUGE - 1) & ~(uintptr_t)(TOK_HUGE - 1);
+        if (al > a) munmap(m, (size_t)(al - a));
+        munmap((unsigned char *)al + len, TOK_HUGE - (size_t)(al - a));
+        (void)madvise((void *)al, len, MADV_HUGEPAGE);
+        return (void *)al;
+    }
+#endif
+    return calloc(n ? n : 1, 1);
+}
+
+void tok_big_free(void *p, size_t n)
+{
+    if (!p) return;
+#if TOK_BIG_MMAP
+    if (n >= TOK_BIG_MIN) {
+        munmap(p, big_len(n));
+        return;
+    }
+#endif
+    (void)n;
+    free(p);
+}
+
 int tok_grow(void **buf, size_t *cap, size_t need, size_t elem)
 {
     size_t ncap;
@@ -67,7 +126,7 @@ int tok_strmap_init(struct tok_strmap *m, uint32_t expect)
     uint64_t sz = 16;
     memset(m, 0, sizeof *m);
     while (sz < (uint64_t)expect * 2 + 2) sz *= 2;
-    m->slots = calloc((size_t)sz, sizeof *m->slots);
+    m->slots = tok_big_alloc((size_t)sz * sizeof *m->slots);
     if (!m->slots) return HM_E_NOMEM;
     m->mask = sz - 1;
     m->cap = expect + 1;
@@ -76,7 +135,7 @@ int tok_strmap_init(struct tok_strmap *m, uint32_t expect)
 
 void tok_strmap_free(struct tok_strmap *m)
 {
-    free(m->slots);
+    if (m->slots) tok_big_free(m->slots, (size_t)(m->mask + 1) * sizeof *m->slots);
     free(m->blob);
     memset(m, 0, sizeof *m);
 }
@@ -116,12 +175,19 @@ static struct tok_slot *strmap_find(const struct tok_strmap *m, const unsigned c
  * sized for all keys. */
 int tok_strmap_put(struct tok_strmap *m, const unsigned char *k, size_t n, uint32_t v)
 {
-    uint64_t h, k8;
+    if (n == 0) return HM_E_FORMAT;
+    return tok_strmap_put_h(m, k, n, v, strmap_hash(k, n, key8(k, n)));
+}
+
+/* tok_strmap_put with h = tok_strmap_hash(k, n). */
+int tok_strmap_put_h(struct tok_strmap *m, const unsigned char *k, size_t n, uint32_t v,
+                     uint64_t h)
+{
+    uint64_t k8;
     struct tok_slot *slot;
     if (n == 0) return HM_E_FORMAT;
     if (n > UINT32_MAX / 2) return HM_E_LIMIT;
     k8 = key8(k, n);
-    h = strmap_hash(k, n, k8);
     slot = strmap_find(m, k, n, k8, h);
     if (slot->len) {
         slot->val = v;
@@ -153,28 +219,69 @@ uint32_t tok_strmap_get(const struct tok_strmap *m, const unsigned char *k, size
     return slot->len ? slot->val : TOK_NONE;
 }
 
+/* Loading: the hash of a key, a prefetch of its first slot, and a lookup
+ * with the hash already known (batches of lookups overlap their misses). */
+uint64_t tok_strmap_hash(const unsigned char *k, size_t n)
+{
+    return strmap_hash(k, n, key8(k, n));
+}
+
+void tok_strmap_prefetch(const struct tok_strmap *m, uint64_t h)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    if (m->slots) __builtin_prefetch(&m->slots[h & m->mask]);
+#else
+    (void)m;
+    (void)h;
+#endif
+}
+
+uint32_t tok_strmap_get_h(const struct tok_strmap *m, const unsigned char *k, size_t n,
+                          uint64_t h)
+{
+    struct tok_slot *slot;
+    if (!m->slots || n == 0) return TOK_NONE;
+    slot = strmap_find(m, k, n, key8(k, n), h);
+    return slot->len ? slot->val : TOK_NONE;
+}
+
+void tok_pairmap_prefetch(const struct tok_pairmap *m, uint32_t a, uint32_t b)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    uint64_t i = mix64(((uint64_t)a << 32) | b) & m->mask;
+    __builtin_prefetch(&m->keys[i], 1);
+    __builtin_prefetch(&m->rank[i], 1);
+    __builtin_prefetch(&m->id[i], 1);
+#else
+    (void)m;
+    (void)a;
+    (void)b;
+#endif
+}
+
 int tok_pairmap_init(struct tok_pairmap *m, uint32_t expect)
 {
     uint64_t sz = 16;
     memset(m, 0, sizeof *m);
     while (sz < (uint64_t)expect * 2 + 2) sz *= 2;
-    m->keys = malloc((size_t)sz * sizeof *m->keys);
-    m->rank = malloc((size_t)sz * sizeof *m->rank);
-    m->id = malloc((size_t)sz * sizeof *m->id);
+    m->mask = sz - 1;
+    m->keys = tok_big_alloc((size_t)sz * sizeof *m->keys);
+    m->rank = tok_big_alloc((size_t)sz * sizeof *m->rank);
+    m->id = tok_big_alloc((size_t)sz * sizeof *m->id);
     if (!m->keys || !m->rank || !m->id) {
         tok_pairmap_free(m);
         return HM_E_NOMEM;
     }
     memset(m->keys, 0xff, (size_t)sz * sizeof *m->keys);
-    m->mask = sz - 1;
     return HM_OK;
 }
 
 void tok_pairmap_free(struct tok_pairmap *m)
 {
-    free(m->keys);
-    free(m->rank);
-    free(m->id);
+    size_t sz = (size_t)m->mask + 1;
+    tok_big_free(m->keys, sz * sizeof *m->keys);
+    tok_big_free(m->rank, sz * sizeof *m->rank);
+    tok_big_free(m->id, sz * sizeof *m->id);
     memset(m, 0, sizeof *m);
 }
 
@@ -863,8 +970,8 @@ void hm_tokenizer_free(hm_tokenizer *tok)
     size_t i;
     if (!tok) return;
     free(tok->dec_blob);
-    free(tok->dec_off);
-    free(tok->present);
+    tok_big_free(tok->dec_off, ((size_t)tok->vocab_size + 1) * sizeof *tok->dec_off);
+    tok_big_free(tok->present, (size_t)tok->vocab_size + 1);
     tok_strmap_free(&tok->enc);
     tok_pairmap_free(&tok->pairs);
     for (i = 0; i < tok->n_specials; i++) free(tok->specials[i].s);

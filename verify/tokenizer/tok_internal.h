@@ -147,11 +147,23 @@ int tok_strmap_init(struct tok_strmap *m, uint32_t expect);
 int tok_strmap_put(struct tok_strmap *m, const unsigned char *k, size_t n, uint32_t v);
 uint32_t tok_strmap_get(const struct tok_strmap *m, const unsigned char *k, size_t n);
 void tok_strmap_free(struct tok_strmap *m);
+uint64_t tok_strmap_hash(const unsigned char *k, size_t n);
+int tok_strmap_put_h(struct tok_strmap *m, const unsigned char *k, size_t n, uint32_t v,
+                     uint64_t h);
+void tok_strmap_prefetch(const struct tok_strmap *m, uint64_t h);
+uint32_t tok_strmap_get_h(const struct tok_strmap *m, const unsigned char *k, size_t n,
+                          uint64_t h);
+void tok_pairmap_prefetch(const struct tok_pairmap *m, uint32_t a, uint32_t b);
 int tok_pairmap_init(struct tok_pairmap *m, uint32_t expect);
 void tok_pairmap_put(struct tok_pairmap *m, uint32_t a, uint32_t b, uint32_t rank, uint32_t id);
 int tok_pairmap_get(const struct tok_pairmap *m, uint32_t a, uint32_t b, uint32_t *rank,
                     uint32_t *id);
 void tok_pairmap_free(struct tok_pairmap *m);
+
+/* Zeroed memory for large tables (huge pages where offered); free with
+ * tok_big_free and the same size. */
+void *tok_big_alloc(size_t n);
+void tok_big_free(void *p, size_t n);
 
 /* Grows *buf (element size `elem`) to hold at least `need` elements. */
 int tok_grow(void **buf, size_t *cap, size_t need, size_t elem);
@@ -177,6 +189,32 @@ int tok_fast_table(hm_tokenizer *t);
  * covers [base+i, base+i+1).  Result in s->nb[*which], maps s->ms/me. */
 int tok_normalize(const hm_tokenizer *tok, hm_tok_scratch *s, const unsigned char *p, size_t n,
                   uint32_t base, int *which, size_t *out_len);
+
+/* tokenizer.json's model.vocab and model.merges, read entry by entry. */
+struct cJSON;
+struct tok_json_spans {
+    const char *vocab_b, *vocab_e, *merges_b, *merges_e; /* values in the text */
+    size_t nvocab, nmerges;                              /* entry counts */
+};
+/* Locates both values in d[0..n) and returns in *skel (malloc'd, NUL
+ * terminated) the text with them emptied: 1; 0 if the text is not
+ * recognised (parse it whole); -1 out of memory. */
+int tok_json_split(const char *d, size_t n, struct tok_json_spans *sp, char **skel,
+                   size_t *skel_len);
+/* Iterates the members of a parsed object or array, or (stream) of the
+ * value text [b, e); `key` is the member name (NULL in arrays).  A stream
+ * entry lives until the next call or tok_json_iter_done; `bad` is set when
+ * the text does not parse. */
+struct tok_json_iter {
+    const struct cJSON *cur;
+    const char *p, *end;
+    struct cJSON *k, *v;
+    int stream, object, started, bad;
+};
+void tok_json_iter_tree(struct tok_json_iter *it, const struct cJSON *container);
+void tok_json_iter_stream(struct tok_json_iter *it, const char *b, const char *e);
+int tok_json_next(struct tok_json_iter *it, const char **key, const struct cJSON **val);
+void tok_json_iter_done(struct tok_json_iter *it);
 
 /* Scratch helpers. */
 int tok_scratch_match_ready(hm_tok_scratch *s);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "hallmark/error.h"
 
@@ -159,8 +160,8 @@ static int compile_re(hm_tokenizer *t, const char *pat0, char *err, size_t cap)
 static int dec_alloc(hm_tokenizer *t, uint32_t vocab_size)
 {
     t->vocab_size = vocab_size;
-    t->dec_off = calloc((size_t)vocab_size + 1, sizeof *t->dec_off);
-    t->present = calloc((size_t)vocab_size + 1, 1);
+    t->dec_off = tok_big_alloc(((size_t)vocab_size + 1) * sizeof *t->dec_off);
+    t->present = tok_big_alloc((size_t)vocab_size + 1);
     return (t->dec_off && t->present) ? HM_OK : HM_E_NOMEM;
 }
 
@@ -175,12 +176,13 @@ static int dec_build(hm_tokenizer *t, const struct dec_item *it, size_t n,
                      const unsigned char *stage)
 {
     size_t i, total = 0;
-    uint64_t *len = calloc((size_t)t->vocab_size + 1, sizeof *len);
-    size_t *src = calloc((size_t)t->vocab_size + 1, sizeof *src);
+    size_t nb = ((size_t)t->vocab_size + 1) * sizeof(uint64_t);
+    uint64_t *len = tok_big_alloc(nb);
+    size_t *src = tok_big_alloc(((size_t)t->vocab_size + 1) * sizeof *src);
+    int rc = HM_OK;
     if (!len || !src) {
-        free(len);
-        free(src);
-        return HM_E_NOMEM;
+        rc = HM_E_NOMEM;
+        goto out;
     }
     for (i = 0; i < n; i++) {
         len[it[i].id] = it[i].len;
@@ -190,9 +192,8 @@ static int dec_build(hm_tokenizer *t, const struct dec_item *it, size_t n,
     for (i = 0; i < t->vocab_size; i++) total += (size_t)len[i];
     t->dec_blob = malloc(total + 1);
     if (!t->dec_blob) {
-        free(len);
-        free(src);
-        return HM_E_NOMEM;
+        rc = HM_E_NOMEM;
+        goto out;
     }
     total = 0;
     for (i = 0; i < t->vocab_size; i++) {
@@ -201,9 +202,10 @@ static int dec_build(hm_tokenizer *t, const struct dec_item *it, size_t n,
         total += (size_t)len[i];
     }
     t->dec_off[t->vocab_size] = total;
-    free(len);
-    free(src);
-    return HM_OK;
+out:
+    tok_big_free(len, nb);
+    tok_big_free(src, ((size_t)t->vocab_size + 1) * sizeof *src);
+    return rc;
 }
 
 static int add_special(hm_tokenizer *t, const char *s, size_t len, uint32_t id, int special)
@@ -226,14 +228,105 @@ static int add_special(hm_tokenizer *t, const char *s, size_t len, uint32_t id, 
 
 /* ---- tiktoken rank files ---------------------------------------------- */
 
+/* Base64 (RFC 4648, '=' padding required, unused bits zero: exactly what
+ * sodium_base642bin(ORIGINAL) accepted here) decoded with a table. */
+static void b64_table(int8_t val[256])
+{
+    static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    int i;
+    for (i = 0; i < 256; i++) val[i] = -1;
+    for (i = 0; i < 64; i++) val[(unsigned char)alpha[i]] = (int8_t)i;
+}
+
+/* Decodes s[0..n) into o; returns the byte count or 0 if invalid. */
+static size_t b64_decode(const int8_t val[256], const unsigned char *s, size_t n, unsigned char *o)
+{
+    size_t i, w = 0, pad = 0;
+    if (n == 0 || n % 4) return 0;
+    if (s[n - 1] == '=') pad = s[n - 2] == '=' ? 2 : 1;
+    for (i = 0; i + 4 <= n; i += 4) {
+        int a = val[s[i]], b = val[s[i + 1]], c, d;
+        uint32_t v;
+        if (i + 4 == n && pad) {
+            c = pad == 2 ? 0 : val[s[i + 2]];
+            d = 0;
+        } else {
+            c = val[s[i + 2]];
+            d = val[s[i + 3]];
+        }
+        if ((a | b | c | d) < 0) return 0;
+        v = ((uint32_t)a << 18) | ((uint32_t)b << 12) | ((uint32_t)c << 6) | (uint32_t)d;
+        o[w++] = (unsigned char)(v >> 16);
+        if (i + 4 == n && pad == 2) {
+            if (v & 0xFFFFu) return 0;
+            break;
+        }
+        o[w++] = (unsigned char)(v >> 8);
+        if (i + 4 == n && pad == 1) {
+            if (v & 0xFFu) return 0;
+            break;
+        }
+        o[w++] = (unsigned char)v;
+    }
+    return w;
+}
+
+#define PUT_AHEAD 8    /* insertions in flight */
+#define PUT_CHUNK 1024 /* rank-file lines parsed before they are inserted */
+
+/* Inserts the tokens of items [0, k) into m in order, each slot prefetched
+ * PUT_AHEAD items ahead; the index of the first repeated token, or k (or
+ * SIZE_MAX with *rc on another error). */
+static size_t put_items(struct tok_strmap *m, const unsigned char *stage,
+                        const struct dec_item *it, size_t k, int *rc)
+{
+    uint64_t h[PUT_AHEAD];
+    size_t i;
+    for (i = 0; i < k + PUT_AHEAD; i++) {
+        if (i >= PUT_AHEAD) { /* before the slot of h is reused */
+            size_t j = i - PUT_AHEAD;
+            int r = tok_strmap_put_h(m, stage + it[j].off, it[j].len, it[j].id, h[j % PUT_AHEAD]);
+            if (r == TOK_EXISTS) return j;
+            if (r) {
+                *rc = r;
+                return SIZE_MAX;
+            }
+        }
+        if (i < k) {
+            h[i % PUT_AHEAD] = tok_strmap_hash(stage + it[i].off, it[i].len);
+            tok_strmap_prefetch(m, h[i % PUT_AHEAD]);
+        }
+    }
+    return k;
+}
+
+/* put_items for the rank-file lines chunk_line[0, k): HM_OK, or an error
+ * (a repeated token named by its line). */
+static int flush_items(struct tok_strmap *m, const unsigned char *stage,
+                       const struct dec_item *it, size_t k, const size_t *chunk_line, char *err,
+                       size_t cap)
+{
+    int rc = HM_OK;
+    size_t j = put_items(m, stage, it, k, &rc);
+    if (j == SIZE_MAX) return rc;
+    if (j < k) {
+        errf(err, cap, "tiktoken file: line %zu repeats a token", chunk_line[j]);
+        return HM_E_FORMAT;
+    }
+    return HM_OK;
+}
+
 static int load_tiktoken(hm_tokenizer *t, const unsigned char *d, size_t n,
                          const struct builtin *b, char *err, size_t cap)
 {
-    size_t lines = 0, i, pos = 0, stage_len = 0, nit = 0, line_no = 0;
+    size_t lines = 0, i, pos = 0, stage_len = 0, nit = 0, line_no = 0, done = 0;
+    size_t chunk_line[PUT_CHUNK];
     unsigned char *stage = NULL;
     struct dec_item *items = NULL;
     uint32_t maxid = 0;
+    int8_t b64[256];
     int rc = HM_OK;
+    b64_table(b64);
     for (i = 0; i < n; i++)
         if (d[i] == '\n') lines++;
     lines++;
@@ -248,7 +341,6 @@ static int load_tiktoken(hm_tokenizer *t, const unsigned char *d, size_t n,
     while (pos < n) {
         size_t e = pos, sp, blen = 0;
         unsigned long long rank = 0;
-        const char *end_b64;
         line_no++;
         while (e < n && d[e] != '\n') e++;
         if (e == pos || (e == pos + 1 && d[pos] == '\r')) {
@@ -260,35 +352,34 @@ static int load_tiktoken(hm_tokenizer *t, const unsigned char *d, size_t n,
         if (sp == e || sp == pos) {
             errf(err, cap, "tiktoken file: line %zu is not 'base64 rank'", line_no);
             rc = HM_E_FORMAT;
-            goto out;
+            break;
         }
-        if (sodium_base642bin(stage + stage_len, n - stage_len, (const char *)d + pos, sp - pos,
-                              NULL, &blen, &end_b64, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-            end_b64 != (const char *)d + sp || blen == 0) {
+        blen = b64_decode(b64, d + pos, sp - pos, stage + stage_len);
+        if (blen == 0) {
             errf(err, cap, "tiktoken file: line %zu has invalid base64", line_no);
             rc = HM_E_FORMAT;
-            goto out;
+            break;
         }
         for (i = sp + 1; i < e && d[i] != '\r'; i++) {
             if (d[i] < '0' || d[i] > '9' || rank > 0xFFFFFFF) {
                 errf(err, cap, "tiktoken file: line %zu has an invalid rank", line_no);
                 rc = HM_E_FORMAT;
-                goto out;
+                break;
             }
             rank = rank * 10 + (unsigned)(d[i] - '0');
         }
+        if (rc) break;
         if (i == sp + 1) {
             errf(err, cap, "tiktoken file: line %zu has no rank", line_no);
             rc = HM_E_FORMAT;
-            goto out;
+            break;
         }
-        rc = tok_strmap_put(&t->enc, stage + stage_len, blen, (uint32_t)rank);
-        if (rc == TOK_EXISTS) {
-            errf(err, cap, "tiktoken file: line %zu repeats a token", line_no);
-            rc = HM_E_FORMAT;
-            goto out;
+        if (nit - done == PUT_CHUNK) {
+            rc = flush_items(&t->enc, stage, items + done, PUT_CHUNK, chunk_line, err, cap);
+            done = nit;
+            if (rc) break;
         }
-        if (rc) goto out;
+        chunk_line[nit - done] = line_no;
         items[nit].id = (uint32_t)rank;
         items[nit].len = (uint32_t)blen;
         items[nit].off = stage_len;
@@ -297,6 +388,12 @@ static int load_tiktoken(hm_tokenizer *t, const unsigned char *d, size_t n,
         stage_len += blen;
         pos = e + 1;
     }
+    /* the lines before a malformed one are inserted first, as one by one */
+    if (done < nit) {
+        int r = flush_items(&t->enc, stage, items + done, nit - done, chunk_line, err, cap);
+        if (r) rc = r;
+    }
+    if (rc) goto out;
     if (nit == 0) {
         errf(err, cap, "tiktoken file: no tokens");
         rc = HM_E_FORMAT;
@@ -576,10 +673,77 @@ static int is_byte_token(const char *s, size_t n, unsigned *v)
     return 1;
 }
 
-static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err, size_t cap)
+/* A merge staged as the bytes a || b: a is [off, off + al), the merged
+ * token [off, off + len). */
+struct merge_ref {
+    size_t off;
+    uint32_t al, len;
+};
+
+#define MERGE_AHEAD 8     /* lookups in flight */
+#define MERGE_CHUNK 4096 /* merges staged at a time */
+
+/* Adds the staged merges [0, n) (ranks base + i) to t->pairs in rank order, each lookup prefetched
+ * MERGE_AHEAD merges ahead; 1 with *bad = the first merge whose tokens are
+ * not all in the vocabulary. */
+static int add_merges(hm_tokenizer *t, const unsigned char *blob, const struct merge_ref *m,
+                      uint32_t n, uint32_t base, uint32_t *bad)
 {
-    cJSON *root = cJSON_ParseWithLength((const char *)d, n);
+    uint64_t h[MERGE_AHEAD][3];
+    uint32_t ids[MERGE_AHEAD][3];
+    uint32_t r;
+    for (r = 0; r < n + 2 * MERGE_AHEAD; r++) {
+        /* the stages run backwards so each reads its ring slot before it is reused */
+        if (r >= 2 * MERGE_AHEAD) { /* stage 3: insert, in rank order */
+            uint32_t q = r - 2 * MERGE_AHEAD;
+            const uint32_t *iq = ids[q % MERGE_AHEAD];
+            tok_pairmap_put(&t->pairs, iq[0], iq[1], base + q, iq[2]);
+        }
+        if (r >= MERGE_AHEAD && r - MERGE_AHEAD < n) { /* stage 2: look up */
+            uint32_t q = r - MERGE_AHEAD;
+            const unsigned char *p = blob + m[q].off;
+            const uint64_t *hq = h[q % MERGE_AHEAD];
+            uint32_t *iq = ids[q % MERGE_AHEAD];
+            iq[0] = tok_strmap_get_h(&t->enc, p, m[q].al, hq[0]);
+            iq[1] = tok_strmap_get_h(&t->enc, p + m[q].al, m[q].len - m[q].al, hq[1]);
+            iq[2] = tok_strmap_get_h(&t->enc, p, m[q].len, hq[2]);
+            if (iq[0] == TOK_NONE || iq[1] == TOK_NONE || iq[2] == TOK_NONE) {
+                *bad = base + q;
+                return 1;
+            }
+            tok_pairmap_prefetch(&t->pairs, iq[0], iq[1]);
+        }
+        if (r < n) { /* stage 1: hash and prefetch the three tokens */
+            const unsigned char *p = blob + m[r].off;
+            uint64_t *hr = h[r % MERGE_AHEAD];
+            hr[0] = tok_strmap_hash(p, m[r].al);
+            hr[1] = tok_strmap_hash(p + m[r].al, m[r].len - m[r].al);
+            hr[2] = tok_strmap_hash(p, m[r].len);
+            tok_strmap_prefetch(&t->enc, hr[0]);
+            tok_strmap_prefetch(&t->enc, hr[1]);
+            tok_strmap_prefetch(&t->enc, hr[2]);
+        }
+    }
+    return 0;
+}
+
+/* load_hf: the text is not what the entry-by-entry reading expects; parse
+ * the whole file (its errors are reported from that parse). */
+#define TOK_WHOLE (-2)
+
+/* Loads a tokenizer.json; `whole`: parse the file as one cJSON tree rather
+ * than a skeleton plus model.vocab and model.merges entry by entry. */
+static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, int whole, char *err,
+                   size_t cap)
+{
+    cJSON *root = NULL;
+    struct tok_json_spans spans;
+    struct tok_json_iter vi, mi;
     const cJSON *model, *vocab, *merges, *added, *it;
+    const char *key;
+    size_t nmerges, tmp_len = 0;
+    struct merge_ref *mref = NULL;
+    uint32_t bad_rank = TOK_NONE, base = 0;
     struct pre_info pi = {NULL, 0};
     uint32_t cp_of[256], maxid = 0, nvocab;
     int16_t byte_of_cp[512];
@@ -590,6 +754,20 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
     int rc = HM_OK;
     uint32_t rank;
 
+    memset(&vi, 0, sizeof vi);
+    memset(&mi, 0, sizeof mi);
+    if (!whole) {
+        char *skel = NULL;
+        size_t skel_len = 0;
+        int r = tok_json_split((const char *)d, n, &spans, &skel, &skel_len);
+        if (r < 0) return HM_E_NOMEM;
+        if (r == 0) return TOK_WHOLE;
+        root = cJSON_ParseWithLength(skel, skel_len);
+        free(skel);
+        if (!root) return TOK_WHOLE;
+    } else {
+        root = cJSON_ParseWithLength((const char *)d, n);
+    }
     if (!root || !cJSON_IsObject(root)) {
         errf(err, cap, "tokenizer.json: malformed JSON");
         cJSON_Delete(root);
@@ -662,7 +840,21 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
         rc = HM_E_FORMAT;
         goto out;
     }
-    nvocab = (uint32_t)cJSON_GetArraySize(vocab);
+    if (whole) {
+        nvocab = (uint32_t)cJSON_GetArraySize(vocab);
+        nmerges = (size_t)cJSON_GetArraySize(merges);
+        tok_json_iter_tree(&vi, vocab);
+        tok_json_iter_tree(&mi, merges);
+    } else {
+        if (spans.nvocab > 16777216u || spans.nmerges > UINT32_MAX / 4) {
+            rc = TOK_WHOLE;
+            goto out;
+        }
+        nvocab = (uint32_t)spans.nvocab;
+        nmerges = spans.nmerges;
+        tok_json_iter_stream(&vi, spans.vocab_b, spans.vocab_e);
+        tok_json_iter_stream(&mi, spans.merges_b, spans.merges_e);
+    }
     items = malloc(((size_t)nvocab + (size_t)cJSON_GetArraySize(added) + 1) * sizeof *items);
     if (!items) {
         rc = HM_E_NOMEM;
@@ -675,9 +867,8 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
     for (i = 0; i < 256; i++) byte_of_cp[cp_of[i]] = (int16_t)i;
     for (i = 0; i < 256; i++) t->byte_id[i] = TOK_NONE;
 
-    cJSON_ArrayForEach(it, vocab)
-    {
-        size_t kl = strlen(it->string);
+    while (tok_json_next(&vi, &key, &it)) {
+        size_t kl = strlen(key);
         double dv = it->valuedouble;
         uint32_t id;
         unsigned bv;
@@ -688,7 +879,11 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
         }
         id = (uint32_t)dv;
         if (id > maxid) maxid = id;
-        rc = tok_strmap_put(&t->enc, (const unsigned char *)it->string, kl, id);
+        if (nit >= nvocab) {
+            rc = TOK_WHOLE; /* more entries than counted: unusual text */
+            goto out;
+        }
+        rc = tok_strmap_put(&t->enc, (const unsigned char *)key, kl, id);
         if (rc == TOK_EXISTS) rc = HM_OK; /* a repeated JSON key: the last wins */
         if (rc) goto out;
         if (tok_grow((void **)&stage, &stage_cap, stage_len + kl + 1, 1)) {
@@ -698,7 +893,7 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
         items[nit].off = stage_len;
         items[nit].id = id;
         if (t->kind == TOK_HF_BYTELEVEL) {
-            long w = bytelevel_decode((const unsigned char *)it->string, kl, byte_of_cp,
+            long w = bytelevel_decode((const unsigned char *)key, kl, byte_of_cp,
                                       stage + stage_len);
             if (w < 0) {
                 errf(err, cap, "tokenizer.json: vocab token is not byte-level encoded");
@@ -707,24 +902,28 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
             }
             items[nit].len = (uint32_t)w;
             if (w == 1) t->byte_id[stage[stage_len]] = id;
-        } else if (t->byte_fallback && is_byte_token(it->string, kl, &bv)) {
+        } else if (t->byte_fallback && is_byte_token(key, kl, &bv)) {
             stage[stage_len] = (unsigned char)bv;
             items[nit].len = 1;
             t->byte_id[bv] = id;
         } else {
             size_t w = 0, j = 0;
             while (j < kl) {
-                if (j + 3 <= kl && memcmp(it->string + j, "\xe2\x96\x81", 3) == 0) {
+                if (j + 3 <= kl && memcmp(key + j, "\xe2\x96\x81", 3) == 0) {
                     stage[stage_len + w++] = ' ';
                     j += 3;
                 } else {
-                    stage[stage_len + w++] = (unsigned char)it->string[j++];
+                    stage[stage_len + w++] = (unsigned char)key[j++];
                 }
             }
             items[nit].len = (uint32_t)w;
         }
         stage_len += items[nit].len;
         nit++;
+    }
+    if (vi.bad) {
+        rc = TOK_WHOLE;
+        goto out;
     }
     if (t->kind == TOK_HF_BYTELEVEL) {
         for (i = 0; i < 256; i++)
@@ -737,20 +936,23 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
     s = jstr(model, "unk_token");
     t->unk_id = s ? tok_strmap_get(&t->enc, (const unsigned char *)s, strlen(s)) : TOK_NONE;
 
-    rc = tok_pairmap_init(&t->pairs, (uint32_t)cJSON_GetArraySize(merges) + 1);
+    rc = tok_pairmap_init(&t->pairs, (uint32_t)nmerges + 1);
     if (rc) goto out;
+    mref = malloc(MERGE_CHUNK * sizeof *mref);
+    if (!mref) {
+        rc = HM_E_NOMEM;
+        goto out;
+    }
     rank = 0;
-    cJSON_ArrayForEach(it, merges)
-    {
+    while (tok_json_next(&mi, &key, &it)) {
         const char *a = NULL, *b = NULL;
         size_t al, bl;
-        uint32_t ia, ib, im;
         if (cJSON_IsString(it)) {
             const char *sp = strchr(it->valuestring, ' ');
             if (!sp || strchr(sp + 1, ' ')) {
                 errf(err, cap, "tokenizer.json: merge %u is not \"a b\"", rank);
                 rc = HM_E_FORMAT;
-                goto out;
+                break;
             }
             a = it->valuestring;
             al = (size_t)(sp - a);
@@ -766,24 +968,39 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
         } else {
             errf(err, cap, "tokenizer.json: merge %u is neither \"a b\" nor [a, b]", rank);
             rc = HM_E_FORMAT;
+            break;
+        }
+        if (rank >= nmerges || al + bl > UINT32_MAX) {
+            rc = TOK_WHOLE; /* more entries than counted: unusual text */
             goto out;
         }
-        if (tok_grow((void **)&tmp, &tmp_cap, al + bl + 1, 1)) {
+        if (rank - base == MERGE_CHUNK) {
+            if (add_merges(t, tmp, mref, MERGE_CHUNK, base, &bad_rank)) break;
+            base = rank;
+            tmp_len = 0;
+        }
+        if (tok_grow((void **)&tmp, &tmp_cap, tmp_len + al + bl + 1, 1)) {
             rc = HM_E_NOMEM;
             goto out;
         }
-        memcpy(tmp, a, al);
-        memcpy(tmp + al, b, bl);
-        ia = tok_strmap_get(&t->enc, (const unsigned char *)a, al);
-        ib = tok_strmap_get(&t->enc, (const unsigned char *)b, bl);
-        im = tok_strmap_get(&t->enc, tmp, al + bl);
-        if (ia == TOK_NONE || ib == TOK_NONE || im == TOK_NONE) {
-            errf(err, cap, "tokenizer.json: merge %u uses a token missing from the vocab", rank);
-            rc = HM_E_FORMAT;
-            goto out;
-        }
-        tok_pairmap_put(&t->pairs, ia, ib, rank, im);
+        memcpy(tmp + tmp_len, a, al);
+        memcpy(tmp + tmp_len + al, b, bl);
+        mref[rank - base].off = tmp_len;
+        mref[rank - base].al = (uint32_t)al;
+        mref[rank - base].len = (uint32_t)(al + bl);
+        tmp_len += al + bl;
         rank++;
+    }
+    /* the merges before a malformed one are checked first, as one by one */
+    if (bad_rank != TOK_NONE || add_merges(t, tmp, mref, rank - base, base, &bad_rank)) {
+        errf(err, cap, "tokenizer.json: merge %u uses a token missing from the vocab", bad_rank);
+        rc = HM_E_FORMAT;
+        goto out;
+    }
+    if (rc) goto out;
+    if (mi.bad) {
+        rc = TOK_WHOLE;
+        goto out;
     }
 
     cJSON_ArrayForEach(it, added)
@@ -824,6 +1041,9 @@ static int load_hf(hm_tokenizer *t, const unsigned char *d, size_t n, char *err,
     if (rc) goto out;
     rc = dec_build(t, items, nit, stage ? stage : (const unsigned char *)"");
 out:
+    tok_json_iter_done(&vi);
+    tok_json_iter_done(&mi);
+    free(mref);
     free(stage);
     free(tmp);
     free(items);
@@ -836,6 +1056,15 @@ out:
 static void set_name(hm_tokenizer *t, const char *name)
 {
     snprintf(t->name, sizeof t->name, "%s", name);
+}
+
+static hm_tokenizer *tok_new(void)
+{
+    hm_tokenizer *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->unk_id = TOK_NONE;
+    t->small_piece = TOK_SMALL_PIECE;
+    return t;
 }
 
 int hm_tokenizer_load_memory(hm_tokenizer **out, const void *data, size_t len,
@@ -854,15 +1083,28 @@ int hm_tokenizer_load_memory(hm_tokenizer **out, const void *data, size_t len,
     }
     rc = hm_init();
     if (rc) return rc;
-    t = calloc(1, sizeof *t);
+    t = tok_new();
     if (!t) return HM_E_NOMEM;
-    t->unk_id = TOK_NONE;
-    t->small_piece = TOK_SMALL_PIECE;
     SHA256(d, len, t->sha256);
     while (i < len && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n')) i++;
     if (i < len && d[i] == '{') {
         set_name(t, encoding ? encoding : "tokenizer.json");
-        rc = load_hf(t, d, len, err, errcap);
+        rc = load_hf(t, d, len, 0, err, errcap);
+        if (rc && rc != HM_E_NOMEM) {
+            /* unusual text or an error: the whole-file parse decides (and
+             * words any error exactly as it always has) */
+            hm_tokenizer *w = tok_new();
+            if (!w) {
+                hm_tokenizer_free(t);
+                return HM_E_NOMEM;
+            }
+            memcpy(w->sha256, t->sha256, sizeof w->sha256);
+            memcpy(w->name, t->name, sizeof w->name);
+            hm_tokenizer_free(t);
+            t = w;
+            if (err && errcap) err[0] = 0;
+            rc = load_hf(t, d, len, 1, err, errcap);
+        }
     } else {
         const struct builtin *b = NULL;
         size_t k;
@@ -898,6 +1140,43 @@ int hm_tokenizer_load_memory(hm_tokenizer **out, const void *data, size_t len,
     return HM_OK;
 }
 
+/* Reads a regular file of `size` bytes into tok_big_alloc memory (a page
+ * fault per 4 KiB of a large vocabulary costs more than parsing it); NULL
+ * if it cannot (the stdio path then decides). */
+static unsigned char *read_big(FILE *f, size_t size)
+{
+    size_t n = 0;
+    int fd = fileno(f);
+    unsigned char *m = tok_big_alloc(size + 1);
+    if (!m) return NULL;
+    while (n < size) {
+        ssize_t got = read(fd, m + n, size - n);
+        if (got <= 0) break;
+        n += (size_t)got;
+    }
+    if (n != size) { /* changed while read */
+        tok_big_free(m, size + 1);
+        (void)lseek(fd, 0, SEEK_SET);
+        return NULL;
+    }
+    return m;
+}
+
+/* Loads the file text d[0..n) read from `path` (an unnamed tokenizer.json
+ * is named after the file). */
+static int load_named(hm_tokenizer **out, const char *path, const unsigned char *d, size_t n,
+                      const char *encoding, char *err, size_t errcap)
+{
+    char base[96];
+    const char *slash = strrchr(path, '/');
+    int rc;
+    snprintf(base, sizeof base, "%s", slash ? slash + 1 : path);
+    rc = hm_tokenizer_load_memory(out, d, n, encoding, err, errcap);
+    if (rc == HM_OK && !encoding && strcmp((*out)->name, "tokenizer.json") == 0)
+        set_name(*out, base);
+    return rc;
+}
+
 int hm_tokenizer_load(hm_tokenizer **out, const char *path, const char *encoding, char *err,
                       size_t errcap)
 {
@@ -905,8 +1184,6 @@ int hm_tokenizer_load(hm_tokenizer **out, const char *path, const char *encoding
     unsigned char *buf = NULL;
     size_t cap = 0, n = 0, got;
     int rc;
-    char base[96];
-    const char *slash;
     if (err && errcap) err[0] = 0;
     if (!out || !path) return HM_E_MISUSE;
     *out = NULL;
@@ -920,6 +1197,13 @@ int hm_tokenizer_load(hm_tokenizer **out, const char *path, const char *encoding
         struct stat st; /* size the buffer once for regular files */
         if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
             (unsigned long long)st.st_size <= MAX_FILE) {
+            unsigned char *m = read_big(f, (size_t)st.st_size);
+            if (m) {
+                fclose(f);
+                rc = load_named(out, path, m, (size_t)st.st_size, encoding, err, errcap);
+                tok_big_free(m, (size_t)st.st_size + 1);
+                return rc;
+            }
             cap = (size_t)st.st_size + 65536;
             buf = malloc(cap);
             if (!buf) {
@@ -959,11 +1243,7 @@ int hm_tokenizer_load(hm_tokenizer **out, const char *path, const char *encoding
         return HM_E_IO;
     }
     fclose(f);
-    slash = strrchr(path, '/');
-    snprintf(base, sizeof base, "%s", slash ? slash + 1 : path);
-    rc = hm_tokenizer_load_memory(out, buf, n, encoding, err, errcap);
-    if (rc == HM_OK && !encoding && strcmp((*out)->name, "tokenizer.json") == 0)
-        set_name(*out, base);
+    rc = load_named(out, path, buf, n, encoding, err, errcap);
     free(buf);
     return rc;
 }
