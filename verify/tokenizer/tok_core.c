@@ -68,10 +68,12 @@ uint64_t tok_hash(const unsigned char *p, size_t n)
 #define TOK_BIG_MIN (1u << 20)
 #define TOK_HUGE (2u << 20)
 
+#if TOK_BIG_MMAP
 static size_t big_len(size_t n)
 {
     return (n + TOK_HUGE - 1) / TOK_HUGE * TOK_HUGE;
 }
+#endif
 
 void *tok_big_alloc(size_t n)
 {
