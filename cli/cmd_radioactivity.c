@@ -159,7 +159,7 @@ static const char *field_ids(const cJSON *v, struct lazy_tok *lt, hm_tok_scratch
     out->len = 0;
     if (cJSON_IsString(v) && v->valuestring) {
         size_t n = strlen(v->valuestring);
-        if (!scan_valid_utf8((const unsigned char *)v->valuestring, n, &bad))
+        if (!cli_utf8_valid((const unsigned char *)v->valuestring, n, &bad))
             return "invalid UTF-8";
         if (!need_tok(lt)) return NULL;
         if (hm_tokenizer_encode(lt->tok, scr, v->valuestring, n, special ? HM_TOK_SPECIAL : 0u,
@@ -260,7 +260,7 @@ int cli_radioactivity(int argc, char **argv)
             } else {
                 size_t bad_at;
                 cids.len = 0;
-                if (!scan_valid_utf8(p, len, &bad_at))
+                if (!cli_utf8_valid(p, len, &bad_at))
                     msg = "invalid UTF-8";
                 else if (!need_tok(&lt))
                     goto done;

@@ -137,7 +137,7 @@ static void *worker_run(void *arg)
             text = (const char *)p;
             tlen = n;
         }
-        if (!scan_valid_utf8((const unsigned char *)text, tlen, &bad)) {
+        if (!cli_utf8_valid((const unsigned char *)text, tlen, &bad)) {
             L->kind = L_MALFORMED;
             snprintf(L->err, sizeof L->err, "invalid UTF-8 at byte %zu of the text", bad);
             free(L->id);

@@ -46,8 +46,6 @@ FILE *scan_tmpfile(const char *tmpdir);
  * writes them with ",\"flag\":B}" to out (flag: log10_p <= thr). */
 int scan_flag_pass(FILE *in, FILE *out, double thr, unsigned long long *flagged);
 
-/* 1 when s[0..n) is valid UTF-8; else 0 with the offset in *bad. */
-int scan_valid_utf8(const unsigned char *s, size_t n, size_t *bad);
 
 /* Parses "i/n" with 0 <= i < n <= 65536.  Returns 0 on success. */
 int scan_parse_shard(const char *s, uint32_t *i, uint32_t *n);

@@ -171,58 +171,6 @@ void scan_reader_close(struct scan_reader *r)
     memset(r, 0, sizeof *r);
 }
 
-int scan_valid_utf8(const unsigned char *s, size_t n, size_t *bad)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t len, k;
-        unsigned cp;
-        if (c < 0x80) {
-            /* ASCII runs, 8 bytes at a time */
-            i++;
-            while (i + 8 <= n) {
-                uint64_t w;
-                memcpy(&w, s + i, 8);
-                if (w & 0x8080808080808080ULL) break;
-                i += 8;
-            }
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            *bad = i;
-            return 0;
-        }
-        if (i + len > n) {
-            *bad = i;
-            return 0;
-        }
-        for (k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) {
-                *bad = i;
-                return 0;
-            }
-            cp = (cp << 6) | (s[i + k] & 0x3Fu);
-        }
-        if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
-            *bad = i;
-            return 0;
-        }
-        i += len;
-    }
-    return 1;
-}
-
 int scan_parse_shard(const char *s, uint32_t *i, uint32_t *n)
 {
     char *end;
