@@ -99,6 +99,12 @@ int cli_get_passphrase(const char *file, int confirm, char *out, size_t cap);
 /* Prints a cJSON item (as void* to keep cJSON out of this header) to
  * stdout, pretty unless `compact`, followed by a newline. */
 int cli_print_json(const void *cjson_item, int compact);
+
+/* Adds "scheme", "scheme_version" and a "params" object to a cJSON object
+ * from a description "kgw kgw-v1 gamma=0.25,delta=2": parameter values as
+ * numbers where they read as short numbers (`numbers`, detect's JSON) or
+ * all as strings (scan's and radioactivity's, as they have always been). */
+void cli_add_description(void *cjson_obj, const char *desc, int numbers);
 /* Writes a cJSON item as one line (atomically, mode 0644) to path. */
 int cli_write_json_line(const char *path, const void *cjson_item);
 

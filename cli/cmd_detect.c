@@ -139,33 +139,6 @@ static void add_u64_string(cJSON *o, const char *name, uint64_t v)
     cJSON_AddStringToObject(o, name, buf);
 }
 
-/* "kgw kgw-v1 gamma=0.25,delta=2" -> scheme_version and a params object. */
-static void add_description(cJSON *o, const char *desc)
-{
-    char buf[1024], *sp1, *sp2, *tok, *save = NULL;
-    cJSON *params = cJSON_CreateObject();
-    snprintf(buf, sizeof buf, "%s", desc);
-    sp1 = strchr(buf, ' ');
-    sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-    if (sp1) *sp1 = 0;
-    if (sp2) *sp2 = 0;
-    cJSON_AddStringToObject(o, "scheme", buf);
-    cJSON_AddStringToObject(o, "scheme_version", sp1 ? sp1 + 1 : "");
-    for (tok = sp2 ? strtok_r(sp2 + 1, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(tok, '=');
-        char *end;
-        double d;
-        if (!eq) continue;
-        *eq = 0;
-        d = strtod(eq + 1, &end);
-        if (*end == 0 && end != eq + 1 && strlen(eq + 1) < 16)
-            cJSON_AddNumberToObject(params, tok, d);
-        else
-            cJSON_AddStringToObject(params, tok, eq + 1);
-    }
-    cJSON_AddItemToObject(o, "params", params);
-}
-
 static void add_pvalue(cJSON *o, double ln_p, const char *prefix)
 {
     char name[64], pstr[64];
@@ -183,7 +156,7 @@ static cJSON *result_json(struct dctx *dc, size_t k, const hm_detect_result *r)
     cJSON *o = cJSON_CreateObject();
     char desc[1024];
     (void)hm_detector_describe(dc->dets[k], desc, sizeof desc);
-    add_description(o, desc);
+    cli_add_description(o, desc, 1);
     cJSON_AddStringToObject(o, "prf_version", hm_detector_prf_version(dc->dets[k]));
     cJSON_AddStringToObject(o, "key_id", dc->key_ids[k]);
     cJSON_AddStringToObject(o, "dedup", hm_dedup_name(r->dedup));

@@ -46,7 +46,6 @@ FILE *scan_tmpfile(const char *tmpdir);
  * writes them with ",\"flag\":B}" to out (flag: log10_p <= thr). */
 int scan_flag_pass(FILE *in, FILE *out, double thr, unsigned long long *flagged);
 
-
 /* Parses "i/n" with 0 <= i < n <= 65536.  Returns 0 on success. */
 int scan_parse_shard(const char *s, uint32_t *i, uint32_t *n);
 
@@ -97,9 +96,6 @@ void *radio_result_json(const struct radio_meta *m, const hm_radio_stats *st, in
 /* Prints the human-readable radioactivity report to stdout. */
 void radio_print_text(const struct radio_meta *m, const hm_radio_stats *st);
 
-/* Adds the "scheme", "scheme_version" and "params" fields from a
- * "scheme version k=v,..." description. */
-void scan_add_description(void *cjson_obj, const char *desc);
 /* Adds a 64-bit integer as a string. */
 void scan_add_u64(void *cjson_obj, const char *name, unsigned long long v);
 

@@ -241,26 +241,6 @@ void scan_add_u64(void *obj, const char *name, unsigned long long v)
     cJSON_AddStringToObject(obj, name, buf);
 }
 
-void scan_add_description(void *obj, const char *desc)
-{
-    char buf[1024], *sp1, *sp2, *tok, *save = NULL;
-    cJSON *params = cJSON_CreateObject();
-    snprintf(buf, sizeof buf, "%s", desc);
-    sp1 = strchr(buf, ' ');
-    sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-    if (sp1) *sp1 = 0;
-    if (sp2) *sp2 = 0;
-    cJSON_AddStringToObject(obj, "scheme", buf);
-    cJSON_AddStringToObject(obj, "scheme_version", sp1 ? sp1 + 1 : "");
-    for (tok = sp2 ? strtok_r(sp2 + 1, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(tok, '=');
-        if (!eq) continue;
-        *eq = 0;
-        cJSON_AddStringToObject(params, tok, eq + 1);
-    }
-    cJSON_AddItemToObject(obj, "params", params);
-}
-
 static void add_p(cJSON *o, double ln_p)
 {
     char pstr[64];
@@ -275,7 +255,7 @@ void *scan_summary_json(const struct scan_summary *s)
     hm_detect_result r;
     cJSON_AddBoolToObject(o, "summary", 1);
     cJSON_AddStringToObject(o, "type", "scan");
-    scan_add_description(o, s->scheme_desc);
+    cli_add_description(o, s->scheme_desc, 0);
     cJSON_AddStringToObject(o, "key_id", s->key_id);
     cJSON_AddStringToObject(o, "tokenizer", s->tokenizer);
     cJSON_AddStringToObject(o, "format", s->format);
@@ -312,7 +292,7 @@ void *radio_result_json(const struct radio_meta *m, const hm_radio_stats *st, in
     (void)hm_scan_test(m->test, m->null_param, st->layers, sm, st->n_kept, &rm);
     (void)hm_scan_test(m->test, m->null_param, st->layers, sc, st->n_kept, &rc);
     cJSON_AddStringToObject(o, "type", "radioactivity");
-    scan_add_description(o, m->scheme_desc);
+    cli_add_description(o, m->scheme_desc, 0);
     cJSON_AddStringToObject(o, "key_id", m->key_id);
     cJSON_AddStringToObject(o, "tokenizer", m->tokenizer);
     cJSON_AddStringToObject(o, "test", rm.test_name);

@@ -300,6 +300,31 @@ int cli_write_json_line(const char *path, const void *item)
     return s;
 }
 
+void cli_add_description(void *obj, const char *desc, int numbers)
+{
+    char buf[1024], *sp1, *sp2, *tok, *save = NULL;
+    cJSON *params = cJSON_CreateObject();
+    snprintf(buf, sizeof buf, "%s", desc);
+    sp1 = strchr(buf, ' ');
+    sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+    if (sp1) *sp1 = 0;
+    if (sp2) *sp2 = 0;
+    cJSON_AddStringToObject(obj, "scheme", buf);
+    cJSON_AddStringToObject(obj, "scheme_version", sp1 ? sp1 + 1 : "");
+    for (tok = sp2 ? strtok_r(sp2 + 1, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '='), *end;
+        double d;
+        if (!eq) continue;
+        *eq = 0;
+        d = numbers ? strtod(eq + 1, &end) : 0;
+        if (numbers && *end == 0 && end != eq + 1 && strlen(eq + 1) < 16)
+            cJSON_AddNumberToObject(params, tok, d);
+        else
+            cJSON_AddStringToObject(params, tok, eq + 1);
+    }
+    cJSON_AddItemToObject(obj, "params", params);
+}
+
 static char **invocation; /* main()'s copy of the subcommand's argv */
 static int invocation_argc;
 
