@@ -374,3 +374,22 @@ int hm_stats_lattice_logsf(const double *ln_pmf, size_t m, uint64_t n, uint64_t 
     free(lq);
     return st;
 }
+
+/* For 0 < min(alpha, 1 - alpha) < 1e-3 (where the series is too long): a
+ * proven upper bound, P[hi X + lo Y >= x] <= P[lo Y >= c] + P[hi X >= x - c]
+ * for every 0 < c < x, minimised over a grid of c.  It is at least the
+ * exact P[hi X >= x] (so within the factor computed by the caller). */
+double hm_stats_dualgamma_bound_logsf(double x, long n, double alpha)
+{
+    double lo, hi, best = 0.0, c;
+    double exact = hm_stats_dualgamma_logsf(x, n, alpha);
+    if (!isnan(exact) || isnan(x) || isnan(alpha) || n < 0) return exact;
+    lo = alpha < 0.5 ? alpha : 1.0 - alpha;
+    hi = 1.0 - lo;
+    for (c = lo * (double)n * 0.5; c < x; c *= 1.05) {
+        double b = hm_stats_logaddexp(hm_stats_gamma_logsf(c / lo, (double)n),
+                                      hm_stats_gamma_logsf((x - c) / hi, (double)n));
+        if (b < best) best = b;
+    }
+    return best;
+}

@@ -193,6 +193,11 @@ HM_API int hm_stats_clopper_pearson(long k, long n, double conf, double *lower,
 HM_API double hm_stats_dualgamma_logsf(double x, long n, double alpha);
 /* ln P[(1-alpha) X + alpha Y <= x], the complement.  Since 0.1.0. */
 HM_API double hm_stats_dualgamma_logcdf(double x, long n, double alpha);
+/* Where hm_stats_dualgamma_logsf gives NaN for 0 < min(alpha, 1-alpha) <
+ * 1e-3: a proven upper bound on the same tail (a valid, conservative
+ * p-value), min over c of P[lo Y >= c] + P[hi X >= x - c]; elsewhere the
+ * exact value.  Since 0.1.0. */
+HM_API double hm_stats_dualgamma_bound_logsf(double x, long n, double alpha);
 
 /* ln P[T >= k] for T the sum of n independent copies of an integer variable
  * with ln P[V = j] = ln_pmf[j], j = 0..m (normalised here; -INFINITY for
