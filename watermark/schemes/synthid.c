@@ -14,6 +14,7 @@
 #include "schemes/interop.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <cJSON.h>
@@ -648,11 +649,59 @@ static uint64_t splitmix(uint64_t *s)
         (k) = ((k) >> 5) | ((0u - ((k) >> 63)) << 59);                         \
     } while (0)
 
+/* A process-wide cache of the last few key sets' tallies, so that detectors
+ * created again for the same key set (several documents, a report rerun, a
+ * server) pay for the sample once.  Entries are named by a BLAKE2b tag of the
+ * keys and the sample size, never by key material. */
+#define NULL_CACHE 8
+static struct {
+    unsigned char tag[16];
+    uint64_t counts[HM_SYNTHID_MAX_KEYS + 1];
+    int used;
+} null_cache[NULL_CACHE];
+static unsigned null_cache_next;
+static pthread_mutex_t null_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void null_tag(const synthid_state *st, uint64_t samples, unsigned char tag[16])
+{
+    crypto_generichash_state h;
+    unsigned char b[8];
+    size_t i;
+    crypto_generichash_init(&h, NULL, 0, 16);
+    crypto_generichash_update(&h, (const unsigned char *)"hallmark synthid null v1", 24);
+    for (i = 0; i < 8; i++) b[i] = (unsigned char)(samples >> (8 * i));
+    crypto_generichash_update(&h, b, 8);
+    for (i = 0; i < st->m; i++) {
+        size_t j;
+        for (j = 0; j < 8; j++) b[j] = (unsigned char)((uint64_t)st->keys[i] >> (8 * j));
+        crypto_generichash_update(&h, b, 8);
+    }
+    crypto_generichash_final(&h, tag, 16);
+    sodium_memzero(&h, sizeof h);
+    sodium_memzero(b, sizeof b);
+}
+
 static uint32_t synthid_null_sample(const void *stv, uint64_t samples, uint64_t *counts)
 {
     const synthid_state *st = stv;
     uint64_t c[HM_SYNTHID_MAX_KEYS], seed = (uint64_t)st->iv ^ 0x53796e7448494421ull, i;
+    uint64_t tally[HM_SYNTHID_MAX_KEYS + 1];
+    unsigned char tag[16];
     size_t l;
+    int hit = 0;
+    null_tag(st, samples, tag);
+    pthread_mutex_lock(&null_cache_lock);
+    for (l = 0; l < NULL_CACHE && !hit; l++)
+        if (null_cache[l].used && sodium_memcmp(null_cache[l].tag, tag, 16) == 0) {
+            memcpy(tally, null_cache[l].counts, sizeof tally);
+            hit = 1;
+        }
+    pthread_mutex_unlock(&null_cache_lock);
+    if (hit) {
+        for (l = 0; l <= st->m; l++) counts[l] += tally[l];
+        return (uint32_t)st->m;
+    }
+    memset(tally, 0, sizeof tally);
     for (l = 0; l < st->m; l++) c[l] = (uint64_t)st->keys[l] * LCG_MUL + 1u;
     /* four positions at a time: four independent chains keep the multiplier
      * busy (the 12 rounds of one chain are sequential) */
@@ -674,9 +723,16 @@ static uint32_t synthid_null_sample(const void *stv, uint64_t samples, uint64_t 
             sum[2] += (unsigned)((k2 >> 30) & 1u);
             sum[3] += (unsigned)((k3 >> 30) & 1u);
         }
-        for (q = 0; q < 4 && i + q < samples; q++) counts[sum[q]]++;
+        for (q = 0; q < 4 && i + q < samples; q++) tally[sum[q]]++;
     }
     sodium_memzero(c, sizeof c);
+    pthread_mutex_lock(&null_cache_lock);
+    l = null_cache_next++ % NULL_CACHE;
+    memcpy(null_cache[l].tag, tag, 16);
+    memcpy(null_cache[l].counts, tally, sizeof tally);
+    null_cache[l].used = 1;
+    pthread_mutex_unlock(&null_cache_lock);
+    for (l = 0; l <= st->m; l++) counts[l] += tally[l];
     return (uint32_t)st->m;
 }
 
