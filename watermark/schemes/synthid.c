@@ -482,7 +482,7 @@ static int synthid_init(void *stv, const uint8_t *secret, const char *const *par
         if (r == 0) r = hm_param_u64(p, "top_k", 2, 1u << 20, &k);
         if (r == 0) r = hm_param_u64(p, "num_leaves", 2, 64, &leaves);
         if (r == 0) r = hm_param_u64(p, "context_history_size", 1, 1u << 20, &hist);
-        if (r == 0) r = hm_param_u64(p, "null_samples", 1u << 12, 1ull << 32, &st->null_samples);
+        if (r == 0) r = hm_param_u64(p, "null_samples", 1u << 12, 1u << 24, &st->null_samples);
         if (r != 1) {
             *bad = i;
             return r == 0 ? HM_E_NOTFOUND : HM_E_RANGE;
