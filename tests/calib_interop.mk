@@ -12,7 +12,7 @@ CALIB_INTEROP_ARGS ?=
 
 .PHONY: calibrate-interop
 
-$(CALIB_INTEROP): tests/tools/calib_interop.c tests/calib_corpus.h $(STATIC)
+$(CALIB_INTEROP): tests/tools/calib_interop.c tests/calib_corpus.h tests/synthid_bad_keys.h $(STATIC)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests -Iverify -Iwatermark -o $@ $< $(STATIC) \

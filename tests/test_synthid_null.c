@@ -20,15 +20,7 @@
 
 #define LCG 6364136223846793005ull
 
-static const char BAD_KEYS[] =
-    "keys=[9206238858545627697,4428260950533597610,-7183536852563307676,3597363440690147769,"
-    "-8866778452880433210,6496836037135694167,8728169339497213259,-1779669187485591062,"
-    "7077995729098790694,6414790224728478734,-7615849673814490249,3414872081445075154,"
-    "1206868247937181457,8048859873318170247,-6661583763304048508,-3278792973178330946,"
-    "-4363123639456613515,8320071981178176012,-4865484004262020289,4955299718032713759,"
-    "-1326744711549610281,1366163207474803821,6250752826039883010,5039472997244499744,"
-    "-4597672890070950805,3317906028283525920,-1439105195674601438,-1278516228120979707,"
-    "-8688532571218486739,-5831109245953625201]";
+#include "synthid_bad_keys.h"
 
 static uint64_t splitmix(uint64_t *s)
 {
@@ -82,6 +74,26 @@ static void tails(const hm_detector *d, uint64_t n, uint64_t k, double *est, dou
     *bound = r.ln_p;
 }
 
+/* The smallest g-count whose p is <= alpha: the nominal binomial's (d NULL)
+ * or the detector's key-set test's. */
+static uint64_t critical(const hm_detector *d, uint64_t n, double alpha)
+{
+    uint64_t lo = 15 * n, hi = 30 * n;
+    while (lo < hi) {
+        uint64_t mid = (lo + hi) / 2;
+        double est, lp;
+        if (d)
+            tails(d, n, mid, &est, &lp);
+        else
+            lp = hm_stats_binom_logsf((long)mid, (long)(30 * n), 0.5);
+        if (lp <= log(alpha))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
 HM_TEST(synthid_bad_keyset_nominal_fails_keyset_test_holds)
 {
     const char *params[2] = {BAD_KEYS, "null_samples=1048576"};
@@ -96,30 +108,11 @@ HM_TEST(synthid_bad_keyset_nominal_fails_keyset_test_holds)
     CHECK_EQ_U64(r.null_samples, 1048576);
     for (a = 0; a < 2; a++) {
         double alpha = alphas[a], est, bound, fpr_nominal, fpr_new;
-        uint64_t lo = 15 * n, hi = 30 * n, kn, kb;
-        /* the nominal test's critical count: P[Bin(30 n, 1/2) >= k] <= alpha */
-        while (lo < hi) {
-            uint64_t mid = (lo + hi) / 2;
-            if (hm_stats_binom_logsf((long)mid, (long)(30 * n), 0.5) <= log(alpha))
-                hi = mid;
-            else
-                lo = mid + 1;
-        }
-        kn = lo;
+        /* the critical counts: the nominal test's P[Bin(30 n, 1/2) >= k] <=
+         * alpha, and the key-set test's reported p <= alpha */
+        uint64_t kn = critical(NULL, n, alpha), kb = critical(d, n, alpha);
         tails(d, n, kn, &est, &bound);
         fpr_nominal = exp(est);
-        /* the key-set test's critical count: its reported p <= alpha */
-        lo = 15 * n;
-        hi = 30 * n;
-        while (lo < hi) {
-            uint64_t mid = (lo + hi) / 2;
-            tails(d, n, mid, &est, &bound);
-            if (bound <= log(alpha))
-                hi = mid;
-            else
-                lo = mid + 1;
-        }
-        kb = lo;
         tails(d, n, kb, &est, &bound);
         fpr_new = exp(est);
         printf("# bad key set, n = %llu, alpha %g: nominal binomial rejects at g-count >= %llu, "

@@ -148,45 +148,42 @@ static double mix_lower(long n, double r, double y)
     return acc;
 }
 
-double hm_stats_dualgamma_logsf(double x, long n, double alpha)
+/* ln P[S >= x] (upper) or ln P[S <= x] for S = (1-alpha) X + alpha Y. */
+static double dualgamma(double x, long n, double alpha, int upper)
 {
-    double a, b, lo, hi, r, y;
+    double lo, r, y, l;
     if (isnan(x) || isnan(alpha) || alpha < 0.0 || alpha > 1.0 || n < 0) return NAN;
-    if (n == 0 || x <= 0.0) return 0.0;
-    if (x == INFINITY) return -INFINITY;
-    if (alpha == 0.0 || alpha == 1.0) return hm_stats_gamma_logsf(x, (double)n);
-    if (alpha == 0.5) return hm_stats_gamma_logsf(2.0 * x, 2.0 * (double)n);
-    a = 1.0 - alpha;
-    b = alpha;
-    lo = a < b ? a : b;
-    hi = a < b ? b : a;
+    if (n == 0) return 0.0;
+    if (x <= 0.0) return upper ? 0.0 : -INFINITY;
+    if (x == INFINITY) return upper ? -INFINITY : 0.0;
+    if (alpha == 0.0 || alpha == 1.0)
+        return upper ? hm_stats_gamma_logsf(x, (double)n) : hm_stats_gamma_logcdf(x, (double)n);
+    if (alpha == 0.5)
+        return upper ? hm_stats_gamma_logsf(2.0 * x, 2.0 * (double)n)
+                     : hm_stats_gamma_logcdf(2.0 * x, 2.0 * (double)n);
+    lo = alpha < 0.5 ? alpha : 1.0 - alpha;
     if (lo < HM_DUALGAMMA_MIN) return NAN; /* the series would need ~sqrt(n)/lo terms */
-    r = lo / hi;
+    r = lo / (1.0 - lo);
     y = x / lo;
     /* hi X = lo (hi/lo) X and (hi/lo) X ~ Gamma(n + K, 1), K ~ NegBin(n, r),
-     * so S / lo ~ Gamma(2n + K, 1) (Moschopoulos 1985).  E S = n. */
-    if (x >= (double)n) return mix_upper(n, r, y);
-    return hm_stats_log1mexp(mix_lower(n, r, y));
+     * so S / lo ~ Gamma(2n + K, 1) (Moschopoulos 1985).  E S = n: the tail
+     * without the mean is summed, the other is its complement. */
+    if (x >= (double)n) {
+        l = mix_upper(n, r, y);
+        return upper ? l : hm_stats_log1mexp(l);
+    }
+    l = mix_lower(n, r, y);
+    return upper ? hm_stats_log1mexp(l) : l;
+}
+
+double hm_stats_dualgamma_logsf(double x, long n, double alpha)
+{
+    return dualgamma(x, n, alpha, 1);
 }
 
 double hm_stats_dualgamma_logcdf(double x, long n, double alpha)
 {
-    double a, b, lo, hi, r, y;
-    if (isnan(x) || isnan(alpha) || alpha < 0.0 || alpha > 1.0 || n < 0) return NAN;
-    if (n == 0) return 0.0;
-    if (x <= 0.0) return -INFINITY;
-    if (x == INFINITY) return 0.0;
-    if (alpha == 0.0 || alpha == 1.0) return hm_stats_gamma_logcdf(x, (double)n);
-    if (alpha == 0.5) return hm_stats_gamma_logcdf(2.0 * x, 2.0 * (double)n);
-    a = 1.0 - alpha;
-    b = alpha;
-    lo = a < b ? a : b;
-    hi = a < b ? b : a;
-    if (lo < HM_DUALGAMMA_MIN) return NAN; /* the series would need ~sqrt(n)/lo terms */
-    r = lo / hi;
-    y = x / lo;
-    if (x < (double)n) return mix_lower(n, r, y);
-    return hm_stats_log1mexp(mix_upper(n, r, y));
+    return dualgamma(x, n, alpha, 0);
 }
 
 /* ---- lattice tail ---------------------------------------------------------- */
