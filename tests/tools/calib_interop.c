@@ -157,6 +157,7 @@ int main(int argc, char **argv)
         }
         i++;
     }
+    setvbuf(stdout, NULL, _IOLBF, 0); /* rows appear as they are computed */
     snprintf(g_root, sizeof g_root, "%s", root ? root : "tests");
     /* the three human sources, concatenated; documents of L tokens */
     for (i = 0; i < 3; i++) {
