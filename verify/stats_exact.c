@@ -75,15 +75,18 @@ static double mix_upper(long n, double r, double y)
     ld = hm_stats_gamma_logd_((double)(2 * n + k), y);
     for (;; k++) {
         double a = (double)(2 * n + k), t = lnb + lq, rho;
+        /* step k -> k+1: Q(a+1, y) = Q(a, y) + y^a e^-y / Gamma(a+1) */
+        double lq1 = hm_stats_logaddexp(lq, ld);
         acc = hm_stats_logaddexp(acc, t);
-        /* T_{k+1}/T_k <= rho_k = (n+k)/(k+1) (1-r) (1 + y/a), decreasing in k
-         * (Q(a+1,y)/Q(a,y) <= 1 + y/a for a >= 1), so once rho < 1 the rest
-         * is at most T_k rho / (1 - rho). */
-        rho = (double)(n + k) / (double)(k + 1) * (1.0 - r) * (1.0 + y / a);
+        /* T_{k+1}/T_k = (n+k)/(k+1) (1-r) Q(a+1,y)/Q(a,y) = rho_k.  For
+         * integer a, Q(a+1,y)/Q(a,y) = F(a)/F(a-1) with F the Poisson(y) CDF,
+         * which decreases in a (the Poisson law is log-concave), and so does
+         * (n+k)/(k+1): every later ratio is <= rho_k, and once rho_k < 1 the
+         * rest is at most T_k rho / (1 - rho). */
+        rho = (double)(n + k) / (double)(k + 1) * (1.0 - r) * exp(lq1 - lq);
         if (rho < 1.0 && t + log(rho / (1.0 - rho)) <= acc + DROP_LN) break;
         if (k - lo > 2000000000L) return NAN; /* not reached for n < 1e8 */
-        /* step k -> k+1: Q(a+1, y) = Q(a, y) + y^a e^-y / Gamma(a+1) */
-        lq = hm_stats_logaddexp(lq, ld);
+        lq = lq1;
         if ((k + 1 - lo) % REFRESH == 0) {
             lnb = nb_logpmf(n, k + 1, r);
             ld = hm_stats_gamma_logd_(a + 1.0, y);
@@ -126,16 +129,19 @@ static double mix_lower(long n, double r, double y)
     lp = hm_stats_gamma_logcdf(y, (double)(2 * n + k));
     ld = hm_stats_gamma_logd_((double)(2 * n + k - 1), y);
     for (;; k--) {
-        double a = (double)(2 * n + k), t = lnb + lp, rho;
+        double a = (double)(2 * n + k), t = lnb + lp, rho, lp1;
         acc = hm_stats_logaddexp(acc, t);
         if (k == 0) break;
-        /* T_{k-1}/T_k <= rho_k = k/((n+k-1)(1-r)) (1 + a/y), which decreases
-         * as k decreases (P(a-1,y)/P(a,y) <= 1 + a/y), so once rho < 1 the
-         * rest is at most T_k rho / (1 - rho). */
-        rho = (double)k / ((double)(n + k - 1) * (1.0 - r)) * (1.0 + a / y);
-        if (rho < 1.0 && t + log(rho / (1.0 - rho)) <= acc + DROP_LN) break;
         /* step k -> k-1: P(a-1, y) = P(a, y) + y^(a-1) e^-y / Gamma(a) */
-        lp = hm_stats_logaddexp(lp, ld);
+        lp1 = hm_stats_logaddexp(lp, ld);
+        /* T_{k-1}/T_k = k/((n+k-1)(1-r)) P(a-1,y)/P(a,y) = rho_k.  For integer
+         * a, P(a-1,y)/P(a,y) = S(a-1)/S(a) with S the Poisson(y) survival,
+         * 1/(1 - hazard(a-1)), and the hazard of a log-concave law increases:
+         * rho_k decreases as k decreases, so once rho_k < 1 the rest is at
+         * most T_k rho / (1 - rho). */
+        rho = (double)k / ((double)(n + k - 1) * (1.0 - r)) * exp(lp1 - lp);
+        if (rho < 1.0 && t + log(rho / (1.0 - rho)) <= acc + DROP_LN) break;
+        lp = lp1;
         if ((kh - k + 1) % REFRESH == 0) {
             lnb = nb_logpmf(n, k - 1, r);
             ld = hm_stats_gamma_logd_(a - 2.0, y);
