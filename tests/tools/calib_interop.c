@@ -12,8 +12,8 @@
  * binomial g-count test it replaced gives on the same documents, and that
  * test's false-positive rate predicted from the key set's own null: the
  * reproduction of the miscalibration.
- * vLLM dual_key_gumbel: at several alpha, V random keys, the same
- * documents; the statistic is continuous, so the row also carries a KS test.
+ * vLLM dual_key_gumbel: at several alpha, V fresh random keys per document;
+ * the statistic is continuous, so the row also carries a KS test.
  *
  * Rows: "calib: <name> n=<N> fpr@1e-2=<r> ci999=[lo,hi] fpr@1e-3=<r>
  * ci999=[lo,hi] ks_p=<p|na> PASS|FAIL" (docs/calibration.md).  A row FAILs
@@ -264,28 +264,33 @@ int main(int argc, char **argv)
         size_t k;
         uint64_t vseed = seed ^ 0x766c6c6dull;
         if (!p) return 2;
-        for (k = 0; k < V; k++) {
-            char pk[64], pa[48];
-            const char *params[3];
-            hm_detector *det = NULL;
-            snprintf(pk, sizeof pk, "key=%" PRIu64, splitmix(&vseed));
-            snprintf(pa, sizeof pa, "alpha=%.17g", alphas[i]);
-            params[0] = pk;
-            params[1] = pa;
-            params[2] = "algorithm=dual_key_gumbel";
-            if (hm_detector_new(&det, "vllm", NULL, params, 3, 0, NULL) != HM_OK) {
-                fprintf(stderr, "calib_interop: vllm detector\n");
-                free(p);
-                return 2;
-            }
-            for (d = 0; d < D; d++) {
+        /* a fresh key for every (document, repetition): with one key, two
+         * documents that share a (context, token) tuple share its score, so
+         * their p-values are dependent and the KS test would be testing the
+         * corpus's overlap, not the p-value (Philox is a PRF: no key is
+         * special, unlike SynthID's key sets) */
+        for (d = 0; d < D; d++) {
+            for (k = 0; k < V; k++) {
+                char pk[64], pa[48];
+                const char *params[3];
+                hm_detector *det = NULL;
                 hm_detect_result res;
+                snprintf(pk, sizeof pk, "key=%" PRIu64, splitmix(&vseed));
+                snprintf(pa, sizeof pa, "alpha=%.17g", alphas[i]);
+                params[0] = pk;
+                params[1] = pa;
+                params[2] = "algorithm=dual_key_gumbel";
+                if (hm_detector_new(&det, "vllm", NULL, params, 3, 0, NULL) != HM_OK) {
+                    fprintf(stderr, "calib_interop: vllm detector\n");
+                    free(p);
+                    return 2;
+                }
                 if (hm_detect(det, NULL, 0, all.ids + d * L, L, &res, NULL) != HM_OK) return 2;
+                hm_detector_free(det);
                 if (res.n_scored == 0) continue;
                 p[r.n] = exp(res.ln_p);
                 tally(&r, res.ln_p);
             }
-            hm_detector_free(det);
         }
         snprintf(name, sizeof name, "vllm-dual-key-alpha%g", alphas[i]);
         qsort(p, r.n, sizeof *p, cmp_double);
