@@ -93,6 +93,15 @@ $(BUILD)/obj/cli/%.o: cli/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -DHM_DATADIR='"$(DATADIR)"' -c $< -o $@
 
+# The data directory compiled into the CLI follows DATADIR (and so PREFIX):
+# `make install PREFIX=...` after a plain `make` rebuilds what names it.
+$(BUILD)/datadir.txt: FORCE
+	@mkdir -p $(BUILD)
+	@[ "$$(cat $@ 2>/dev/null)" = '$(DATADIR)' ] || printf '%s\n' '$(DATADIR)' > $@
+$(BUILD)/obj/cli/cmd_tokenize.o: $(BUILD)/datadir.txt
+.PHONY: FORCE
+FORCE:
+
 $(BUILD)/obj/samples/%.o: samples/%.c
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)

@@ -28,7 +28,7 @@ struct gopts {
     hm_sampling sp;
     uint64_t seed;
     int have_seed, no_watermark, json;
-    char interop_param[600]; /* --vllm-key / --sglang-key / --synthid-keys as a param */
+    char interop_param[CLI_INTEROP_PARAM_MAX]; /* --vllm-key / --sglang-key / --synthid-keys as a param */
 };
 
 struct gen {
@@ -105,13 +105,7 @@ static int gen_setup(struct gen *g)
         hm_key_free(key);
     }
     if (s != HM_OK) {
-        char rb[64]; /* an engine key's value is never echoed */
-        if (bad >= 0)
-            cli_err("parameter '%s': %s", cli_redact_arg("--param", o->params[bad], rb, sizeof rb),
-                    hm_strerror(s));
-        else if (s == HM_E_NOTFOUND) cli_err("unknown scheme '%s'", o->scheme);
-        else cli_fail(s, "generate");
-        return CLI_ERROR;
+        return cli_scheme_error(o->scheme, o->params, bad, s);
     }
     (void)hm_embedder_describe(g->e, g->desc, sizeof g->desc);
     s = hm_session_new(g->e, &g->s);

@@ -363,10 +363,9 @@ static int merge_scan(cJSON **ps, int k, char *const *paths, const char *out, co
         }
         ts_next(&ts[b]);
     }
-    snprintf(tmp_out, sizeof tmp_out, "%s.tmp", out);
-    final = fopen(tmp_out, "wb");
+    final = cli_create_beside(out, tmp_out, sizeof tmp_out);
     if (!final) {
-        cli_err("%s: cannot write (%s)", tmp_out, strerror(errno));
+        cli_err("%s: cannot write beside it (%s)", out, strerror(errno));
         goto done;
     }
     if (scan_flag_pass(recs, final, S.bh_log10_threshold, &S.flagged) != HM_OK) {
@@ -379,13 +378,12 @@ static int merge_scan(cJSON **ps, int k, char *const *paths, const char *out, co
         fprintf(final, "%s\n", txt ? txt : "{}");
         free(txt);
     }
-    if (fclose(final) != 0 || rename(tmp_out, out) != 0) {
+    if (cli_commit_beside(final, tmp_out, out) != HM_OK) {
         final = NULL;
         cli_err("%s: write error (%s)", out, strerror(errno));
         goto done;
     }
     final = NULL;
-    tmp_out[0] = 0;
     if (json) {
         cli_json_add_argv(sj);
         cli_print_json(sj, 0);

@@ -6,7 +6,8 @@
  *
  * Tokenizer names are resolved here (the library takes paths only): in
  * $HALLMARK_TOKENIZERS, then <dir of the executable>/../samples/tokenizers,
- * then HM_DATADIR/tokenizers.
+ * then <dir of the executable>/../share/hallmark/tokenizers (an installed CLI,
+ * whatever PREFIX it was built with), then HM_DATADIR/tokenizers.
  */
 #include "cli.h"
 
@@ -96,6 +97,12 @@ static int resolve_tokenizer(const char *arg, char *path, size_t cap, const char
     }
     if (exe_relative("../samples/tokenizers/manifest.json", dir, sizeof dir)) {
         dir[strlen(dir) - strlen("/manifest.json")] = 0;
+        snprintf(path, cap, "%s/%s", dir, file);
+        if (file_exists(path)) return 1;
+    }
+    /* An installed CLI finds its data beside it (PREFIX/bin/hallmark and
+     * PREFIX/share/hallmark), whatever PREFIX the build was made with. */
+    if (exe_relative("../share/hallmark/tokenizers", dir, sizeof dir)) {
         snprintf(path, cap, "%s/%s", dir, file);
         if (file_exists(path)) return 1;
     }
