@@ -178,6 +178,34 @@ else
     ok "scan/merge output tests # SKIP cl100k_base not installed (make deps)"
 fi
 
+# --- merge names the missing shard ------------------------------------------
+if [ $have_tok -eq 1 ]; then
+    for i in 0 2; do
+        "$HALLMARK" scan --key k.key --scheme kgw --tokenizer cl100k_base --shard $i/3 --out p3-$i.jsonl corpus.jsonl >/dev/null 2>&1
+    done
+    expect_status "merge with a shard missing exits 2" 2 "$HALLMARK" merge --out m3.jsonl p3-0.jsonl p3-2.jsonl
+    expect_grep "merge names the missing shard" "missing shard 1/3" "$TMP/err"
+    [ -e m3.jsonl ] && notok "a failed merge writes no output" || ok "a failed merge writes no output"
+fi
+
+# --- generate exactly N tokens; detokenize line by line ------------------------
+model="$HM_BUILD/samples/kjv-4.slm"
+if [ -f "$model" ]; then
+    "$HALLMARK" generate --model "$model" --no-watermark --prompt "And God said" -n 400 \
+        --ignore-eos --seed 5 --json >gen.json 2>"$TMP/err"
+    n=$(json_get gen.json 'j["n_tokens"]')
+    [ "$n" = "400" ] && ok "generate --ignore-eos gives exactly N tokens" || notok "generate --ignore-eos gives exactly N tokens" "n_tokens $n"
+else
+    ok "generate --ignore-eos # SKIP no sample model at $model"
+fi
+if [ $have_tok -eq 1 ]; then
+    printf '15339 1917 198\n5686 1584\n99999999\n{"ids": [9906]}\n' >ids-lines.txt
+    expect_status "detokenize --lines with one bad line exits 2" 2 "$HALLMARK" detokenize --tokenizer cl100k_base --lines ids-lines.txt
+    expect_grep "detokenize --lines keeps lines apart" '^\{"line":2,"text":"second line"' "$TMP/out"
+    expect_grep "detokenize --lines decodes past a bad line" '^\{"line":4,"text":"Hello"' "$TMP/out"
+    expect_grep "detokenize --lines names the bad line" "line 3: id 99999999" "$TMP/err"
+fi
+
 # --- an installed CLI finds its data whatever PREFIX it was built with -------
 if [ $have_tok -eq 1 ] && [ -f "$HM_ROOT/samples/tokenizers/cl100k_base.tiktoken" ]; then
     mkdir -p inst/bin inst/share/hallmark/tokenizers
