@@ -216,3 +216,73 @@ if [ $have_tok -eq 1 ] && [ -f "$HM_ROOT/samples/tokenizers/cl100k_base.tiktoken
 else
     ok "installed-CLI test # SKIP cl100k_base not installed (make deps)"
 fi
+
+# --- custody log: all-or-nothing appends, repair, signed checkpoints ----------
+CL=custody.log
+for i in 1 2 3; do "$HALLMARK" --custody-log $CL key info k.key >/dev/null 2>&1; done
+expect_status "custody: three entries" 0 "$HALLMARK" custody verify $CL
+# A full disk (here a file-size limit) during an append: the append fails and
+# the log is left as it was, not with half a line.
+sz=$(stat -c %s $CL)
+lim=$(( (sz + 1023) / 1024 ))
+while [ $(( lim * 1024 - sz )) -ge 300 ]; do
+    "$HALLMARK" --custody-log $CL key info k.key >/dev/null 2>&1
+    sz=$(stat -c %s $CL); lim=$(( (sz + 1023) / 1024 ))
+done
+before=$(sha256sum <$CL)
+( trap '' XFSZ; ulimit -f $lim; "$HALLMARK" --custody-log $CL key info k.key >/dev/null 2>"$TMP/err"; echo $? >rc.txt )
+[ "$(cat rc.txt)" = 2 ] && ok "an append that cannot be written exits 2" || notok "an append that cannot be written exits 2" "status $(cat rc.txt)"
+[ "$(sha256sum <$CL)" = "$before" ] && ok "a failed append leaves the log unchanged" || notok "a failed append leaves the log unchanged"
+expect_status "custody: still intact after a failed append" 0 "$HALLMARK" custody verify $CL
+# A crash in the middle of an append: an incomplete last line.
+n_before=$(wc -l <$CL)
+printf '{"seq":"99","time":"2026-' >>$CL
+expect_status "custody verify: an incomplete last line exits 1" 1 "$HALLMARK" custody verify $CL
+expect_grep "an incomplete last line is named as such" "^INCOMPLETE: " "$TMP/out"
+expect_status "an append to a log with an incomplete line exits 2" 2 "$HALLMARK" --custody-log $CL key info k.key
+expect_grep "the refusal points to custody repair" "custody repair" "$TMP/err"
+expect_status "custody repair" 0 "$HALLMARK" custody repair $CL
+expect_grep "repair names the evidence file" "moved to custody.log.damaged-" "$TMP/out"
+dmg=$(ls custody.log.damaged-* 2>/dev/null | head -1)
+[ -n "$dmg" ] && [ "$(cat "$dmg")" = '{"seq":"99","time":"2026-' ] && ok "the incomplete line is kept as evidence" || notok "the incomplete line is kept as evidence"
+expect_status "custody verify after repair" 0 "$HALLMARK" custody verify $CL
+[ "$(wc -l <$CL)" -eq $((n_before + 1)) ] && ok "repair appends one entry" || notok "repair appends one entry"
+expect_grep "the repair entry records the evidence file's hash" '"command":\["custody","repair"\].*"sha256":"' $CL
+expect_status "repair of an intact log changes nothing" 0 "$HALLMARK" custody repair $CL
+expect_grep "repair says there was nothing to do" "nothing to repair" "$TMP/out"
+# A chain broken in the middle is evidence: never repaired.
+cp $CL broken.log
+sed -i '2s/"status":[0-9]*/"status":7/' broken.log
+expect_status "repair refuses a broken chain" 2 "$HALLMARK" custody repair broken.log
+cmp -s broken.log <(sed '2s/"status":[0-9]*/"status":7/' $CL) && ok "a broken chain is left as it is" || notok "a broken chain is left as it is"
+# Signed checkpoints: a rewritten chain is caught by whoever holds the public key.
+"$HALLMARK" key new-signing --out operator --insecure-no-passphrase >/dev/null 2>&1
+expect_status "custody checkpoint" 0 "$HALLMARK" custody checkpoint $CL --sign operator
+expect_status "custody checkpoint refuses a watermark key" 2 "$HALLMARK" custody checkpoint $CL --sign k.key
+"$HALLMARK" --custody-log $CL key info k.key >/dev/null 2>&1
+expect_status "custody verify --pubkey" 0 "$HALLMARK" custody verify $CL --pubkey operator.pub
+expect_grep "the checkpoint is verified and the uncovered tail counted" "^signed: 1 checkpoint verified; .*2 entries after it are not yet covered" "$TMP/out"
+expect_status "custody verify without the key" 0 "$HALLMARK" custody verify $CL
+expect_grep "without --pubkey checkpoints are not checked" "^not checked: 1 signed checkpoint" "$TMP/out"
+# The attack: edit entry 2 and recompute every hash of the chain.
+$PY - $CL rewritten.log <<'PY'
+import hashlib, json, sys
+prev, out = "0" * 64, []
+for line in open(sys.argv[1]).read().splitlines():
+    o = json.loads(line)
+    if o["seq"] == "2":
+        o["status"] = 0 if o["status"] else 1
+    o["prev"] = prev
+    o.pop("hash")
+    if "checkpoint" in o:  # the forger also fixes the checkpoint's tip
+        o["checkpoint"]["tip"] = prev
+    body = json.dumps(o, separators=(",", ":"))[:-1]
+    prev = hashlib.sha256(b"hallmark-custody-v1\n" + body.encode()).hexdigest()
+    out.append(body + ',"hash":"' + prev + '"}')
+open(sys.argv[2], "w").write("\n".join(out) + "\n")
+PY
+expect_status "a recomputed chain passes the hash check alone" 0 "$HALLMARK" custody verify rewritten.log
+expect_status "a recomputed chain fails the signed checkpoint" 1 "$HALLMARK" custody verify rewritten.log --pubkey operator.pub
+expect_grep "the failed checkpoint is named" "^BAD CHECKPOINT" "$TMP/out"
+"$HALLMARK" key new-signing --out other --insecure-no-passphrase >/dev/null 2>&1
+expect_status "a checkpoint under another signer's key fails" 1 "$HALLMARK" custody verify $CL --pubkey other.pub
