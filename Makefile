@@ -46,7 +46,7 @@ LDLIBS_ALL := $(PKG_LIBS) -lpthread -lm
 # Debian packages that `make deps` installs when missing.  Fragments add more.
 DEB_PKGS := build-essential pkg-config libsodium-dev libssl-dev libcjson-dev \
             libpcre2-dev zlib1g-dev python3 python3-scipy parallel \
-            bible-kjv clang libclang-rt-14-dev
+            bible-kjv clang libclang-rt-14-dev faketime
 # Targets that `make deps` runs after apt (e.g. pinned downloads); fragments add.
 DEPS_HOOKS :=
 # Targets that `make bench` runs; fragments add.
