@@ -223,6 +223,10 @@ int cli_radioactivity(int argc, char **argv)
             cli_err("--param '%s': unknown parameter for scheme %s", o.params[bad], o.scheme);
         else if (st == HM_E_NOTFOUND)
             cli_err("unknown scheme '%s'", o.scheme);
+        else if (st == HM_E_UNSUPPORTED)
+            cli_err("--scheme %s: radioactivity supports kgw, unigram and gumbel (an engine "
+                    "profile's key is a parameter, so no control key can be derived from it)",
+                    o.scheme);
         else
             cli_fail(st, "radioactivity");
         goto done;
@@ -364,6 +368,7 @@ int cli_radioactivity(int argc, char **argv)
         scan_add_u64(s, "n_excluded", stats.n_excluded);
         scan_add_u64(s, "n_filtered", stats.n_filtered);
         scan_add_u64(s, "n_kept", stats.n_kept);
+        scan_add_u64(s, "n_kept_control", stats.n_kept_control);
         scan_fixsum_str(&stats.sum_main, fix, sizeof fix);
         cJSON_AddStringToObject(s, "sum_main", fix);
         scan_fixsum_str(&stats.sum_control, fix, sizeof fix);
