@@ -373,12 +373,20 @@ static void print_human(const cJSON *r)
         printf("best key %s of %d\n",
                cJSON_GetStringValue(cJSON_GetObjectItem(fam, "best_key_id")),
                (int)cJSON_GetNumberValue(cJSON_GetObjectItem(fam, "n_keys")));
-    if (span)
-        printf("most significant span: tokens %d..%d, p = %s corrected for %s windows\n",
+    if (span) {
+        const cJSON *nk = cJSON_GetObjectItem(span, "n_keys");
+        printf("most significant span: tokens %d..%d, p = %s corrected for %s windows",
                (int)cJSON_GetNumberValue(cJSON_GetObjectItem(span, "first_token")),
                (int)cJSON_GetNumberValue(cJSON_GetObjectItem(span, "last_token")),
                cJSON_GetStringValue(cJSON_GetObjectItem(span, "p_text")),
                cJSON_GetStringValue(cJSON_GetObjectItem(span, "n_windows")));
+        if (nk)
+            printf(" and %d keys (key %s)", (int)cJSON_GetNumberValue(nk),
+                   cJSON_GetStringValue(cJSON_GetObjectItem(span, "key_id")));
+        printf("\n");
+    }
+    if (cJSON_GetObjectItem(r, "warnings"))
+        printf("WARNING: deduplication is off: this p-value is not valid on repetitive text\n");
 }
 
 static int setup(struct dctx *dc)

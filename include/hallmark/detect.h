@@ -160,7 +160,8 @@ typedef struct hm_span {
     size_t first, last;   /* token indices [first, last) into ids */
     uint64_t n_scored;
     double score;
-    double ln_p_window;   /* the window's own p-value */
+    double ln_p_window;   /* the selected window's own tail: a statistic, not a
+                             p-value (the window is the most extreme of many) */
     double ln_p;          /* corrected for the n_windows tried */
     uint64_t n_windows;
 } hm_span;
