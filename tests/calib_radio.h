@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "calib_rows.h"
@@ -95,6 +96,38 @@ static inline int calib_radio_run(const calib_radio_cfg *cfg, const uint32_t *id
     hm_radio_free(r);
     hm_key_free(key);
     return st;
+}
+
+/* n_keys runs of calib_radio_run (keys from `seed`): rows[0] (main) and
+ * rows[1] (control) receive p and u, tiny[] counts p <= 1e-6, name[] the
+ * row names.  The caller reports and frees the rows.  Returns a status. */
+static inline int calib_radio_rows(const calib_radio_cfg *cfg, const uint32_t *ids,
+                                   size_t doc_len, size_t n_docs, size_t n_prompt, size_t n_keys,
+                                   uint64_t seed, const char *corpus_name, calib_row rows[2],
+                                   long tiny[2], char name[2][160])
+{
+    uint64_t ks = seed, rs = seed ^ 0xabcdef00u;
+    size_t k;
+    int kind;
+    for (kind = 0; kind < 2; kind++) {
+        calib_row_init(&rows[kind]);
+        tiny[kind] = 0;
+        snprintf(name[kind], 160, "radioactivity/%s/%s/docs=%zu/%s", cfg->label, corpus_name,
+                 n_docs, kind ? "control" : "main");
+    }
+    for (k = 0; k < n_keys; k++) {
+        hm_detect_result m, cr;
+        hm_radio_stats rst;
+        int st = calib_radio_run(cfg, ids, doc_len, n_docs, n_prompt, &ks, &m, &cr, &rst);
+        if (st != HM_OK) return st;
+        if (rst.n_kept == 0 || rst.n_kept_control == 0) return HM_E_INTERNAL;
+        tiny[0] += m.log10_p <= -6;
+        tiny[1] += cr.log10_p <= -6;
+        if (calib_row_add(&rows[0], exp(m.ln_p), calib_radio_u(&m, &rs)) != 0 ||
+            calib_row_add(&rows[1], exp(cr.ln_p), calib_radio_u(&cr, &rs)) != 0)
+            return HM_E_NOMEM;
+    }
+    return HM_OK;
 }
 
 #endif /* HM_TEST_CALIB_RADIO_H */

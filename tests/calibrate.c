@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calib_corpus.h"
 #include "calib_radio.h"
 #include "calib_rows.h"
 #include "detect_internal.h"
@@ -33,11 +34,7 @@ typedef struct corpus {
     size_t n_docs;
 } corpus;
 
-typedef struct det_cfg {
-    const char *label, *scheme;
-    const char *params[3];
-    size_t np;
-} det_cfg;
+typedef calib_radio_cfg det_cfg; /* label, scheme, params, np */
 
 static const det_cfg NATIVE[] = {
     {"kgw-selfhash", "kgw", {"seeding=selfhash"}, 1},
@@ -111,46 +108,14 @@ static int load(const char *dir, const char *file, const hm_tokenizer *tok, size
                 corpus *c)
 {
     char path[4096];
-    FILE *f;
-    unsigned char *text = NULL;
-    size_t len = 0, cap = 0, got;
-    hm_tok_output out;
+    calib_corpus cc;
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "calibrate: %s missing (make deps builds the corpus)\n", path);
+    if (calib_read_ids(path, tok, max_bytes, &cc) != HM_OK) {
+        fprintf(stderr, "calibrate: %s missing or unreadable (make deps builds the corpus)\n", path);
         return -1;
     }
-    for (;;) {
-        if (len + 65536 > cap) {
-            unsigned char *nt;
-            cap = cap ? 2 * cap : (size_t)1 << 20;
-            nt = realloc(text, cap);
-            if (!nt) {
-                free(text);
-                fclose(f);
-                return -1;
-            }
-            text = nt;
-        }
-        got = fread(text + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) break;
-    }
-    fclose(f);
-    if (max_bytes && len > max_bytes) {
-        len = max_bytes;
-        while (len > 0 && text[len - 1] != '\n') len--;
-    }
-    hm_tok_output_init(&out);
-    if (hm_tokenizer_encode(tok, NULL, text, len, 0, &out) != HM_OK) {
-        free(text);
-        return -1;
-    }
-    free(text);
-    c->ids = out.ids;
-    c->n_docs = out.len / DOC;
-    free(out.offsets);
+    c->ids = cc.ids;
+    c->n_docs = cc.n / DOC;
     return 0;
 }
 
@@ -392,30 +357,25 @@ static void rows_trace(const corpus *c, size_t docs_per_run, size_t n_accounts, 
 
 static void rows_radio(const corpus *c, size_t n_docs, size_t n_keys)
 {
-    size_t ci, k;
+    size_t ci;
     if (n_docs > c->n_docs) n_docs = c->n_docs;
     for (ci = 0; ci < CALIB_N_RADIO_CFGS; ci++) {
-        const calib_radio_cfg *cfg = &CALIB_RADIO_CFGS[ci];
         calib_row rows[2];
-        long tiny[2] = {0, 0};
-        uint64_t ks = 0x5eed0000u + ci, rs = 0xabcdef00u + ci;
-        char name[2][160];
+        long tiny[2];
+        char name[2][160], probe[2][160];
         int kind;
-        snprintf(name[0], sizeof name[0], "radioactivity/%s/%s/docs=%zu/main", cfg->label,
-                 c->name, n_docs);
-        snprintf(name[1], sizeof name[1], "radioactivity/%s/%s/docs=%zu/control", cfg->label,
-                 c->name, n_docs);
-        if (!want(name[0]) && !want(name[1])) continue;
-        calib_row_init(&rows[0]);
-        calib_row_init(&rows[1]);
-        for (k = 0; k < n_keys; k++) {
-            hm_detect_result m, cr;
-            hm_radio_stats rst;
-            if (calib_radio_run(cfg, c->ids, DOC, n_docs, 8, &ks, &m, &cr, &rst) != HM_OK) continue;
-            tiny[0] += m.log10_p <= -6;
-            tiny[1] += cr.log10_p <= -6;
-            (void)calib_row_add(&rows[0], exp(m.ln_p), calib_radio_u(&m, &rs));
-            (void)calib_row_add(&rows[1], exp(cr.ln_p), calib_radio_u(&cr, &rs));
+        snprintf(probe[0], sizeof probe[0], "radioactivity/%s/%s/docs=%zu/main",
+                 CALIB_RADIO_CFGS[ci].label, c->name, n_docs);
+        snprintf(probe[1], sizeof probe[1], "radioactivity/%s/%s/docs=%zu/control",
+                 CALIB_RADIO_CFGS[ci].label, c->name, n_docs);
+        if (!want(probe[0]) && !want(probe[1])) continue;
+        if (calib_radio_rows(&CALIB_RADIO_CFGS[ci], c->ids, DOC, n_docs, 8, n_keys,
+                             0x5eed0000u + ci, c->name, rows, tiny, name) != HM_OK) {
+            printf("calib: radioactivity/%s run failed FAIL\n", CALIB_RADIO_CFGS[ci].label);
+            g_fail++;
+            calib_row_free(&rows[0]);
+            calib_row_free(&rows[1]);
+            continue;
         }
         for (kind = 0; kind < 2; kind++) {
             printf("# %s: %ld of %zu keys with p <= 1e-6\n", name[kind], tiny[kind], rows[kind].n);

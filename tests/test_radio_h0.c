@@ -25,36 +25,12 @@
 #define DOC_LEN 256
 #define N_PROMPT 8
 
-static int load_docs(calib_corpus *all, size_t max_bytes)
-{
-    calib_corpus a, b;
-    int st = calib_corpus_load("devil.txt", max_bytes, &a);
-    if (st != HM_OK) return st;
-    st = calib_corpus_load("wordnet-verbs.txt", max_bytes, &b);
-    if (st != HM_OK) {
-        calib_corpus_free(&a);
-        return st;
-    }
-    {
-        size_t na = a.n / DOC_LEN * DOC_LEN, nb = b.n / DOC_LEN * DOC_LEN;
-        all->ids = malloc((na + nb) * sizeof *all->ids);
-        if (all->ids) {
-            memcpy(all->ids, a.ids, na * sizeof *a.ids);
-            memcpy(all->ids + na, b.ids, nb * sizeof *b.ids);
-            all->n = na + nb;
-        }
-    }
-    calib_corpus_free(&a);
-    calib_corpus_free(&b);
-    return all->ids ? HM_OK : HM_E_NOMEM;
-}
-
 HM_TEST(radio_is_valid_under_h0_for_every_scheme)
 {
     calib_corpus c = {0};
-    size_t n_docs, n_keys = 20, ci, k;
+    size_t n_docs, n_keys = 20, ci;
     const char *env = getenv("HM_RADIO_H0_KEYS");
-    int st = load_docs(&c, calib_sanitized() ? 120000 : 0);
+    int st = calib_corpus_load_human(&c, DOC_LEN, calib_sanitized() ? 120000 : 0);
     if (st != HM_OK) {
         (void)calib_corpus_missing("devil.txt", st);
         return;
@@ -64,28 +40,14 @@ HM_TEST(radio_is_valid_under_h0_for_every_scheme)
     if (env && *env) n_keys = (size_t)strtoul(env, NULL, 10);
     if (calib_sanitized()) n_keys = 4;
     for (ci = 0; ci < CALIB_N_RADIO_CFGS; ci++) {
-        const calib_radio_cfg *cfg = &CALIB_RADIO_CFGS[ci];
         calib_row rows[2];
-        long tiny[2] = {0, 0};
-        uint64_t ks = 0x5eed0000u + ci, rs = 0xabcdef00u + ci;
-        char name[2][96];
+        long tiny[2];
+        char name[2][160];
         int kind;
-        calib_row_init(&rows[0]);
-        calib_row_init(&rows[1]);
-        for (k = 0; k < n_keys; k++) {
-            hm_detect_result m, cr;
-            hm_radio_stats rst;
-            st = calib_radio_run(cfg, c.ids, DOC_LEN, n_docs, N_PROMPT, &ks, &m, &cr, &rst);
-            REQUIRE(st == HM_OK);
-            CHECK(rst.n_kept > 0 && rst.n_kept_control > 0);
-            if (m.log10_p <= -6) tiny[0]++;
-            if (cr.log10_p <= -6) tiny[1]++;
-            (void)calib_row_add(&rows[0], exp(m.ln_p), calib_radio_u(&m, &rs));
-            (void)calib_row_add(&rows[1], exp(cr.ln_p), calib_radio_u(&cr, &rs));
-        }
+        st = calib_radio_rows(&CALIB_RADIO_CFGS[ci], c.ids, DOC_LEN, n_docs, N_PROMPT, n_keys,
+                              0x5eed0000u + ci, "human", rows, tiny, name);
+        REQUIRE(st == HM_OK);
         for (kind = 0; kind < 2; kind++) {
-            snprintf(name[kind], sizeof name[kind], "radioactivity/%s/%s/docs=%zu", cfg->label,
-                     kind ? "control" : "main", n_docs);
             printf("# %s: %ld of %zu keys with p <= 1e-6\n", name[kind], tiny[kind], n_keys);
             CHECK(calib_row_report(name[kind], &rows[kind], 0));
             CHECK_EQ_INT(tiny[kind], 0);
@@ -106,7 +68,7 @@ HM_TEST(radio_selfhash_shards_merge_exactly)
     hm_radio_stats one, total, part;
     uint32_t s, n_shards = 3;
     size_t n_docs, i;
-    int st = load_docs(&c, 60000);
+    int st = calib_corpus_load_human(&c, DOC_LEN, 60000);
     if (st != HM_OK) {
         (void)calib_corpus_missing("devil.txt", st);
         return;
