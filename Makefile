@@ -51,7 +51,8 @@ DEB_PKGS := build-essential pkg-config libsodium-dev libssl-dev libcjson-dev \
 DEPS_HOOKS :=
 # Targets that `make bench` runs; fragments add.
 BENCH_HOOKS :=
-# Targets that `make calibrate` runs; fragments add.
+# Targets that `make calibrate` runs (statistics under H0; each prints
+# `calib: <row> n=... PASS|FAIL` lines and fails on a FAIL); fragments add.
 CALIBRATE_HOOKS :=
 # libFuzzer targets: tests/fuzz/<name>.c for each name; fragments add.
 FUZZ_TARGETS :=

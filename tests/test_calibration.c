@@ -336,32 +336,6 @@ static int assess(const char *label, const char *source, const char *dedup, cali
     return ok;
 }
 
-/* Loads both human sources into one token stream (documents never straddle
- * the two because each source is cut to a whole number of documents). */
-static int load_human(calib_corpus *c, size_t doc_len, size_t max_bytes)
-{
-    calib_corpus a, b;
-    size_t na, nb;
-    int st = calib_corpus_load("devil.txt", max_bytes, &a);
-    if (st != HM_OK) return st;
-    st = calib_corpus_load("wordnet-verbs.txt", max_bytes, &b);
-    if (st != HM_OK) {
-        calib_corpus_free(&a);
-        return st;
-    }
-    na = a.n / doc_len * doc_len;
-    nb = b.n / doc_len * doc_len;
-    c->ids = malloc((na + nb + 1) * sizeof *c->ids);
-    if (c->ids) {
-        memcpy(c->ids, a.ids, na * sizeof *c->ids);
-        memcpy(c->ids + na, b.ids, nb * sizeof *c->ids);
-        c->n = na + nb;
-    }
-    calib_corpus_free(&a);
-    calib_corpus_free(&b);
-    return c->ids ? HM_OK : HM_E_NOMEM;
-}
-
 /* The binomial schemes' calibration can only be asserted when
  * hm_stats_binom_logsf is exact: main's stats snapshot (before the h/stats
  * merge) is off by up to 75% relative in the tails, which by itself breaks
@@ -390,7 +364,7 @@ HM_TEST(calibration_on_human_text_with_dedup)
     size_t reps = calib_sanitized() ? 2 : 8, s, n_docs;
     calib_corpus c = {NULL, 0};
     int exact = stats_binomial_exact();
-    int st = load_human(&c, doc_len, calib_sanitized() ? 150000 : 0);
+    int st = calib_corpus_load_human(&c, doc_len, calib_sanitized() ? 150000 : 0);
     if (st != HM_OK) {
         calib_corpus_missing("devil.txt + wordnet-verbs.txt", st);
         return;

@@ -92,6 +92,7 @@ struct hm_detect_stream {
     hm_u64set seen;    /* dedup keys (unbounded) */
     hm_seen window;    /* dedup over the last N contexts (SynthID), when bounded */
     hm_u64set contexts; /* distinct scored contexts, when capped (SGLang) */
+    hm_u64set units;   /* context policy, scheme with a score key: units scored */
     int capped;
     int eos_seen;
     uint64_t n_tokens, n_scored, n_no_context, n_duplicate, n_after_eos, n_after_cap;
@@ -233,6 +234,7 @@ void hm_detect_stream_free(hm_detect_stream *s)
     if (!s) return;
     hm_u64set_free(&s->seen);
     hm_u64set_free(&s->contexts);
+    hm_u64set_free(&s->units);
     hm_seen_free(&s->window);
     free(s);
 }
@@ -275,6 +277,16 @@ int hm_detect_update(hm_detect_stream *s, const uint32_t *ids, size_t n, hm_toke
                                                 : ck);
                 if (added < 0) return HM_E_NOMEM;
                 if (!added) skip = 2;
+                if (dedup == HM_DEDUP_CONTEXT && e->ops->score_key) {
+                    /* a unit that spans contexts (kgw selfhash's (anchor,
+                     * token)): a new context may repeat the unit of an
+                     * earlier position, whose score would count twice
+                     * (docs/calibration.md); as the scanner does */
+                    int u = hm_u64set_add(&s->units,
+                                          hm_scheme_tuple_key(e->ops, e->st, ctx, nctx, ck, t));
+                    if (u < 0) return HM_E_NOMEM;
+                    if (!u) skip = 2;
+                }
             }
             if (skip == 0 && e->rules.detect_max_contexts) {
                 int added = hm_u64set_add(&s->contexts, ck);

@@ -777,8 +777,8 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
                 cJSON_AddNumberToObject(c, "m", hm_report_num(fam, "n_keys"));
                 cJSON_AddStringToObject(c, "over", "every key tested on the same tokens");
                 cJSON_AddItemToObject(c, "best_key_id", dup_or_null(fam, "best_key_id"));
-                cJSON_AddNumberToObject(c, "log10_p_uncorrected",
-                                        hm_report_num(fam, "best_uncorrected_log10_p"));
+                cJSON_AddNumberToObject(c, "log10_selected_tail",
+                                        hm_report_num(fam, "best_log10_tail"));
                 cJSON_AddNumberToObject(c, "log10_p_corrected", hm_report_num(r, "log10_p"));
                 cJSON_AddItemToArray(corr, c);
                 c = cJSON_CreateObject();
@@ -796,7 +796,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
         }
         if (cJSON_IsObject(span)) {
             cJSON *sp = cJSON_CreateObject(), *c;
-            double lw = hm_report_num(span, "window_log10_p") * LN10;
+            double lw = hm_report_num(span, "window_log10_tail") * LN10;
             double lc = hm_report_num(span, "log10_p") * LN10;
             long long n = hm_report_int(span, "n_scored");
             cJSON_AddStringToObject(sp, "name", "most significant span (localization)");
@@ -807,7 +807,9 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
             add_u64(sp, "n", n >= 0 ? (unsigned long long)n : 0);
             cJSON_AddNumberToObject(sp, "first_token", hm_report_num(span, "first_token"));
             cJSON_AddNumberToObject(sp, "last_token", hm_report_num(span, "last_token"));
-            cJSON_AddNumberToObject(sp, "ln_p_window", lw);
+            /* the selected window's own tail: a statistic (the window is
+             * the most extreme of n_windows), not a p-value */
+            cJSON_AddNumberToObject(sp, "ln_window_tail", lw);
             hm_report_add_p(sp, lc);
             cJSON_AddStringToObject(
                 sp, "assumptions",
@@ -822,7 +824,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
             cJSON_AddStringToObject(c, "method", "bonferroni");
             cJSON_AddNumberToObject(c, "m", (double)hm_report_int(span, "n_windows"));
             cJSON_AddStringToObject(c, "over", "every window tried");
-            cJSON_AddNumberToObject(c, "log10_p_uncorrected", lw / LN10);
+            cJSON_AddNumberToObject(c, "log10_selected_tail", lw / LN10);
             cJSON_AddNumberToObject(c, "log10_p_corrected", lc / LN10);
             cJSON_AddItemToArray(corr, c);
         }

@@ -41,7 +41,9 @@ typedef struct hm_detect_stream hm_detect_stream;
 typedef enum hm_dedup {
     HM_DEDUP_DEFAULT = 0, /* the scheme's default (tuple; engine rule for interop) */
     HM_DEDUP_NONE = 1,    /* score every position (repeated n-grams inflate scores) */
-    HM_DEDUP_CONTEXT = 2, /* score the first occurrence of each context */
+    HM_DEDUP_CONTEXT = 2, /* score the first occurrence of each context (unless
+                             its unit, e.g. kgw selfhash's (anchor, token), was
+                             already seen at an earlier position) */
     HM_DEDUP_TUPLE = 3    /* score the first occurrence of each (context, token) */
 } hm_dedup;
 
@@ -168,7 +170,8 @@ typedef struct hm_span {
     size_t first, last;   /* token indices [first, last) into ids */
     uint64_t n_scored;
     double score;
-    double ln_p_window;   /* the window's own p-value */
+    double ln_p_window;   /* the selected window's own tail: a statistic, not a
+                             p-value (the window is the most extreme of many) */
     double ln_p;          /* corrected for the n_windows tried */
     uint64_t n_windows;
 } hm_span;
