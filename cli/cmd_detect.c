@@ -72,8 +72,8 @@ static void usage(FILE *out)
 "  --key FILE          a Hallmark key (repeat for several keys: one pass, with a\n"
 "                      family-wise Sidak correction and Holm-adjusted p-values)\n"
 "  --passphrase-file F passphrase for encrypted key files (or $HALLMARK_PASSPHRASE)\n"
-"  --scheme S          kgw, unigram, gumbel, mpac (a known payload: --param\n"
-"                      payload=N), synthid, vllm, sglang\n"
+"  --scheme S          kgw, unigram, gumbel, synthid, vllm, sglang (payloads of\n"
+"                      scheme mpac: `hallmark payload decode [--expect X]`)\n"
 "  --param k=v         scheme parameter (see docs/schemes.md); repeatable\n"
 "  --vllm-key N        vLLM's integer key (--scheme vllm); --no-dedup scores every\n"
 "                      position instead of vLLM's first-occurrence-of-each-context rule\n"
@@ -522,6 +522,13 @@ int cli_detect(int argc, char **argv)
         }
     }
     if (!o.scheme) return cli_usage_error("detect", "--scheme is required");
+    /* A fixed payload's colours are favoured by every payload that shares
+     * code symbols with it, so detect cannot test one payload against the
+     * others: the payload command can (docs/payload.md). */
+    if (strcmp(o.scheme, "mpac") == 0)
+        return cli_usage_error("detect",
+                               "scheme mpac carries a payload, which detect cannot tell from other "
+                               "payloads: use 'hallmark payload decode --key FILE [--expect X]'");
     if (o.interop_param[0][0]) {
         if (o.n_keys) return cli_usage_error("detect", "give either --key or an engine key");
         o.params[o.np++] = o.interop_param[0];
