@@ -8,6 +8,7 @@
 #include "hallmark/error.h"
 #include "hallmark/payload.h"
 #include "hallmark/stats.h"
+#include "calib_corpus.h"
 #include "harness.h"
 #include "testutil.h"
 #include "sampler.h"
@@ -177,4 +178,53 @@ HM_TEST(mpac_misuse)
     CHECK_EQ_INT(hm_payload_outcome(NULL, 0.1), -1);
     CHECK(hm_payload_outcome_name(3) == NULL);
     hm_detector_free(d);
+}
+
+/* Human text (the calibration corpus: The Devil's Dictionary and WordNet
+ * glosses, never seen by any model) cut into documents of 128 tokens, each
+ * decoded under its own key: the payload outcome (c) never occurs, the
+ * keyed check never passes, and the watermark p-value is conservative. */
+HM_TEST(mpac_human_text_never_names_a_payload)
+{
+    static const char *const FILES[] = {"devil.txt", "wordnet-verbs.txt"};
+    const size_t doc_len = 128;
+    size_t f, docs = 0, found = 0, undetermined = 0, check_ok = 0, small = 0;
+    double min_log10 = 0;
+    for (f = 0; f < 2; f++) {
+        calib_corpus c;
+        size_t i;
+        int st = calib_corpus_load(FILES[f], calib_sanitized() ? 60000 : 0, &c);
+        if (st != HM_OK) {
+            if (calib_corpus_missing(FILES[f], st)) return;
+            continue;
+        }
+        for (i = 0; i + doc_len <= c.n; i += doc_len) {
+            uint8_t secret[32] = {0};
+            hm_detector *d = NULL;
+            hm_payload_result r;
+            int o;
+            memcpy(secret, &docs, sizeof docs);
+            secret[31] = 0x5a;
+            REQUIRE_OK(hm_detector_new_secret(&d, "mpac", secret, NULL, 0, 0, NULL));
+            REQUIRE_OK(hm_payload_decode(d, NULL, 0, c.ids + i, doc_len, &r));
+            o = hm_payload_outcome(&r, 1e-6);
+            found += o == HM_PAYLOAD_FOUND;
+            undetermined += o == HM_PAYLOAD_UNDETERMINED;
+            check_ok += r.check_ok != 0;
+            small += r.log10_p_watermark <= -2;
+            if (r.log10_p_watermark < min_log10) min_log10 = r.log10_p_watermark;
+            docs++;
+            hm_detector_free(d);
+        }
+        calib_corpus_free(&c);
+    }
+    printf("# human text: %zu documents of %zu tokens: found %zu, undetermined %zu, check ok %zu, "
+           "p_watermark <= 0.01: %zu, smallest log10 p_watermark %.2f\n",
+           docs, doc_len, found, undetermined, check_ok, small, min_log10);
+    if (docs == 0) return;
+    if (!calib_sanitized()) CHECK(docs >= 2000);
+    CHECK_EQ_U64(found, 0);
+    CHECK_EQ_U64(undetermined, 0);
+    CHECK_EQ_U64(check_ok, 0);
+    CHECK(small <= docs / 100 + 3);
 }
