@@ -70,6 +70,13 @@ int cli_open_tokenizer(const char *arg, const char *encoding, struct hm_tokenize
  * (cli/keyload.c) */
 struct hm_key;
 int cli_load_key(const char *path, const char *passphrase_file, struct hm_key **out);
+/* The same; a --passphrase-file may hold several passphrases, one per line,
+ * each tried in turn (keys with different passphrases open in one command;
+ * the file is read once per process, so "-" works for several keys).  The
+ * passphrase that opened an encrypted key is copied to `used` (capacity
+ * used_cap, NULL: not wanted; "" for an unencrypted key). */
+int cli_load_key_pass(const char *path, const char *passphrase_file, struct hm_key **out,
+                      char *used, size_t used_cap);
 /* Prints the message for a key-file status (see hm_key_load); returns CLI_ERROR. */
 int cli_key_file_error(const char *path, int status);
 
