@@ -77,6 +77,27 @@ int cli_load_key(const char *path, const char *passphrase_file, struct hm_key **
  * used_cap, NULL: not wanted; "" for an unencrypted key). */
 int cli_load_key_pass(const char *path, const char *passphrase_file, struct hm_key **out,
                       char *used, size_t used_cap);
+/* Account lists (cli/accounts.c): one tenant name per line, blank lines
+ * and '#' comments skipped.  cli_account_lines calls add(user, name, len)
+ * for each; add returns HM_OK, HM_E_STATE (duplicate), HM_E_UTF8,
+ * HM_E_RANGE (too long), HM_E_LIMIT (too many) or another status, and the
+ * message names the file and line.  CLI_ERROR when the list is empty. */
+#define CLI_MAX_ACCOUNTS 1000
+int cli_account_lines(const char *path, int (*add)(void *user, const char *name, size_t len),
+                      void *user);
+/* The derived key of every account of a list under a master key. */
+struct cli_accounts {
+    size_t n, cap;
+    struct hm_key **keys; /* keys[i]: account hm_key_tenant(keys[i]) */
+    uint64_t epoch;
+    char master_id[32];
+};
+int cli_accounts_load(const char *master_path, const char *passfile, const char *accounts_path,
+                      uint64_t epoch, struct cli_accounts *a);
+void cli_accounts_free(struct cli_accounts *a);
+/* When `key` is a master key: a note on stderr that text served under its
+ * derived keys is invisible to it, with the --master/--accounts form. */
+void cli_note_master_alone(const struct hm_key *key, const char *path, const char *cmd);
 /* Prints the message for a key-file status (see hm_key_load); returns CLI_ERROR. */
 int cli_key_file_error(const char *path, int status);
 
