@@ -45,6 +45,7 @@ struct dctx {
     struct dopts *o;
     hm_detector *dets[MAX_KEYS];
     char key_ids[MAX_KEYS][40];
+    char accounts[MAX_KEYS][260]; /* tenant of a derived key, or "" */
     size_t n_dets;
     hm_tokenizer *tok;
     hm_tok_scratch *scratch;
@@ -159,6 +160,7 @@ static cJSON *result_json(struct dctx *dc, size_t k, const hm_detect_result *r)
     cli_add_description(o, desc, 1);
     cJSON_AddStringToObject(o, "prf_version", hm_detector_prf_version(dc->dets[k]));
     cJSON_AddStringToObject(o, "key_id", dc->key_ids[k]);
+    if (dc->accounts[k][0]) cJSON_AddStringToObject(o, "account", dc->accounts[k]);
     cJSON_AddStringToObject(o, "dedup", hm_dedup_name(r->dedup));
     cJSON_AddStringToObject(o, "test", r->test_name);
     add_u64_string(o, "n_tokens", r->n_tokens);
@@ -323,6 +325,8 @@ static int setup(struct dctx *dc)
         if (o->n_keys) {
             if (cli_load_key(o->keys[k], o->passfile, &key) != CLI_OK) return CLI_ERROR;
             (void)hm_key_id(key, dc->key_ids[k]);
+            if (hm_key_kind(key) == HM_KEY_DERIVED)
+                snprintf(dc->accounts[k], sizeof dc->accounts[k], "%s", hm_key_tenant(key));
         } else {
             cli_interop_key_id(o->scheme, o->np ? o->params[o->np - 1] : "", dc->key_ids[k]);
         }

@@ -371,6 +371,8 @@ int cli_radioactivity(int argc, char **argv)
     }
     radio = radios[0];
     (void)hm_key_id(o.master ? acc.keys[0] : key, meta.key_id);
+    if (key && hm_key_kind(key) == HM_KEY_DERIVED)
+        snprintf(meta.account, sizeof meta.account, "%s", hm_key_tenant(key));
     (void)hm_detector_describe(hm_radio_detector(radio, 0), meta.scheme_desc,
                                sizeof meta.scheme_desc);
     (void)hm_detector_null(hm_radio_detector(radio, 0), &meta.test, &meta.null_param);
@@ -503,6 +505,7 @@ int cli_radioactivity(int argc, char **argv)
         cJSON_AddStringToObject(ps, "shard", shard);
         cJSON_AddStringToObject(ps, "scheme_desc", meta.scheme_desc);
         cJSON_AddStringToObject(ps, "key_id", meta.key_id);
+        if (meta.account[0]) cJSON_AddStringToObject(ps, "account", meta.account);
         cJSON_AddStringToObject(ps, "tokenizer", meta.tokenizer);
         cJSON_AddNumberToObject(ps, "test", meta.test);
         cJSON_AddNumberToObject(ps, "null_param", meta.null_param);

@@ -598,6 +598,8 @@ int cli_scan(int argc, char **argv)
         snprintf(S.sum.key_id, sizeof S.sum.key_id, "%s", acc.master_id);
     } else {
         (void)hm_key_id(key, S.sum.key_id);
+        if (hm_key_kind(key) == HM_KEY_DERIVED)
+            snprintf(S.sum.account, sizeof S.sum.account, "%s", hm_key_tenant(key));
     }
     (void)hm_detector_describe(det, S.sum.scheme_desc, sizeof S.sum.scheme_desc);
     (void)hm_detector_null(det, &S.sum.test, &S.sum.null_param);
@@ -799,6 +801,7 @@ int cli_scan(int argc, char **argv)
         cJSON_AddStringToObject(ps, "shard", shard);
         cJSON_AddStringToObject(ps, "scheme_desc", S.sum.scheme_desc);
         cJSON_AddStringToObject(ps, "key_id", S.sum.key_id);
+        if (S.sum.account[0]) cJSON_AddStringToObject(ps, "account", S.sum.account);
         cJSON_AddStringToObject(ps, "tokenizer", S.sum.tokenizer);
         cJSON_AddStringToObject(ps, "field", S.sum.field);
         cJSON_AddStringToObject(ps, "format", S.sum.format);
