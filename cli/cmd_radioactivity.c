@@ -360,12 +360,7 @@ int cli_radioactivity(int argc, char **argv)
         st = hm_radio_new(&radios[ri], o.scheme, o.master ? acc.keys[ri] : key, o.params, o.np,
                           &ropt, &bad);
         if (st != HM_OK) {
-            if (st == HM_E_NOTFOUND && bad >= 0)
-                cli_err("--param '%s': unknown parameter for scheme %s", o.params[bad], o.scheme);
-            else if (st == HM_E_NOTFOUND)
-                cli_err("unknown scheme '%s'", o.scheme);
-            else
-                cli_fail(st, "radioactivity");
+            scan_engine_error(st, bad, o.params, o.scheme, "radioactivity");
             goto done;
         }
     }

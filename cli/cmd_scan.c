@@ -570,12 +570,7 @@ int cli_scan(int argc, char **argv)
         st = hm_detector_new(&dets[a], o.scheme, o.master ? acc.keys[a] : key, o.params, o.np,
                              hm_tokenizer_vocab_size(tok), &bad);
         if (st != HM_OK) {
-            if (st == HM_E_NOTFOUND && bad >= 0)
-                cli_err("--param '%s': unknown parameter for scheme %s", o.params[bad], o.scheme);
-            else if (st == HM_E_NOTFOUND)
-                cli_err("unknown scheme '%s'", o.scheme);
-            else
-                cli_fail(st, "detector");
+            scan_engine_error(st, bad, o.params, o.scheme, "detector");
             goto done;
         }
     }
