@@ -59,8 +59,10 @@ static int pass_cache_load(const char *file)
     unsigned char *buf = NULL;
     size_t len = 0, i, start = 0, n = 0, w = 0;
     int s;
+    static int registered;
     if (pass_cache.path && strcmp(pass_cache.path, file) == 0) return HM_OK;
     pass_cache_clear();
+    if (!registered) registered = atexit(pass_cache_clear) == 0; /* wiped at exit */
     s = cli_read_file(file, &buf, &len);
     if (s != HM_OK) {
         cli_fail(s, file);
