@@ -77,6 +77,9 @@ int cli_load_key(const char *path, const char *passphrase_file, struct hm_key **
  * used_cap, NULL: not wanted; "" for an unencrypted key). */
 int cli_load_key_pass(const char *path, const char *passphrase_file, struct hm_key **out,
                       char *used, size_t used_cap);
+/* 1 when a list of passphrases is given: a --passphrase-file, or a
+ * $HALLMARK_PASSPHRASE holding several lines. */
+int cli_passphrase_list(const char *file);
 /* Account lists (cli/accounts.c): one tenant name per line, blank lines
  * and '#' comments skipped.  cli_account_lines calls add(user, name, len)
  * for each; add returns HM_OK, HM_E_STATE (duplicate), HM_E_UTF8,

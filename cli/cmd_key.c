@@ -89,7 +89,7 @@ static int load_key(const char *path, struct pass *p, hm_key **out, int *encrypt
         return CLI_ERROR;
     }
     s = hm_key_probe(buf, len, NULL, &enc);
-    if (s == HM_OK && enc && p->file) {
+    if (s == HM_OK && enc && cli_passphrase_list(p->file)) {
         /* a passphrase file may hold several passphrases, one per line: each
          * is tried (cli/keyload.c); the one that opened the first encrypted
          * key is the one `derive` writes with, unless --out-passphrase-file */

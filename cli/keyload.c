@@ -52,22 +52,45 @@ static void pass_cache_clear(void)
     memset(&pass_cache, 0, sizeof pass_cache);
 }
 
-/* Reads FILE's passphrases, one per line (line endings stripped; a final
- * empty line after the last newline is not a passphrase). */
+#define ENV_LABEL "$HALLMARK_PASSPHRASE"
+
+int cli_passphrase_list(const char *file)
+{
+    const char *env = getenv("HALLMARK_PASSPHRASE");
+    return file != NULL || (env && strchr(env, '\n'));
+}
+
+/* Reads FILE's passphrases (NULL: $HALLMARK_PASSPHRASE's), one per line
+ * (line endings stripped; a final empty line after the last newline is
+ * not a passphrase). */
 static int pass_cache_load(const char *file)
 {
     unsigned char *buf = NULL;
     size_t len = 0, i, start = 0, n = 0, w = 0;
     int s;
     static int registered;
-    if (pass_cache.path && strcmp(pass_cache.path, file) == 0) return HM_OK;
+    const char *label = file ? file : ENV_LABEL;
+    if (pass_cache.path && strcmp(pass_cache.path, label) == 0) return HM_OK;
     pass_cache_clear();
     if (!registered) registered = atexit(pass_cache_clear) == 0; /* wiped at exit */
-    s = cli_read_file(file, &buf, &len);
-    if (s != HM_OK) {
-        cli_fail(s, file);
-        return s;
+    if (file) {
+        s = cli_read_file(file, &buf, &len);
+        if (s != HM_OK) {
+            cli_fail(s, file);
+            return s;
+        }
+    } else {
+        const char *env = getenv("HALLMARK_PASSPHRASE");
+        len = env ? strlen(env) : 0;
+        buf = malloc(len + 1);
+        if (!buf) {
+            cli_fail(HM_E_NOMEM, label);
+            return HM_E_NOMEM;
+        }
+        if (len) memcpy(buf, env, len);
+        buf[len] = 0;
     }
+    file = label;
     pass_cache.text = sodium_malloc(len + 1);
     pass_cache.path = strdup(file);
     if (!pass_cache.text || !pass_cache.path) {
@@ -124,7 +147,7 @@ int cli_load_key_pass(const char *path, const char *passphrase_file, struct hm_k
     s = cli_read_file(path, &buf, &len);
     if (s != HM_OK) return cli_fail(s, path);
     s = hm_key_probe(buf, len, NULL, &enc);
-    if (s == HM_OK && enc && passphrase_file) {
+    if (s == HM_OK && enc && cli_passphrase_list(passphrase_file)) {
         /* every line of the file, in turn: keys with different passphrases
          * open in one command (docs/keys.md) */
         size_t k;
@@ -143,7 +166,7 @@ int cli_load_key_pass(const char *path, const char *passphrase_file, struct hm_k
         free(buf);
         if (s == HM_E_PASSPHRASE && pass_cache.lines > 1) {
             cli_err("%s: wrong passphrase (none of the %zu lines of %s opens it)", path,
-                    pass_cache.lines, passphrase_file);
+                    pass_cache.lines, passphrase_file ? passphrase_file : ENV_LABEL);
             return CLI_ERROR;
         }
         if (s != HM_OK) return cli_key_file_error(path, s);

@@ -237,6 +237,7 @@ expect_grep "says wrong passphrase" "wrong passphrase" "$TMP/err"
 st "derive: --out-passphrase-file with --insecure-no-passphrase is misuse" 2 "$HALLMARK" key derive pm.key --tenant c --out pc.key --passphrase-file mpw --out-passphrase-file apw --insecure-no-passphrase
 st "a file of several passphrases opens each key (bob)" 0 "$HALLMARK" key info pb.key --passphrase-file allpw
 st "verify-derived opens master and account with different passphrases" 0 "$HALLMARK" key verify-derived --master pm.key pa.key --passphrase-file allpw
+HALLMARK_PASSPHRASE="$(printf 'alice pass\nbob pass\nmaster pass')" st "HALLMARK_PASSPHRASE with several lines opens each key" 0 "$HALLMARK" key verify-derived --master pm.key pb.key
 printf 'nope\nnone\n' >badpw
 st "no line opens it (2)" 2 "$HALLMARK" key info pa.key --passphrase-file badpw
 expect_grep "names the lines tried" "none of the 2 lines of badpw" "$TMP/err"
