@@ -360,7 +360,7 @@ int cli_radioactivity(int argc, char **argv)
         st = hm_radio_new(&radios[ri], o.scheme, o.master ? acc.keys[ri] : key, o.params, o.np,
                           &ropt, &bad);
         if (st != HM_OK) {
-            scan_engine_error(st, bad, o.params, o.scheme, "radioactivity");
+            cli_scheme_error(o.scheme, o.params, bad, st);
             goto done;
         }
     }

@@ -98,11 +98,6 @@ void *radio_result_json(const struct radio_meta *m, const hm_radio_stats *st, in
 /* Prints the human-readable radioactivity report to stdout. */
 void radio_print_text(const struct radio_meta *m, const hm_radio_stats *st);
 
-/* The message for a failed hm_detector_new / hm_radio_new (`bad`: the
- * parameter at fault, or -1); `what` names the object otherwise. */
-void scan_engine_error(int status, int bad, const char *const *params, const char *scheme,
-                       const char *what);
-
 /* Adds a 64-bit integer as a string. */
 void scan_add_u64(void *cjson_obj, const char *name, unsigned long long v);
 

@@ -369,14 +369,3 @@ FILE *scan_tmpfile(const char *tmpdir)
     if (!f) close(fd);
     return f;
 }
-
-void scan_engine_error(int status, int bad, const char *const *params, const char *scheme,
-                       const char *what)
-{
-    if (status == HM_E_NOTFOUND && bad >= 0)
-        cli_err("--param '%s': unknown parameter for scheme %s", params[bad], scheme);
-    else if (status == HM_E_NOTFOUND)
-        cli_err("unknown scheme '%s'", scheme);
-    else
-        cli_fail(status, what);
-}
