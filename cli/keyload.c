@@ -117,6 +117,16 @@ static int pass_cache_load(const char *file)
                     PASS_CAP - 1);
             return HM_E_RANGE;
         }
+        if (memchr(buf + start, 0, e - start)) {
+            /* a NUL would cut the passphrase short (as cli_get_passphrase says) */
+            sodium_memzero(buf, len);
+            free(buf);
+            pass_cache_clear();
+            cli_err("%s: line %zu: the passphrase contains a NUL byte; a passphrase is one line "
+                    "of text",
+                    file, n + 1);
+            return HM_E_RANGE;
+        }
         memcpy(pass_cache.text + w, buf + start, e - start);
         w += e - start;
         pass_cache.text[w++] = 0;

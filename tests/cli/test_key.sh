@@ -238,6 +238,9 @@ st "derive: --out-passphrase-file with --insecure-no-passphrase is misuse" 2 "$H
 st "a file of several passphrases opens each key (bob)" 0 "$HALLMARK" key info pb.key --passphrase-file allpw
 st "verify-derived opens master and account with different passphrases" 0 "$HALLMARK" key verify-derived --master pm.key pa.key --passphrase-file allpw
 HALLMARK_PASSPHRASE="$(printf 'alice pass\nbob pass\nmaster pass')" st "HALLMARK_PASSPHRASE with several lines opens each key" 0 "$HALLMARK" key verify-derived --master pm.key pb.key
+printf 'alice pass\nbo\000b\n' >nulpw
+st "a passphrase list with a NUL byte is refused (2)" 2 "$HALLMARK" key info pb.key --passphrase-file nulpw
+expect_grep "the refusal names the line" "line 2: the passphrase contains a NUL byte" "$TMP/err"
 printf 'nope\nnone\n' >badpw
 st "no line opens it (2)" 2 "$HALLMARK" key info pa.key --passphrase-file badpw
 expect_grep "names the lines tried" "none of the 2 lines of badpw" "$TMP/err"
