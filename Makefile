@@ -51,6 +51,8 @@ DEB_PKGS := build-essential pkg-config libsodium-dev libssl-dev libcjson-dev \
 DEPS_HOOKS :=
 # Targets that `make bench` runs; fragments add.
 BENCH_HOOKS :=
+# Targets that `make calibrate` runs; fragments add.
+CALIBRATE_HOOKS :=
 # libFuzzer targets: tests/fuzz/<name>.c for each name; fragments add.
 FUZZ_TARGETS :=
 
@@ -77,7 +79,7 @@ Q := @
 say = @printf '  %-7s %s\n' $(1) $(2)
 endif
 
-.PHONY: all test check demo asan bench fuzz deps deps-apt install uninstall clean
+.PHONY: all test check demo asan bench calibrate fuzz deps deps-apt install uninstall clean
 
 all: $(STATIC) $(SHARED) $(CLI)
 
@@ -157,6 +159,11 @@ bench:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
 	@set -e; for t in $(BENCH_HOOKS); do $(MAKE) --no-print-directory $$t; done
+
+calibrate:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@set -e; for t in $(CALIBRATE_HOOKS); do $(MAKE) --no-print-directory $$t; done
 
 # --- fuzzing (clang libFuzzer) ------------------------------------------------
 FUZZ_BUILD := $(BUILD)/fuzz

@@ -184,6 +184,13 @@ static cJSON *result_json(struct dctx *dc, size_t k, const hm_detect_result *r)
     cJSON_AddNumberToObject(o, "z", r->z);
     cJSON_AddNumberToObject(o, "ln_p", r->ln_p);
     add_pvalue(o, r->ln_p, "");
+    if (r->null_samples) {
+        /* SynthID: p is a bound from the key set's Monte Carlo null; the
+         * estimate beside it shows how tight it is (docs/statistics.md) */
+        cJSON_AddNumberToObject(o, "ln_p_estimate", r->ln_p_estimate);
+        add_u64_string(o, "null_samples", r->null_samples);
+        cJSON_AddNumberToObject(o, "null_delta", r->null_delta);
+    }
     return o;
 }
 
@@ -303,6 +310,15 @@ static void print_human(const cJSON *r)
            cJSON_GetNumberValue(cJSON_GetObjectItem(r, "score")),
            cJSON_GetNumberValue(cJSON_GetObjectItem(r, "mean_score")),
            cJSON_GetNumberValue(cJSON_GetObjectItem(r, "z")));
+    if (cJSON_IsNumber(cJSON_GetObjectItem(r, "ln_p_estimate"))) {
+        char est[40];
+        (void)hm_stats_format_p(cJSON_GetNumberValue(cJSON_GetObjectItem(r, "ln_p_estimate")),
+                                est, sizeof est);
+        printf("p is calibrated, not exact: an upper bound from this key set's Monte Carlo null "
+               "(%s draws, valid with probability 1 - %g); the estimate is %s\n",
+               cJSON_GetStringValue(cJSON_GetObjectItem(r, "null_samples")),
+               cJSON_GetNumberValue(cJSON_GetObjectItem(r, "null_delta")), est);
+    }
     if (fam)
         printf("best key %s of %d\n",
                cJSON_GetStringValue(cJSON_GetObjectItem(fam, "best_key_id")),

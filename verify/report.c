@@ -287,18 +287,38 @@ static void assumptions(const char *test, double null_param, const char *dedup, 
                  "policy '%s': %s), so S = sum of -ln(1 - u) ~ Gamma(n, 1). "
                  "p = P[Gamma(n, 1) >= S], computed exactly in log space.",
                  dd, why);
-    else if (strcmp(test, "weighted-gamma-upper-tail") == 0)
+    else if (strcmp(test, "dual-gamma-upper-tail") == 0 ||
+             strcmp(test, "dual-gamma-upper-bound") == 0)
         snprintf(buf, cap,
-                 "Gamma test of the dual-key score: under H0 the scaled score S/var is "
-                 "referred to Gamma(n/var, 1) with var = %g (docs/statistics.md); per-token "
-                 "independence after deduplication (policy '%s': %s).",
-                 null_param, dd, why);
-    else if (strcmp(test, "binomial-upper-tail-gcount") == 0)
+                 "%s test of the dual-key score: under H0 the per-token values of the two "
+                 "keys are independent Exp(1), so S ~ (1-a) Gamma(n, 1) + a Gamma(n, 1) with "
+                 "a = %g, and p = P[S >= observed]%s (docs/statistics.md); deduplication "
+                 "policy '%s': %s.",
+                 strcmp(test, "dual-gamma-upper-tail") == 0 ? "Exact" : "Conservative",
+                 null_param,
+                 strcmp(test, "dual-gamma-upper-tail") == 0
+                     ? ", computed exactly in log space"
+                     : " bounded above (a valid p-value; alpha is too close to 0 or 1 for the "
+                       "exact series)",
+                 dd, why);
+    else if (strcmp(test, "gsum-keyset-null-mc-bound") == 0)
         snprintf(buf, cap,
-                 "Exact binomial test of the g-count: under H0 each of the m g-values of a "
-                 "scored token is an independent fair bit (probability %g), so the g-count "
-                 "~ Binomial(m n, 1/2); deduplication policy '%s': %s. Computed exactly in "
-                 "log space.",
+                 "Calibrated test of the g-count against this key set's own null: the "
+                 "per-position law of the sum of the m layer bits (which are correlated "
+                 "through the reference's LCG hash) is estimated by Monte Carlo over uniform "
+                 "n-gram hashes, bounded from above at confidence 1 - 1e-6, and convolved "
+                 "exactly over the scored positions; p is the tail under that bound, a valid "
+                 "p-value with that confidence (docs/statistics.md); deduplication policy "
+                 "'%s': %s.",
+                 dd, why);
+    else if (strcmp(test, "binomial-upper-tail-gcount-nominal") == 0 ||
+             strcmp(test, "binomial-upper-tail-gcount") == 0)
+        snprintf(buf, cap,
+                 "Nominal binomial test of the g-count: it assumes each of the m g-values of "
+                 "a scored token is an independent fair bit (probability %g), so the g-count "
+                 "~ Binomial(m n, 1/2). The reference's layer bits are correlated, so this is "
+                 "not a valid p-value for a fixed key set (docs/statistics.md); "
+                 "deduplication policy '%s': %s.",
                  null_param, dd, why);
     else
         snprintf(buf, cap,

@@ -77,6 +77,14 @@ typedef struct hm_detect_result {
     double z;               /* informative only: standardized statistic */
     double ln_p;            /* natural log of the exact p-value (<= 0, no floor) */
     double log10_p;         /* ln_p / ln 10 */
+    /* SynthID (test "gsum-keyset-null-mc-bound"): ln_p is the tail under the
+     * null that dominates the key set's Monte Carlo null at confidence
+     * 1 - null_delta (null_samples draws), a valid conservative p-value;
+     * ln_p_estimate is the tail under the Monte Carlo null itself.  NaN and
+     * 0 for every other test.  Since 0.1.0. */
+    double ln_p_estimate;
+    uint64_t null_samples;
+    double null_delta;
 } hm_detect_result;
 
 /* Per-position detail, for highlighting and --per-token output. */
