@@ -70,6 +70,37 @@ int cli_open_tokenizer(const char *arg, const char *encoding, struct hm_tokenize
  * (cli/keyload.c) */
 struct hm_key;
 int cli_load_key(const char *path, const char *passphrase_file, struct hm_key **out);
+/* The same; a --passphrase-file may hold several passphrases, one per line,
+ * each tried in turn (keys with different passphrases open in one command;
+ * the file is read once per process, so "-" works for several keys).  The
+ * passphrase that opened an encrypted key is copied to `used` (capacity
+ * used_cap, NULL: not wanted; "" for an unencrypted key). */
+int cli_load_key_pass(const char *path, const char *passphrase_file, struct hm_key **out,
+                      char *used, size_t used_cap);
+/* 1 when a list of passphrases is given: a --passphrase-file, or a
+ * $HALLMARK_PASSPHRASE holding several lines. */
+int cli_passphrase_list(const char *file);
+/* Account lists (cli/accounts.c): one tenant name per line, blank lines
+ * and '#' comments skipped.  cli_account_lines calls add(user, name, len)
+ * for each; add returns HM_OK, HM_E_STATE (duplicate), HM_E_UTF8,
+ * HM_E_RANGE (too long), HM_E_LIMIT (too many) or another status, and the
+ * message names the file and line.  CLI_ERROR when the list is empty. */
+#define CLI_MAX_ACCOUNTS 1000
+int cli_account_lines(const char *path, int (*add)(void *user, const char *name, size_t len),
+                      void *user);
+/* The derived key of every account of a list under a master key. */
+struct cli_accounts {
+    size_t n, cap;
+    struct hm_key **keys; /* keys[i]: account hm_key_tenant(keys[i]) */
+    uint64_t epoch;
+    char master_id[32];
+};
+int cli_accounts_load(const char *master_path, const char *passfile, const char *accounts_path,
+                      uint64_t epoch, struct cli_accounts *a);
+void cli_accounts_free(struct cli_accounts *a);
+/* When `key` is a master key: a note on stderr that text served under its
+ * derived keys is invisible to it, with the --master/--accounts form. */
+void cli_note_master_alone(const struct hm_key *key, const char *path, const char *cmd);
 /* Prints the message for a key-file status (see hm_key_load); returns CLI_ERROR. */
 int cli_key_file_error(const char *path, int status);
 

@@ -3,8 +3,10 @@
  * multi-bit payload needs.  Each trial draws a random B-bit payload and a
  * key, generates T tokens with the sample language model under scheme
  * "mpac", decodes the payload without knowing it, and compares.  Prints
- * the exact-decoding rate (success_rate) and the fraction of payload bits
- * decoded right (bit_accuracy), at T and at prefixes of T (the curve).
+ * the rate of the right payload declared found at alpha (success_rate),
+ * of a wrong payload declared found (wrong_rate: must stay <= alpha), and
+ * the fraction of payload bits decoded right (bit_accuracy), at T and at
+ * prefixes of T (the curve).
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -48,9 +50,12 @@ static void usage(FILE *out)
 "\n"
 "Generates T tokens with the sample language model under scheme \"mpac\" carrying a\n"
 "random B-bit payload (a new key per trial), decodes the payload blind, and\n"
-"reports success_rate (payload decoded exactly) and bit_accuracy, at T and at\n"
-"T/8, 2T/8, ... (the curve; the same trials, decoded from prefixes).  EOS is\n"
-"masked so that every trial has T tokens.\n"
+"reports, at --alpha: success_rate (the right payload declared found),\n"
+"wrong_rate (a payload declared found that is not the embedded one; at most\n"
+"alpha by construction), undetermined_rate (a watermark, no payload) and\n"
+"bit_accuracy (of the decoded word), at T and at T/8, 2T/8, ... (the curve;\n"
+"the same trials, decoded from prefixes).  EOS is masked so that every trial\n"
+"has T tokens.\n"
 "\n"
 "  --bits B         payload bits, 1..64 (default 32)\n"
 "  --tokens T       tokens per trial (default 400)\n"
@@ -60,6 +65,7 @@ static void usage(FILE *out)
 "                   else build/samples/kjv-4.slm\n"
 "  --param k=v      mpac parameters (delta=2, h=2)\n"
 "  --seed S         seed of payloads, keys and sampling (default 1)\n"
+"  --alpha A        level of the payload decisions (default 1e-6)\n"
 "  --json           one JSON object\n");
 }
 
@@ -81,7 +87,7 @@ static const char *default_model(char *buf, size_t cap)
 
 struct point {
     size_t tokens;
-    double ok, bits_right, log10_p;
+    double ok, wrong, undetermined, bits_right, log10_p_watermark;
 };
 
 int cli_bench_payload(int argc, char **argv)
@@ -91,13 +97,14 @@ int cli_bench_payload(int argc, char **argv)
         {"temperature", required_argument, 0, 'T'}, {"trials", required_argument, 0, 'r'},
         {"model", required_argument, 0, 'm'},  {"param", required_argument, 0, 'p'},
         {"seed", required_argument, 0, 's'},   {"json", no_argument, 0, 'j'},
+        {"alpha", required_argument, 0, 'a'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     const char *params[MAX_PARAMS + 2], *model_path = NULL;
     char mbuf[4096], bits_param[32], payload_param[48];
     size_t np = 0, trials = 100, tokens = 400, i, k;
     unsigned long bits = 32;
     unsigned long long seed = 1;
-    double temp = 1.0, t0;
+    double temp = 1.0, t0, alpha = 1e-6;
     int json = 0, c, rc = CLI_ERROR, s = HM_OK;
     slm_model *model = NULL;
     float *logits = NULL;
@@ -140,6 +147,12 @@ int cli_bench_payload(int argc, char **argv)
             temp = strtod(optarg, &end);
             if (errno || end == optarg || *end || !(temp > 0 && temp <= 100))
                 return cli_usage_error("bench payload", "--temperature needs a number in (0, 100]");
+            break;
+        case 'a':
+            errno = 0;
+            alpha = strtod(optarg, &end);
+            if (errno || end == optarg || *end || !(alpha > 0 && alpha < 1))
+                return cli_usage_error("bench payload", "--alpha needs a number in (0, 1)");
             break;
         case 'm': model_path = optarg; break;
         case 'p':
@@ -221,13 +234,19 @@ int cli_bench_payload(int argc, char **argv)
             hm_payload_result r;
             uint64_t diff;
             unsigned right = 0, b;
+            int outcome;
             s = hm_payload_decode(d, seq, npr, seq + npr, curve[k].tokens, &r);
             if (s != HM_OK) break;
+            outcome = hm_payload_outcome(&r, alpha);
             diff = r.payload ^ payload;
             for (b = 0; b < bits; b++) right += !((diff >> b) & 1);
-            curve[k].ok += diff == 0;
+            if (outcome == HM_PAYLOAD_FOUND) {
+                curve[k].ok += diff == 0;
+                curve[k].wrong += diff != 0;
+            }
+            curve[k].undetermined += outcome == HM_PAYLOAD_UNDETERMINED;
             curve[k].bits_right += (double)right / (double)bits;
-            curve[k].log10_p += r.log10_p;
+            curve[k].log10_p_watermark += r.log10_p_watermark;
         }
         hm_session_free(sess);
         hm_embedder_free(e);
@@ -248,18 +267,24 @@ int cli_bench_payload(int argc, char **argv)
             cJSON_AddNumberToObject(j, "tokens", (double)tokens);
             cJSON_AddNumberToObject(j, "temperature", temp);
             cJSON_AddNumberToObject(j, "trials", nt);
+            cJSON_AddNumberToObject(j, "alpha", alpha);
             cJSON_AddNumberToObject(j, "success_rate", last->ok / nt);
+            cJSON_AddNumberToObject(j, "wrong_rate", last->wrong / nt);
+            cJSON_AddNumberToObject(j, "undetermined_rate", last->undetermined / nt);
             /* every trial runs T tokens: the sample model's EOS is masked, so
              * the text is not quite the model's own distribution */
             cJSON_AddBoolToObject(j, "eos_masked", 1);
             cJSON_AddNumberToObject(j, "bit_accuracy", last->bits_right / nt);
-            cJSON_AddNumberToObject(j, "mean_log10_p", last->log10_p / nt);
+            cJSON_AddNumberToObject(j, "mean_log10_p_watermark", last->log10_p_watermark / nt);
             for (k = 0; k < CURVE_POINTS; k++) {
                 cJSON *p = cJSON_CreateObject();
                 cJSON_AddNumberToObject(p, "tokens", (double)curve[k].tokens);
                 cJSON_AddNumberToObject(p, "success_rate", curve[k].ok / nt);
+                cJSON_AddNumberToObject(p, "wrong_rate", curve[k].wrong / nt);
+                cJSON_AddNumberToObject(p, "undetermined_rate", curve[k].undetermined / nt);
                 cJSON_AddNumberToObject(p, "bit_accuracy", curve[k].bits_right / nt);
-                cJSON_AddNumberToObject(p, "mean_log10_p", curve[k].log10_p / nt);
+                cJSON_AddNumberToObject(p, "mean_log10_p_watermark",
+                                        curve[k].log10_p_watermark / nt);
                 cJSON_AddItemToArray(arr, p);
             }
             cJSON_AddItemToObject(j, "curve", arr);
@@ -267,13 +292,15 @@ int cli_bench_payload(int argc, char **argv)
             cli_print_json(j, 0);
             cJSON_Delete(j);
         } else {
-            printf("bench payload: mpac, %lu-bit payloads, temperature %g, %zu trials, model %s\n",
-                   bits, temp, trials, model_path);
-            printf("  %8s  %12s  %12s  %14s\n", "tokens", "success_rate", "bit_accuracy",
-                   "mean log10 p");
+            printf("bench payload: mpac, %lu-bit payloads, temperature %g, %zu trials, alpha %g, "
+                   "model %s\n",
+                   bits, temp, trials, alpha, model_path);
+            printf("  %8s  %12s  %10s  %12s  %12s  %16s\n", "tokens", "success_rate", "wrong_rate",
+                   "undetermined", "bit_accuracy", "mean log10 p_wm");
             for (k = 0; k < CURVE_POINTS; k++)
-                printf("  %8zu  %12.3f  %12.4f  %14.1f\n", curve[k].tokens, curve[k].ok / nt,
-                       curve[k].bits_right / nt, curve[k].log10_p / nt);
+                printf("  %8zu  %12.4f  %10.4f  %12.4f  %12.4f  %16.1f\n", curve[k].tokens,
+                       curve[k].ok / nt, curve[k].wrong / nt, curve[k].undetermined / nt,
+                       curve[k].bits_right / nt, curve[k].log10_p_watermark / nt);
             printf("  (%.1f s)\n", secs);
         }
     }

@@ -46,6 +46,7 @@ struct dctx {
     struct dopts *o;
     hm_detector *dets[MAX_KEYS];
     char key_ids[MAX_KEYS][40];
+    char accounts[MAX_KEYS][260]; /* tenant of a derived key, or "" */
     size_t n_dets;
     hm_tokenizer *tok;
     hm_tok_scratch *scratch;
@@ -73,8 +74,8 @@ static void usage(FILE *out)
 "  --key FILE          a Hallmark key (repeat for several keys: one pass, with a\n"
 "                      family-wise Sidak correction and Holm-adjusted p-values)\n"
 "  --passphrase-file F passphrase for encrypted key files (or $HALLMARK_PASSPHRASE)\n"
-"  --scheme S          kgw, unigram, gumbel, mpac (a known payload: --param\n"
-"                      payload=N), synthid, vllm, sglang\n"
+"  --scheme S          kgw, unigram, gumbel, synthid, vllm, sglang (payloads of\n"
+"                      scheme mpac: `hallmark payload decode [--expect X]`)\n"
 "  --param k=v         scheme parameter (see docs/schemes.md); repeatable\n"
 "  --vllm-key N        vLLM's integer key (--scheme vllm); --no-dedup scores every\n"
 "                      position instead of vLLM's first-occurrence-of-each-context rule\n"
@@ -171,6 +172,7 @@ static cJSON *result_json(struct dctx *dc, size_t k, const hm_detect_result *r)
     cli_add_description(o, desc, 1);
     cJSON_AddStringToObject(o, "prf_version", hm_detector_prf_version(dc->dets[k]));
     cJSON_AddStringToObject(o, "key_id", dc->key_ids[k]);
+    if (dc->accounts[k][0]) cJSON_AddStringToObject(o, "account", dc->accounts[k]);
     cJSON_AddStringToObject(o, "dedup", hm_dedup_name(r->dedup));
     cJSON_AddStringToObject(o, "test", r->test_name);
     add_u64_string(o, "n_tokens", r->n_tokens);
@@ -415,6 +417,8 @@ static int setup(struct dctx *dc)
         if (o->n_keys) {
             if (cli_load_key(o->keys[k], o->passfile, &key) != CLI_OK) return CLI_ERROR;
             (void)hm_key_id(key, dc->key_ids[k]);
+            if (hm_key_kind(key) == HM_KEY_DERIVED)
+                snprintf(dc->accounts[k], sizeof dc->accounts[k], "%s", hm_key_tenant(key));
         } else {
             cli_interop_key_id(o->scheme, o->np ? o->params[o->np - 1] : "", dc->key_ids[k]);
         }
@@ -618,6 +622,13 @@ int cli_detect(int argc, char **argv)
         }
     }
     if (!o.scheme) return cli_usage_error("detect", "--scheme is required");
+    /* A fixed payload's colours are favoured by every payload that shares
+     * code symbols with it, so detect cannot test one payload against the
+     * others: the payload command can (docs/payload.md). */
+    if (strcmp(o.scheme, "mpac") == 0)
+        return cli_usage_error("detect",
+                               "scheme mpac carries a payload, which detect cannot tell from other "
+                               "payloads: use 'hallmark payload decode --key FILE [--expect X]'");
     if (o.interop_param[0][0]) {
         if (o.n_keys) return cli_usage_error("detect", "give either --key or an engine key");
         o.params[o.np++] = o.interop_param[0];

@@ -27,6 +27,7 @@ struct key_opts {
     const char *tenant;
     const char *master;
     const char *epoch_str;
+    const char *out_passfile; /* derive: the derived key's own passphrase */
     int kdf;
     int insecure;
     int force;
@@ -88,6 +89,23 @@ static int load_key(const char *path, struct pass *p, hm_key **out, int *encrypt
         return CLI_ERROR;
     }
     s = hm_key_probe(buf, len, NULL, &enc);
+    if (s == HM_OK && enc && cli_passphrase_list(p->file)) {
+        /* a passphrase file may hold several passphrases, one per line: each
+         * is tried (cli/keyload.c); the one that opened the first encrypted
+         * key is the one `derive` writes with, unless --out-passphrase-file */
+        char *used = sodium_malloc(PASS_CAP);
+        int rc;
+        wipe_free(buf, len);
+        if (!used) return cli_fail(HM_E_NOMEM, path);
+        rc = cli_load_key_pass(path, p->file, out, used, PASS_CAP);
+        if (rc == CLI_OK && !p->have) {
+            memcpy(p->buf, used, strlen(used) + 1);
+            p->have = 1;
+        }
+        sodium_free(used);
+        if (rc == CLI_OK && encrypted) *encrypted = 1;
+        return rc;
+    }
     if (s == HM_OK && enc) {
         s = pass_get(p, 0);
         if (s != HM_OK) {
@@ -179,6 +197,7 @@ enum {
     OPT_TENANT,
     OPT_EPOCH,
     OPT_MASTER,
+    OPT_OUT_PASSFILE,
     OPT_HELP
 };
 
@@ -193,6 +212,7 @@ static const struct option long_opts[] = {
     {"tenant", required_argument, NULL, OPT_TENANT},
     {"epoch", required_argument, NULL, OPT_EPOCH},
     {"master", required_argument, NULL, OPT_MASTER},
+    {"out-passphrase-file", required_argument, NULL, OPT_OUT_PASSFILE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -211,6 +231,7 @@ static int opt_letter(int code)
     switch (code) {
     case OPT_OUT: return 'o';
     case OPT_PASSFILE: return 'p';
+    case OPT_OUT_PASSFILE: return 'w';
     case OPT_KDF: return 'k';
     case OPT_INSECURE: return 'i';
     case OPT_FORCE: return 'f';
@@ -427,6 +448,9 @@ static int run_derive(const struct key_opts *o, int npos, char **pos)
     char id[HM_KEY_ID_BUFSIZE];
     (void)npos;
     if (!o->tenant) return cli_usage_error("key derive", "derive needs --tenant ID");
+    if (o->out_passfile && o->insecure)
+        return cli_usage_error("key derive",
+                               "--out-passphrase-file and --insecure-no-passphrase exclude each other");
     if (o->epoch_str && !parse_u64_arg(o->epoch_str, &epoch))
         return cli_usage_error("key derive", "--epoch must be an integer from 0 to 2^64-1, not '%s'",
                                o->epoch_str);
@@ -455,7 +479,17 @@ static int run_derive(const struct key_opts *o, int npos, char **pos)
         rc = cli_fail(s, "derive");
         goto done;
     }
-    rc = write_key(d, o, &p, o->out);
+    if (o->out_passfile && !o->insecure) {
+        struct pass po;
+        if (pass_init(&po, o->out_passfile) != HM_OK) {
+            rc = cli_fail(HM_E_NOMEM, "derive");
+            goto done;
+        }
+        rc = write_key(d, o, &po, o->out);
+        pass_done(&po);
+    } else {
+        rc = write_key(d, o, &p, o->out);
+    }
     if (rc == CLI_OK && hm_key_id(d, id) == HM_OK) {
         char mid[HM_KEY_ID_BUFSIZE];
         printf("%s\n", id);
@@ -574,13 +608,16 @@ static const struct sub subs[] = {
     {"commit", run_commit, "pc", 1, 1,
      "Usage: hallmark key commit FILE [--compact] [--passphrase-file FILE]\n"
      "Prints a commitment record (JSON) to publish before any dispute.\n"},
-    {"derive", run_derive, "opkifte", 1, 1,
+    {"derive", run_derive, "opkiftew", 1, 1,
      "Usage: hallmark key derive MASTER --tenant ID [--epoch N] --out FILE\n"
      "                           [--kdf LEVEL] [--passphrase-file FILE]\n"
+     "                           [--out-passphrase-file FILE]\n"
      "                           [--insecure-no-passphrase] [--force]\n"
      "Derives the watermark key of one tenant (and epoch, default 0) from a\n"
-     "master key.  The output is encrypted with the same passphrase as the\n"
-     "master (or a new one if the master is unencrypted).  Prints its key id.\n"},
+     "master key.  The output is encrypted under its own passphrase with\n"
+     "--out-passphrase-file (so a serving host never needs the master's), else\n"
+     "with the same passphrase as the master (or a new one if the master is\n"
+     "unencrypted).  Prints its key id.\n"},
     {"verify-derived", run_verify_derived, "pm", 1, 2,
      "Usage: hallmark key verify-derived --master MASTER DERIVED\n"
      "       hallmark key verify-derived MASTER DERIVED\n"
@@ -609,6 +646,7 @@ static const struct {
     {'t', "  --tenant ID                the tenant (account) the key is derived for\n"},
     {'e', "  --epoch N                  the derivation epoch (default 0)\n"},
     {'m', "  --master FILE              the master key\n"},
+    {'w', "  --out-passphrase-file FILE the passphrase of the written key (first line)\n"},
     {'j', "  --json                     JSON output\n"},
     {'c', "  --compact                  JSON on one line\n"},
 };
@@ -690,6 +728,7 @@ int cli_key(int argc, char **argv)
         case OPT_TENANT: o.tenant = optarg; break;
         case OPT_EPOCH: o.epoch_str = optarg; break;
         case OPT_MASTER: o.master = optarg; break;
+        case OPT_OUT_PASSFILE: o.out_passfile = optarg; break;
         default: break;
         }
     }

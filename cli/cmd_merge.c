@@ -159,6 +159,7 @@ static int merge_radio(cJSON **ps, int k, char *const *paths, const char *out, i
     memset(&meta, 0, sizeof meta);
     snprintf(meta.scheme_desc, sizeof meta.scheme_desc, "%s", jstr(ps[0], "scheme_desc"));
     snprintf(meta.key_id, sizeof meta.key_id, "%s", jstr(ps[0], "key_id"));
+    snprintf(meta.account, sizeof meta.account, "%s", jstr(ps[0], "account") ? jstr(ps[0], "account") : "");
     snprintf(meta.tokenizer, sizeof meta.tokenizer, "%s", jstr(ps[0], "tokenizer"));
     meta.test = (int)jnum(ps[0], "test", &ok);
     meta.null_param = jnum(ps[0], "null_param", &ok);
@@ -273,6 +274,7 @@ static int merge_scan(cJSON **ps, int k, char *const *paths, const char *out, co
     if (!out) return cli_usage_error("merge", "--out is required for scan partials");
     snprintf(S.scheme_desc, sizeof S.scheme_desc, "%s", jstr(ps[0], "scheme_desc"));
     snprintf(S.key_id, sizeof S.key_id, "%s", jstr(ps[0], "key_id"));
+    snprintf(S.account, sizeof S.account, "%s", jstr(ps[0], "account") ? jstr(ps[0], "account") : "");
     snprintf(S.tokenizer, sizeof S.tokenizer, "%s", jstr(ps[0], "tokenizer"));
     snprintf(S.field, sizeof S.field, "%s", jstr(ps[0], "field") ? jstr(ps[0], "field") : "");
     snprintf(S.format, sizeof S.format, "%s", jstr(ps[0], "format") ? jstr(ps[0], "format") : "");

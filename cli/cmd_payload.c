@@ -5,6 +5,7 @@
  */
 #include <cjson/cJSON.h>
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -23,20 +24,147 @@ static void usage(FILE *out)
 {
     fprintf(out,
 "Usage: hallmark payload decode --key FILE [--param k=v ...] [--tokenizer T]\n"
-"                               [--ids] [--alpha A] [--json] [FILE|-]\n"
+"                               [--ids] [--alpha A] [--expect X] [--json] [FILE|-]\n"
 "\n"
 "Decodes the payload carried by a text generated with --scheme mpac (see\n"
-"docs/payload.md), in one pass and without knowing it.  The p-value accounts\n"
-"for every one of the 2^B candidate payloads; it is also the test that the\n"
-"text carries some payload under this key.\n"
-"Exit status: 0 a payload was found at --alpha, 1 not found, 2 error.\n"
+"docs/payload.md), in one pass and without knowing it.  Three outcomes:\n"
+"  no watermark        p_watermark > alpha (H0: no watermark of this key);\n"
+"  undetermined        a watermark is present, but no payload is established\n"
+"                      at alpha (the decoded word fails its keyed check);\n"
+"  found               payload X: p_payload <= alpha, where H0 is \"the text\n"
+"                      carries another payload, or none\" (the keyed check).\n"
+"A wrong payload is declared found with probability at most alpha.\n"
+"Exit status: 0 a payload was found (with --expect: that payload), 1 not\n"
+"found (no watermark, undetermined, or another payload), 2 error.\n"
 "\n"
 "  --key FILE          the key used for generation (--passphrase-file F)\n"
-"  --param k=v         bits=B and h=H as used for generation (defaults 32, 2)\n"
+"  --param k=v         bits=B, check=C and h=H as used for generation\n"
+"                      (defaults 32, 24, 2)\n"
 "  --tokenizer T       default cl100k_base\n"
 "  --ids               the input is whitespace-separated token ids\n"
 "  --alpha A           default 1e-6\n"
+"  --expect X          the payload of a suspect (decimal or 0x hex): found\n"
+"                      only when the text carries X against every other one\n"
 "  --json              one JSON object (payload as a decimal string and hex)\n");
+}
+
+static void add_p(cJSON *o, const char *prefix, double ln_p)
+{
+    char name[64], text[64];
+    snprintf(name, sizeof name, "%s_log10_p", prefix);
+    cJSON_AddNumberToObject(o, name, ln_p / log(10.0));
+    snprintf(name, sizeof name, "%s_p", prefix);
+    cJSON_AddNumberToObject(o, name, exp(ln_p));
+    (void)hm_stats_format_p(ln_p, text, sizeof text);
+    snprintf(name, sizeof name, "%s_p_text", prefix);
+    cJSON_AddStringToObject(o, name, text);
+}
+
+static void add_u64(cJSON *o, const char *name, uint64_t v)
+{
+    char b[32];
+    snprintf(b, sizeof b, "%llu", (unsigned long long)v);
+    cJSON_AddStringToObject(o, name, b);
+}
+
+/* Prints the result (JSON or text); returns the exit status. */
+static int report(const hm_payload_result *r, double alpha, int have_expect, uint64_t expect,
+                  const char *key_id, const char *account, int json)
+{
+    int outcome = hm_payload_outcome(r, alpha);
+    int found = outcome == HM_PAYLOAD_FOUND;
+    int confirmed = have_expect ? found && r->payload == expect : found;
+    char pw[64], pp[64], dec[32], hex[32];
+    hm_stats_format_p(r->ln_p_watermark, pw, sizeof pw);
+    hm_stats_format_p(r->ln_p_payload, pp, sizeof pp);
+    snprintf(dec, sizeof dec, "%llu", (unsigned long long)r->payload);
+    snprintf(hex, sizeof hex, "0x%llx", (unsigned long long)r->payload);
+    if (json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "type", "payload");
+        cJSON_AddStringToObject(j, "scheme", "mpac");
+        cJSON_AddStringToObject(j, "key_id", key_id);
+        if (account)
+            cJSON_AddStringToObject(j, "account", account);
+        else
+            cJSON_AddNullToObject(j, "account");
+        cJSON_AddNumberToObject(j, "bits", r->bits);
+        cJSON_AddNumberToObject(j, "check_bits", r->check_bits);
+        cJSON_AddStringToObject(j, "outcome", hm_payload_outcome_name(outcome));
+        cJSON_AddBoolToObject(j, "watermark_found", outcome != HM_PAYLOAD_NO_WATERMARK);
+        cJSON_AddBoolToObject(j, "found", found);
+        /* the decoded payload only when it is a finding */
+        if (found) {
+            cJSON_AddStringToObject(j, "payload", dec);
+            cJSON_AddStringToObject(j, "payload_hex", hex);
+        } else {
+            cJSON_AddNullToObject(j, "payload");
+            cJSON_AddNullToObject(j, "payload_hex");
+        }
+        cJSON_AddBoolToObject(j, "check_ok", r->check_ok != 0);
+        add_u64(j, "n_tokens", r->n_tokens);
+        add_u64(j, "n_scored", r->n_scored);
+        add_u64(j, "agreement", r->agreement);
+        cJSON_AddNumberToObject(j, "positions", r->positions);
+        cJSON_AddNumberToObject(j, "positions_seen", r->positions_seen);
+        add_p(j, "watermark", r->ln_p_watermark);
+        cJSON_AddStringToObject(j, "watermark_test",
+                                r->check_ok ? "H0: no watermark of this key; exact binomial tail of the "
+                                             "best codeword, union bound over 2 x 2^bits "
+                                             "valid codewords"
+                                           : "H0: no watermark of this key; exact binomial tail of the "
+                                             "best codeword, union bound over 2 x "
+                                             "2^(bits+check_bits) codewords");
+        add_p(j, "payload", r->ln_p_payload);
+        cJSON_AddStringToObject(j, "payload_test",
+                                "H0: the text carries another payload, or none; keyed check of "
+                                "check_bits bits: max(watermark_p, 2^-check_bits) when it "
+                                "matches, else 1");
+        cJSON_AddNumberToObject(j, "alpha", alpha);
+        if (have_expect) {
+            char eh[32];
+            snprintf(eh, sizeof eh, "0x%llx", (unsigned long long)expect);
+            cJSON_AddStringToObject(j, "expect_hex", eh);
+            cJSON_AddBoolToObject(j, "expect_found", confirmed);
+        }
+        cli_json_add_argv(j);
+        cli_print_json(j, 0);
+        cJSON_Delete(j);
+    } else {
+        printf("key %s%s%s%s, %u payload bits + %u check bits, %llu of %llu tokens scored\n",
+               key_id, account ? " (account '" : "", account ? account : "", account ? "')" : "",
+               (unsigned)r->bits, (unsigned)r->check_bits, (unsigned long long)r->n_scored,
+               (unsigned long long)r->n_tokens);
+        printf("watermark: p = %s (H0: no watermark of this key; union bound over 2 x 2^%u "
+               "codewords)\n",
+               pw, (unsigned)(r->bits + (r->check_ok ? 0 : r->check_bits)));
+        if (found) {
+            printf("payload: %s (%s): p = %s (H0: another payload, or none; keyed check of %u "
+                   "bits)\n",
+                   hex, dec, pp, (unsigned)r->check_bits);
+            printf("PAYLOAD FOUND at alpha %g: %s\n", alpha, hex);
+        } else if (outcome == HM_PAYLOAD_UNDETERMINED) {
+            if (r->check_bits == 0)
+                printf("the key's watermark is present, but payloads without a check (check=0) "
+                       "cannot be named\n");
+            else if (r->check_ok)
+                printf("the key's watermark is present; the keyed check (%u bits) cannot reach "
+                       "alpha %g\n",
+                       (unsigned)r->check_bits, alpha);
+            else
+                printf("the key's watermark is present; the decoded word fails its keyed check "
+                       "(too few tokens, or edited text)\n");
+            printf("WATERMARK FOUND, PAYLOAD NOT DETERMINED at alpha %g\n", alpha);
+        } else {
+            printf("no watermark of this key found at alpha %g\n", alpha);
+        }
+        if (have_expect)
+            printf("expected payload 0x%llx: %s\n", (unsigned long long)expect,
+                   confirmed ? "FOUND"
+                   : found   ? "NOT FOUND (the text carries another payload)"
+                             : "NOT FOUND");
+    }
+    return confirmed ? CLI_OK : CLI_NOT_DETECTED;
 }
 
 static int parse_ids(const unsigned char *s, size_t n, hm_tok_output *out)
@@ -58,12 +186,14 @@ static int cmd_decode(int argc, char **argv)
         {"tokenizer", required_argument, 0, 't'}, {"ids", no_argument, 0, 'i'},
         {"alpha", required_argument, 0, 'a'}, {"json", no_argument, 0, 'j'},
         {"passphrase-file", required_argument, 0, 'P'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"expect", required_argument, 0, 'e'}, {0, 0, 0, 0}};
     const char *keyf = NULL, *passf = NULL, *tokname = "cl100k_base", *input = "-";
     const char *params[MAX_PARAMS];
     size_t np = 0;
     double alpha = 1e-6;
-    int ids = 0, json = 0, c, s, bad = -1, rc = CLI_ERROR;
+    int ids = 0, json = 0, c, s, bad = -1, rc = CLI_ERROR, have_expect = 0;
+    unsigned long long expect = 0;
+    char key_id[HM_KEY_ID_BUFSIZE];
     hm_key *key = NULL;
     hm_detector *d = NULL;
     hm_tokenizer *tok = NULL;
@@ -89,6 +219,15 @@ static int cmd_decode(int argc, char **argv)
             alpha = strtod(optarg, &end);
             if (end == optarg || *end || !(alpha > 0 && alpha < 1))
                 return cli_usage_error("payload decode", "--alpha needs a number in (0, 1)");
+            break;
+        case 'e':
+            errno = 0;
+            expect = strtoull(optarg, &end, 0);
+            if (errno || end == optarg || *end || optarg[0] == '-' || optarg[0] == '+' ||
+                (optarg[0] == '0' && optarg[1] && optarg[1] != 'x' && optarg[1] != 'X'))
+                return cli_usage_error("payload decode",
+                                       "--expect needs a payload in decimal or 0x hex");
+            have_expect = 1;
             break;
         case 'h': usage(stdout); return CLI_OK;
         case ':':
@@ -135,48 +274,13 @@ static int cmd_decode(int argc, char **argv)
         cli_fail(s, "decode");
         goto done;
     }
-    {
-        char p[64], dec[32], hex[32];
-        int found = r.ln_p <= log(alpha);
-        hm_stats_format_p(r.ln_p, p, sizeof p);
-        snprintf(dec, sizeof dec, "%llu", (unsigned long long)r.payload);
-        snprintf(hex, sizeof hex, "0x%llx", (unsigned long long)r.payload);
-        if (json) {
-            cJSON *j = cJSON_CreateObject();
-            char b[32];
-            cJSON_AddStringToObject(j, "scheme", "mpac");
-            cJSON_AddNumberToObject(j, "bits", r.bits);
-            cJSON_AddStringToObject(j, "payload", dec);
-            cJSON_AddStringToObject(j, "payload_hex", hex);
-            snprintf(b, sizeof b, "%llu", (unsigned long long)r.n_tokens);
-            cJSON_AddStringToObject(j, "n_tokens", b);
-            snprintf(b, sizeof b, "%llu", (unsigned long long)r.n_scored);
-            cJSON_AddStringToObject(j, "n_scored", b);
-            snprintf(b, sizeof b, "%llu", (unsigned long long)r.agreement);
-            cJSON_AddStringToObject(j, "agreement", b);
-            cJSON_AddNumberToObject(j, "positions", r.positions);
-            cJSON_AddNumberToObject(j, "positions_seen", r.positions_seen);
-            cJSON_AddStringToObject(j, "p", p);
-            cJSON_AddNumberToObject(j, "log10_p", r.log10_p);
-            /* the decoded payload's own binomial tail: it was chosen to
-             * agree best, so this is a statistic, not a p-value (a p-value
-             * only for a payload fixed before looking: detect --scheme mpac) */
-            cJSON_AddNumberToObject(j, "agreement_log10_tail", r.ln_p_fixed / log(10.0));
-            cJSON_AddStringToObject(j, "correction", "union bound over 2^bits payloads");
-            cJSON_AddNumberToObject(j, "alpha", alpha);
-            cJSON_AddBoolToObject(j, "found", found);
-            cli_print_json(j, 0);
-            cJSON_Delete(j);
-        } else {
-            printf("payload: %s (%s), %u bits\n", hex, dec, (unsigned)r.bits);
-            printf("%llu of %llu scored tokens agree with it; positions seen %u of %u\n",
-                   (unsigned long long)r.agreement, (unsigned long long)r.n_scored,
-                   (unsigned)r.positions_seen, (unsigned)r.positions);
-            printf("p = %s (corrected over all 2^%u payloads): %s at alpha %g\n", p,
-                   (unsigned)r.bits, found ? "PAYLOAD FOUND" : "no payload found", alpha);
-        }
-        rc = found ? CLI_OK : CLI_NOT_DETECTED;
+    if (have_expect && r.bits < 64 && (expect >> r.bits) != 0) {
+        cli_err("--expect 0x%llx does not fit in %u payload bits", expect, (unsigned)r.bits);
+        goto done;
     }
+    if (hm_key_id(key, key_id) != HM_OK) snprintf(key_id, sizeof key_id, "?");
+    rc = report(&r, alpha, have_expect, expect, key_id,
+                hm_key_kind(key) == HM_KEY_DERIVED ? hm_key_tenant(key) : NULL, json);
 done:
     hm_tok_output_clear(&out);
     free(buf);

@@ -19,6 +19,8 @@
 
 struct ropts {
     const char *key, *passfile, *scheme, *tokenizer, *prompt_field, *completion_field;
+    const char *master, *accounts; /* every account's derived key at once */
+    unsigned long long epoch;
     const char *filter, *filter_field, *out, *tmpdir;
     const char *params[MAX_PARAMS];
     size_t np;
@@ -32,6 +34,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
 "Usage: hallmark radioactivity --key FILE --scheme S [--param k=v ...]\n"
+"       hallmark radioactivity --master FILE --accounts ACCOUNTS.txt [--epoch N] ...\n"
 "                              [--tokenizer T] [--filter CORPUS] [--alpha A]\n"
 "                              [--json] [--shard i/n --out PARTIAL] OUTPUTS.jsonl\n"
 "\n"
@@ -48,6 +51,11 @@ static void usage(FILE *out)
 "kgw, unigram, gumbel (an engine profile's key is a parameter: no control).\n"
 "\n"
 "  --key FILE            our key; --passphrase-file F for encrypted keys\n"
+"  --master FILE --accounts ACCOUNTS.txt [--epoch N]\n"
+"                        test the key derived for every account (one name per\n"
+"                        line, as for `hallmark trace`; at most 1000) in one\n"
+"                        pass over OUTPUTS; the accounts' p-values are\n"
+"                        Holm-adjusted (family-wise error over the accounts)\n"
 "  --scheme S            kgw, unigram or gumbel; --param k=v (repeatable)\n"
 "  --tokenizer T         cl100k_base (default), ... or a path\n"
 "  --prompt-field NAME   (default \"prompt\"); --completion-field NAME\n"
@@ -62,7 +70,8 @@ static void usage(FILE *out)
 "  --tmpdir DIR, --partitions N   the tape's spill files (default $TMPDIR, 64)\n"
 "  --json                print a JSON object (main and control results)\n"
 "\n"
-"Exit status: 0 detected at --alpha, 1 not detected, 2 error.\n");
+"Exit status: 0 detected at --alpha (with --accounts: some account's Holm-\n"
+"adjusted p-value), 1 not detected, 2 error.\n");
 }
 
 static int parse_args(int argc, char **argv, struct ropts *o, const char **input)
@@ -76,6 +85,8 @@ static int parse_args(int argc, char **argv, struct ropts *o, const char **input
         {"shard", required_argument, 0, 'S'},     {"out", required_argument, 0, 'o'},
         {"tmpdir", required_argument, 0, 'T'},    {"partitions", required_argument, 0, 'N'},
         {"special", no_argument, 0, 'x'},         {"json", no_argument, 0, 'J'},
+        {"master", required_argument, 0, 'm'},    {"accounts", required_argument, 0, 'A'},
+        {"epoch", required_argument, 0, 'e'},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
     int c;
     char *end;
@@ -125,13 +136,28 @@ static int parse_args(int argc, char **argv, struct ropts *o, const char **input
         }
         case 'x': o->special = 1; break;
         case 'J': o->json = 1; break;
+        case 'm': o->master = optarg; break;
+        case 'A': o->accounts = optarg; break;
+        case 'e':
+            errno = 0;
+            o->epoch = strtoull(optarg, &end, 10);
+            if (errno || *end || optarg[0] == '-' || !optarg[0])
+                return cli_usage_error("radioactivity", "--epoch needs a non-negative integer");
+            break;
         case 'h': usage(stdout); return -1;
         default:
             return cli_usage_error("radioactivity", "unknown or incomplete option '%s'",
                                    argv[optind - 1]);
         }
     }
-    if (!o->key) return cli_usage_error("radioactivity", "--key is required");
+    if (!o->key && !o->master)
+        return cli_usage_error("radioactivity", "--key (or --master with --accounts) is required");
+    if (o->key && o->master)
+        return cli_usage_error("radioactivity", "give --key or --master, not both");
+    if (!o->master != !o->accounts)
+        return cli_usage_error("radioactivity", "--master and --accounts go together");
+    if (o->master && o->n_shards)
+        return cli_usage_error("radioactivity", "--shard does not combine with --accounts");
     if (!o->scheme) return cli_usage_error("radioactivity", "--scheme is required");
     if (optind != argc - 1) return cli_usage_error("radioactivity", "expected one OUTPUTS argument");
     *input = argv[optind];
@@ -190,6 +216,102 @@ static const char *field_ids(const cJSON *v, struct lazy_tok *lt, hm_tok_scratch
     return "not a string or an array of token ids";
 }
 
+/* --master/--accounts: every account's result, Holm-adjusted over the
+ * accounts (family-wise error at alpha under any dependence), the fired
+ * ones named.  Returns the exit status. */
+static int report_accounts(const struct ropts *o, struct radio_meta *meta,
+                           const struct cli_accounts *acc, hm_radio *const *radios,
+                           const hm_radio_stats *stats)
+{
+    size_t n = acc->n, i, nf = 0, best = 0;
+    double *lp = calloc(n, sizeof *lp), *adj = calloc(n, sizeof *adj);
+    size_t *work = calloc(n, sizeof *work);
+    cJSON *out = NULL, *arr, *fired;
+    int rc = CLI_ERROR;
+    char corr[160];
+    if (!lp || !adj || !work) {
+        cli_fail(HM_E_NOMEM, "radioactivity");
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        hm_detect_result r;
+        (void)hm_scan_test(meta->test, meta->null_param, stats[i].layers,
+                           hm_fixsum_value(&stats[i].sum_main), stats[i].n_kept, &r);
+        lp[i] = stats[i].n_kept ? r.ln_p : 0.0;
+        if (!(lp[i] <= 0)) lp[i] = 0;
+    }
+    if (hm_stats_holm_logp(lp, n, adj, work) != HM_OK) {
+        cli_fail(HM_E_INTERNAL, "Holm");
+        goto done;
+    }
+    snprintf(corr, sizeof corr, "Holm over %zu accounts (family-wise error at alpha)", n);
+    out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "type", "radioactivity-accounts");
+    cJSON_AddStringToObject(out, "master_key_id", acc->master_id);
+    scan_add_u64(out, "epoch", acc->epoch);
+    scan_add_u64(out, "n_accounts", n);
+    cJSON_AddStringToObject(out, "correction", corr);
+    cJSON_AddNumberToObject(out, "alpha", o->alpha);
+    arr = cJSON_AddArrayToObject(out, "accounts");
+    fired = cJSON_AddArrayToObject(out, "fired");
+    for (i = 0; i < n; i++) {
+        int det = 0;
+        cJSON *a;
+        char ph[64];
+        const char *name = hm_key_tenant(acc->keys[i]);
+        (void)hm_key_id(acc->keys[i], meta->key_id);
+        (void)hm_detector_describe(hm_radio_detector(radios[i], 0), meta->scheme_desc,
+                                   sizeof meta->scheme_desc);
+        a = radio_result_json(meta, &stats[i], &det);
+        cJSON_AddStringToObject(a, "account", name);
+        cJSON_AddNumberToObject(a, "log10_p_holm", adj[i] / log(10.0));
+        (void)hm_stats_format_p(adj[i], ph, sizeof ph);
+        cJSON_AddStringToObject(a, "p_holm", ph);
+        det = stats[i].n_kept > 0 && adj[i] <= log(o->alpha);
+        cJSON_ReplaceItemInObject(a, "detected", cJSON_CreateBool(det));
+        cJSON_AddBoolToObject(a, "fired", det);
+        if (det) {
+            nf++;
+            cJSON_AddItemToArray(fired, cJSON_CreateString(name));
+        }
+        if (adj[i] < adj[best]) best = i;
+        cJSON_AddItemToArray(arr, a);
+    }
+    cJSON_AddStringToObject(out, "verdict", nf == 0 ? "none" : nf == 1 ? "one" : "several");
+    cJSON_AddBoolToObject(out, "detected", nf > 0);
+    if (o->out && cli_write_json_line(o->out, out) != HM_OK) {
+        cli_err("%s: cannot write", o->out);
+        goto done;
+    }
+    if (o->json) {
+        cli_json_add_argv(out);
+        cli_print_json(out, 0);
+    } else {
+        printf("radioactivity over %zu accounts of master %s (epoch %llu), %s\n", n,
+               acc->master_id, (unsigned long long)acc->epoch, corr);
+        for (i = 0; i < n; i++) {
+            char p[64], ph[64];
+            (void)hm_stats_format_p(lp[i], p, sizeof p);
+            (void)hm_stats_format_p(adj[i], ph, sizeof ph);
+            if (adj[i] <= log(o->alpha) || i == best)
+                printf("  %-6s %s: %llu tuples tested, p = %s, Holm p = %s\n",
+                       adj[i] <= log(o->alpha) ? "FIRED" : "best", hm_key_tenant(acc->keys[i]),
+                       (unsigned long long)stats[i].n_kept, p, ph);
+        }
+        if (nf == 0)
+            printf("  no account detected at alpha %g\n", o->alpha);
+        else
+            printf("  %zu account%s detected at alpha %g\n", nf, nf == 1 ? "" : "s", o->alpha);
+    }
+    rc = nf ? CLI_OK : CLI_NOT_DETECTED;
+done:
+    cJSON_Delete(out);
+    free(lp);
+    free(adj);
+    free(work);
+    return rc;
+}
+
 int cli_radioactivity(int argc, char **argv)
 {
     struct ropts o;
@@ -197,10 +319,12 @@ int cli_radioactivity(int argc, char **argv)
     hm_key *key = NULL;
     struct lazy_tok lt;
     hm_tok_scratch *scr = NULL;
-    hm_radio *radio = NULL;
+    hm_radio *radio = NULL, **radios = NULL;
     hm_radio_options ropt;
-    hm_radio_stats stats;
+    hm_radio_stats stats, *all_stats = NULL;
     struct radio_meta meta;
+    struct cli_accounts acc;
+    size_t nr = 1, ri;
     struct scan_reader rd;
     hm_tok_output pids, cids;
     int rc = CLI_ERROR, st, bad = -1;
@@ -213,23 +337,44 @@ int cli_radioactivity(int argc, char **argv)
     memset(&lt, 0, sizeof lt);
     hm_tok_output_init(&pids);
     hm_tok_output_init(&cids);
-    if (cli_load_key(o.key, o.passfile, &key) != CLI_OK) return CLI_ERROR;
+    memset(&acc, 0, sizeof acc);
+    if (o.master) {
+        if (cli_accounts_load(o.master, o.passfile, o.accounts, o.epoch, &acc) != CLI_OK)
+            return CLI_ERROR;
+        nr = acc.n;
+    } else {
+        if (cli_load_key(o.key, o.passfile, &key) != CLI_OK) return CLI_ERROR;
+        cli_note_master_alone(key, o.key, "radioactivity");
+    }
     memset(&ropt, 0, sizeof ropt);
     ropt.tmpdir = o.tmpdir;
-    ropt.partitions = o.partitions;
+    /* one tape per account: fewer spill files each when there are many */
+    ropt.partitions = o.partitions ? o.partitions : nr > 1 ? (nr >= 64 ? 1u : (unsigned)(64 / nr)) : 0;
     ropt.shard = o.shard;
     ropt.n_shards = o.n_shards;
-    st = hm_radio_new(&radio, o.scheme, key, o.params, o.np, &ropt, &bad);
-    if (st != HM_OK) {
-        if (st == HM_E_UNSUPPORTED && bad < 0)
-            cli_err("--scheme %s: radioactivity supports kgw, unigram and gumbel (an engine "
-                    "profile's key is a parameter, so no control key can be derived from it)",
-                    o.scheme);
-        else
-            cli_scheme_error(o.scheme, o.params, bad, st);
+    radios = calloc(nr, sizeof *radios);
+    all_stats = calloc(nr, sizeof *all_stats);
+    if (!radios || !all_stats) {
+        cli_fail(HM_E_NOMEM, "radioactivity");
         goto done;
     }
-    (void)hm_key_id(key, meta.key_id);
+    for (ri = 0; ri < nr; ri++) {
+        st = hm_radio_new(&radios[ri], o.scheme, o.master ? acc.keys[ri] : key, o.params, o.np,
+                          &ropt, &bad);
+        if (st != HM_OK) {
+            if (st == HM_E_UNSUPPORTED && bad < 0)
+                cli_err("--scheme %s: radioactivity supports kgw, unigram and gumbel (an engine "
+                        "profile's key is a parameter, so no control key can be derived from it)",
+                        o.scheme);
+            else
+                cli_scheme_error(o.scheme, o.params, bad, st);
+            goto done;
+        }
+    }
+    radio = radios[0];
+    (void)hm_key_id(o.master ? acc.keys[0] : key, meta.key_id);
+    if (key && hm_key_kind(key) == HM_KEY_DERIVED)
+        snprintf(meta.account, sizeof meta.account, "%s", hm_key_tenant(key));
     (void)hm_detector_describe(hm_radio_detector(radio, 0), meta.scheme_desc,
                                sizeof meta.scheme_desc);
     (void)hm_detector_null(hm_radio_detector(radio, 0), &meta.test, &meta.null_param);
@@ -274,7 +419,8 @@ int cli_radioactivity(int argc, char **argv)
                 cli_err("%s:%llu: filter record skipped: %s", o.filter, rd.line_no, msg);
                 continue;
             }
-            st = hm_radio_add_filter(radio, cids.ids, cids.len);
+            for (ri = 0, st = HM_OK; ri < nr && st == HM_OK; ri++)
+                st = hm_radio_add_filter(radios[ri], cids.ids, cids.len);
             if (st != HM_OK) {
                 cli_fail(st, "filter");
                 goto done;
@@ -328,8 +474,12 @@ int cli_radioactivity(int argc, char **argv)
                 cli_err("%s:%llu: malformed record skipped: %s", input, rd.line_no, msg);
                 continue;
             }
-            st = hm_radio_add_prompt(radio, pids.ids, pids.len);
-            if (st == HM_OK) st = hm_radio_add_output(radio, pids.ids, pids.len, cids.ids, cids.len);
+            /* one pass over the input; each account's engine sees every record */
+            for (ri = 0, st = HM_OK; ri < nr && st == HM_OK; ri++) {
+                st = hm_radio_add_prompt(radios[ri], pids.ids, pids.len);
+                if (st == HM_OK)
+                    st = hm_radio_add_output(radios[ri], pids.ids, pids.len, cids.ids, cids.len);
+            }
             if (st != HM_OK) {
                 cli_fail(st, "radioactivity");
                 goto done;
@@ -337,9 +487,15 @@ int cli_radioactivity(int argc, char **argv)
         }
         if (r < 0) goto done;
     }
-    st = hm_radio_finish(radio, &stats);
+    for (ri = 0, st = HM_OK; ri < nr && st == HM_OK; ri++)
+        st = hm_radio_finish(radios[ri], &all_stats[ri]);
     if (st != HM_OK) {
         cli_fail(st, "radioactivity tape");
+        goto done;
+    }
+    stats = all_stats[0];
+    if (o.master) {
+        rc = report_accounts(&o, &meta, &acc, radios, all_stats);
         goto done;
     }
 
@@ -351,6 +507,7 @@ int cli_radioactivity(int argc, char **argv)
         cJSON_AddStringToObject(ps, "shard", shard);
         cJSON_AddStringToObject(ps, "scheme_desc", meta.scheme_desc);
         cJSON_AddStringToObject(ps, "key_id", meta.key_id);
+        if (meta.account[0]) cJSON_AddStringToObject(ps, "account", meta.account);
         cJSON_AddStringToObject(ps, "tokenizer", meta.tokenizer);
         cJSON_AddNumberToObject(ps, "test", meta.test);
         cJSON_AddNumberToObject(ps, "null_param", meta.null_param);
@@ -400,7 +557,11 @@ done:
     hm_tok_output_clear(&pids);
     hm_tok_output_clear(&cids);
     hm_tok_scratch_free(scr);
-    hm_radio_free(radio);
+    if (radios)
+        for (ri = 0; ri < nr; ri++) hm_radio_free(radios[ri]);
+    free(radios);
+    free(all_stats);
+    cli_accounts_free(&acc);
     hm_tokenizer_free(lt.tok);
     hm_key_free(key);
     return rc;

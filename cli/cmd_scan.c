@@ -25,6 +25,8 @@ enum { L_SCANNED, L_EMPTY, L_MALFORMED };
 
 struct sopts {
     const char *key, *passfile, *scheme, *tokenizer, *field, *id_field, *out, *tmpdir;
+    const char *master, *accounts; /* every account's derived key at once */
+    unsigned long long epoch;
     const char *params[MAX_PARAMS];
     size_t np;
     int format, threads, json, special;
@@ -42,7 +44,9 @@ struct line {
     char *id;          /* JSON text of the id, or NULL */
     char err[120];
     unsigned long long n_scored, n_positions;
-    char log10_p[32];  /* as printed */
+    char log10_p[32];  /* as printed (with accounts: Bonferroni-corrected over them) */
+    size_t account;    /* with accounts: the most significant one */
+    char account_log10_p[32]; /* its own log10 p, as printed */
 };
 
 struct worker {
@@ -51,7 +55,8 @@ struct worker {
     const hm_tokenizer *tok;
     hm_tok_scratch *scratch;
     hm_tok_output ids;
-    hm_scanner *scanner;
+    hm_scanner **scanners; /* one per key (one key, or one per account) */
+    size_t n_keys;
     const unsigned char *arena;
     struct line *lines;
     size_t first, last;
@@ -64,12 +69,22 @@ static void usage(FILE *out)
     fprintf(out,
 "Usage: hallmark scan --key FILE --scheme S [--param k=v ...] --tokenizer T\n"
 "                     [--field text] [--threads N] [--fdr Q] --out RESULTS.jsonl CORPUS\n"
+"       hallmark scan --master FILE --accounts ACCOUNTS.txt [--epoch N] --scheme S ...\n"
 "\n"
 "Scores every document of a corpus for the watermark of a key.  CORPUS is JSON\n"
 "lines or plain text with one document per line, optionally gzip-compressed\n"
 "(recognized by its magic bytes); \"-\" reads standard input.\n"
 "\n"
-"  --key FILE           a Hallmark key; --passphrase-file F for encrypted keys\n"
+"  --key FILE           a Hallmark key; --passphrase-file F for encrypted keys.\n"
+"                       A master key alone does not see text served under the\n"
+"                       keys derived from it: use --master with --accounts\n"
+"  --master FILE --accounts ACCOUNTS.txt [--epoch N]\n"
+"                       every account's derived key (one name per line, as for\n"
+"                       `hallmark trace`; at most 1000) in one pass: a document's\n"
+"                       p-value is its most significant account's, times the\n"
+"                       number of accounts (Bonferroni), then Benjamini-Hochberg\n"
+"                       over documents; each record names that account.  The\n"
+"                       corpus test is run per account, Holm-adjusted\n"
 "  --scheme S           kgw, unigram, gumbel, ...; --param k=v (repeatable)\n"
 "  --tokenizer T        cl100k_base (default), o200k_base, qwen3, ... or a path\n"
 "  --format F           auto (default: JSON lines when the first non-empty line\n"
@@ -149,7 +164,20 @@ static void *worker_run(void *arg)
         st = hm_tokenizer_encode(w->tok, w->scratch, text, tlen, w->o->special ? HM_TOK_SPECIAL : 0u,
                                  &w->ids);
         cJSON_Delete(root);
-        if (st == HM_OK) st = hm_scanner_doc(w->scanner, w->ids.ids, w->ids.len, &res);
+        {
+            size_t a;
+            double best = 1;
+            memset(&res, 0, sizeof res);
+            for (a = 0; a < w->n_keys && st == HM_OK; a++) {
+                hm_detect_result ra;
+                st = hm_scanner_doc(w->scanners[a], w->ids.ids, w->ids.len, &ra);
+                if (st == HM_OK && (a == 0 || ra.log10_p < best)) {
+                    best = ra.log10_p;
+                    res = ra;
+                    L->account = a;
+                }
+            }
+        }
         if (st != HM_OK) {
             w->status = st;
             return NULL;
@@ -157,7 +185,16 @@ static void *worker_run(void *arg)
         L->kind = L_SCANNED;
         L->n_scored = res.n_scored;
         L->n_positions = res.n_scored + res.n_duplicate;
-        snprintf(L->log10_p, sizeof L->log10_p, "%.10g", res.log10_p == 0 ? 0.0 : res.log10_p);
+        if (w->n_keys > 1) {
+            /* Bonferroni over the accounts: min p x m is a valid p-value for
+             * "some account's key marked this document" */
+            double c = res.log10_p + log10((double)w->n_keys);
+            snprintf(L->account_log10_p, sizeof L->account_log10_p, "%.10g",
+                     res.log10_p == 0 ? 0.0 : res.log10_p);
+            snprintf(L->log10_p, sizeof L->log10_p, "%.10g", c >= 0 ? 0.0 : c);
+        } else {
+            snprintf(L->log10_p, sizeof L->log10_p, "%.10g", res.log10_p == 0 ? 0.0 : res.log10_p);
+        }
     }
     return NULL;
 }
@@ -167,7 +204,9 @@ struct scan_state {
     struct sopts *o;
     FILE *recs;          /* records: temp (single run) or the partial output */
     hm_bh *bh;
-    hm_tape *tape;
+    hm_tape *tape;       /* = tapes[0] */
+    hm_tape **tapes;     /* one per key */
+    char **names_json;   /* with accounts: each account's name as a JSON string */
     struct scan_summary sum;
 };
 
@@ -176,6 +215,9 @@ static int write_record(struct scan_state *S, const struct line *L)
     FILE *f = S->recs;
     fprintf(f, "{\"line\":\"%llu\"", L->no);
     if (L->id) fprintf(f, ",\"id\":%s", L->id);
+    if (S->names_json) /* before log10_p: the flag pass reads the last value */
+        fprintf(f, ",\"account\":%s,\"account_log10_p\":%s", S->names_json[L->account],
+                L->account_log10_p);
     fprintf(f, ",\"n_scored\":\"%llu\",\"log10_p\":%s", L->n_scored, L->log10_p);
     if (S->o->n_shards) fputc('}', f);
     fputc('\n', f);
@@ -228,7 +270,8 @@ static int parse_args(int argc, char **argv, struct sopts *o, const char **input
         {"partitions", required_argument, 0, 'N'}, {"format", required_argument, 0, 'F'},
         {"max-line-bytes", required_argument, 0, 'M'}, {"special", no_argument, 0, 'x'},
         {"json", no_argument, 0, 'J'},            {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"master", required_argument, 0, 'm'},    {"accounts", required_argument, 0, 'a'},
+        {"epoch", required_argument, 0, 'e'},     {0, 0, 0, 0}};
     int c;
     char *end;
     memset(o, 0, sizeof *o);
@@ -308,12 +351,26 @@ static int parse_args(int argc, char **argv, struct sopts *o, const char **input
         }
         case 'x': o->special = 1; break;
         case 'J': o->json = 1; break;
+        case 'm': o->master = optarg; break;
+        case 'a': o->accounts = optarg; break;
+        case 'e':
+            errno = 0;
+            o->epoch = strtoull(optarg, &end, 10);
+            if (errno || *end || optarg[0] == '-' || !optarg[0])
+                return cli_usage_error("scan", "--epoch needs a non-negative integer");
+            break;
         case 'h': usage(stdout); return -1;
         default:
             return cli_usage_error("scan", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (!o->key) return cli_usage_error("scan", "--key is required");
+    if (!o->key && !o->master)
+        return cli_usage_error("scan", "--key (or --master with --accounts) is required");
+    if (o->key && o->master) return cli_usage_error("scan", "give --key or --master, not both");
+    if (!o->master != !o->accounts)
+        return cli_usage_error("scan", "--master and --accounts go together");
+    if (o->master && o->n_shards)
+        return cli_usage_error("scan", "--shard does not combine with --accounts");
     if (!o->scheme) return cli_usage_error("scan", "--scheme is required");
     if (!o->out) return cli_usage_error("scan", "--out is required");
     if (optind != argc - 1) return cli_usage_error("scan", "expected one CORPUS argument");
@@ -326,13 +383,147 @@ static int parse_args(int argc, char **argv, struct sopts *o, const char **input
 }
 
 
+/* --master/--accounts: the corpus test of every account (tapes 1..n-1;
+ * tape 0 is finished by the caller into S->sum), Holm-adjusted over the
+ * accounts.  *out: a JSON array of the accounts' corpus results; *best: the
+ * index of the smallest adjusted p-value; *fired: accounts at alpha. */
+static int corpus_accounts(struct scan_state *S, const struct cli_accounts *acc, cJSON **out,
+                           size_t *best, size_t *fired)
+{
+    size_t n = acc->n, i;
+    double *lp = calloc(n, sizeof *lp), *adj = calloc(n, sizeof *adj);
+    size_t *work = calloc(n, sizeof *work);
+    uint64_t *nt = calloc(n, sizeof *nt);
+    hm_fixsum *sums = calloc(n, sizeof *sums);
+    int rc = CLI_ERROR;
+    *out = NULL;
+    *best = 0;
+    *fired = 0;
+    if (!lp || !adj || !work || !nt || !sums) {
+        cli_fail(HM_E_NOMEM, "scan");
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        hm_detect_result r;
+        if (i == 0) {
+            nt[0] = S->sum.n_unique_tuples;
+            sums[0] = S->sum.sum;
+        } else {
+            hm_tape_result tr;
+            int st = hm_tape_finish(S->tapes[i], &tr, NULL, NULL);
+            if (st != HM_OK) {
+                cli_fail(st, "tuple tape");
+                goto done;
+            }
+            nt[i] = tr.n_kept;
+            sums[i] = tr.sum[0];
+        }
+        (void)hm_scan_test(S->sum.test, S->sum.null_param, S->sum.layers,
+                           hm_fixsum_value(&sums[i]), nt[i], &r);
+        lp[i] = nt[i] && r.ln_p <= 0 ? r.ln_p : 0.0;
+    }
+    if (hm_stats_holm_logp(lp, n, adj, work) != HM_OK) {
+        cli_fail(HM_E_INTERNAL, "Holm");
+        goto done;
+    }
+    *out = cJSON_CreateArray();
+    for (i = 0; i < n; i++) {
+        cJSON *a = cJSON_CreateObject();
+        char p[64], k[32];
+        int f = nt[i] > 0 && adj[i] <= log(S->o->alpha);
+        cJSON_AddStringToObject(a, "account", hm_key_tenant(acc->keys[i]));
+        (void)hm_key_id(acc->keys[i], k);
+        cJSON_AddStringToObject(a, "key_id", k);
+        scan_add_u64(a, "n_unique_tuples", nt[i]);
+        cJSON_AddNumberToObject(a, "log10_p", lp[i] / log(10.0));
+        (void)hm_stats_format_p(lp[i], p, sizeof p);
+        cJSON_AddStringToObject(a, "p", p);
+        cJSON_AddNumberToObject(a, "log10_p_holm", adj[i] / log(10.0));
+        (void)hm_stats_format_p(adj[i], p, sizeof p);
+        cJSON_AddStringToObject(a, "p_holm", p);
+        cJSON_AddBoolToObject(a, "fired", f);
+        cJSON_AddItemToArray(*out, a);
+        *fired += (size_t)f;
+        if (adj[i] < adj[*best]) *best = i;
+    }
+    /* the summary's "corpus" object shows the most significant account */
+    S->sum.n_unique_tuples = nt[*best];
+    S->sum.sum = sums[*best];
+    rc = CLI_OK;
+done:
+    free(lp);
+    free(adj);
+    free(work);
+    free(nt);
+    free(sums);
+    return rc;
+}
+
+/* Adds the accounts, the corrections and the named best account to a scan
+ * summary (takes ownership of arr). */
+static void add_accounts_summary(cJSON *sj, const struct cli_accounts *acc, cJSON *arr,
+                                 size_t best, double alpha)
+{
+    cJSON *c = cJSON_GetObjectItemCaseSensitive(sj, "corpus"), *b = cJSON_GetArrayItem(arr, (int)best);
+    char corr[200];
+    cJSON_AddStringToObject(sj, "master_key_id", acc->master_id);
+    scan_add_u64(sj, "epoch", acc->epoch);
+    scan_add_u64(sj, "n_accounts", acc->n);
+    snprintf(corr, sizeof corr,
+             "per document: the most significant of %zu accounts, Bonferroni (p x %zu), then "
+             "Benjamini-Hochberg over documents",
+             acc->n, acc->n);
+    cJSON_AddStringToObject(sj, "document_correction", corr);
+    snprintf(corr, sizeof corr, "corpus: Holm over %zu accounts (family-wise error at alpha)",
+             acc->n);
+    cJSON_AddStringToObject(sj, "corpus_correction", corr);
+    if (c && b) {
+        cJSON_AddStringToObject(c, "account",
+                                cJSON_GetStringValue(cJSON_GetObjectItem(b, "account")));
+        cJSON_AddNumberToObject(c, "log10_p_holm",
+                                cJSON_GetNumberValue(cJSON_GetObjectItem(b, "log10_p_holm")));
+        cJSON_ReplaceItemInObject(
+            c, "detected",
+            cJSON_CreateBool(cJSON_GetNumberValue(cJSON_GetObjectItem(b, "log10_p_holm")) <=
+                             log10(alpha)));
+    }
+    cJSON_AddItemToObject(sj, "accounts", arr);
+}
+
+static void print_accounts_text(const struct scan_state *S, const struct cli_accounts *acc,
+                                const cJSON *sj, double fdr)
+{
+    const cJSON *arr = cJSON_GetObjectItem(sj, "accounts"), *a;
+    size_t nf = 0;
+    printf("%llu lines: %llu scanned, %llu empty, %llu malformed; %zu accounts of master %s "
+           "(epoch %llu)\n",
+           S->sum.lines, S->sum.scanned, S->sum.empty, S->sum.malformed, acc->n, acc->master_id,
+           (unsigned long long)acc->epoch);
+    printf("%llu flagged at FDR %g (%s; each record names its account)\n", S->sum.flagged, fdr,
+           cJSON_GetStringValue(cJSON_GetObjectItem(sj, "document_correction")));
+    printf("%s:\n", cJSON_GetStringValue(cJSON_GetObjectItem(sj, "corpus_correction")));
+    cJSON_ArrayForEach(a, arr)
+    {
+        if (!cJSON_IsTrue(cJSON_GetObjectItem(a, "fired"))) continue;
+        nf++;
+        printf("  FIRED %s: %s unique tuples, p = %s, Holm p = %s\n",
+               cJSON_GetStringValue(cJSON_GetObjectItem(a, "account")),
+               cJSON_GetStringValue(cJSON_GetObjectItem(a, "n_unique_tuples")),
+               cJSON_GetStringValue(cJSON_GetObjectItem(a, "p")),
+               cJSON_GetStringValue(cJSON_GetObjectItem(a, "p_holm")));
+    }
+    if (nf == 0) printf("  no account fired\n");
+}
+
 int cli_scan(int argc, char **argv)
 {
     struct sopts o;
     const char *input = NULL;
     struct scan_state S;
     hm_key *key = NULL;
-    hm_detector *det = NULL;
+    hm_detector *det = NULL, **dets = NULL;
+    struct cli_accounts acc;
+    size_t nk = 1, a;
     hm_tokenizer *tok = NULL;
     struct worker *W = NULL;
     struct line *lines = NULL;
@@ -345,6 +536,8 @@ int cli_scan(int argc, char **argv)
     FILE *final = NULL, *tuples = NULL;
     unsigned long long next_line_seen = 0;
     hm_tape_result tr;
+    cJSON *acc_json = NULL;
+    size_t acc_best = 0, acc_fired = 0;
 
     st = parse_args(argc, argv, &o, &input);
     if (st < 0) return CLI_OK;
@@ -357,25 +550,74 @@ int cli_scan(int argc, char **argv)
     S.sum.alpha = o.alpha;
     S.sum.bh_log10_threshold = -INFINITY;
 
-    if (cli_load_key(o.key, o.passfile, &key) != CLI_OK) return CLI_ERROR;
+    memset(&acc, 0, sizeof acc);
+    if (o.master) {
+        if (cli_accounts_load(o.master, o.passfile, o.accounts, o.epoch, &acc) != CLI_OK)
+            return CLI_ERROR;
+        nk = acc.n;
+    } else {
+        if (cli_load_key(o.key, o.passfile, &key) != CLI_OK) return CLI_ERROR;
+        cli_note_master_alone(key, o.key, "scan");
+    }
     if (cli_open_tokenizer(o.tokenizer, NULL, &tok) != CLI_OK) goto done;
-    /* a corpus is many tokens: build the per-vocabulary tables once */
-    st = hm_detector_new(&det, o.scheme, key, o.params, o.np, hm_tokenizer_vocab_size(tok), &bad);
-    if (st != HM_OK) {
-        cli_scheme_error(o.scheme, o.params, bad, st);
+    dets = calloc(nk, sizeof *dets);
+    S.tapes = calloc(nk, sizeof *S.tapes);
+    if (!dets || !S.tapes) {
+        cli_fail(HM_E_NOMEM, "scan");
         goto done;
     }
-    (void)hm_key_id(key, S.sum.key_id);
+    for (a = 0; a < nk; a++) {
+        /* a corpus is many tokens: build the per-vocabulary tables once */
+        st = hm_detector_new(&dets[a], o.scheme, o.master ? acc.keys[a] : key, o.params, o.np,
+                             hm_tokenizer_vocab_size(tok), &bad);
+        if (st != HM_OK) {
+            cli_scheme_error(o.scheme, o.params, bad, st);
+            goto done;
+        }
+    }
+    det = dets[0];
+    if (o.master) {
+        S.names_json = calloc(nk, sizeof *S.names_json);
+        if (!S.names_json) {
+            cli_fail(HM_E_NOMEM, "scan");
+            goto done;
+        }
+        for (a = 0; a < nk; a++) {
+            cJSON *js = cJSON_CreateString(hm_key_tenant(acc.keys[a]));
+            S.names_json[a] = js ? cJSON_PrintUnformatted(js) : NULL;
+            cJSON_Delete(js);
+            if (!S.names_json[a]) {
+                cli_fail(HM_E_NOMEM, "scan");
+                goto done;
+            }
+        }
+        snprintf(S.sum.key_id, sizeof S.sum.key_id, "%s", acc.master_id);
+    } else {
+        (void)hm_key_id(key, S.sum.key_id);
+        if (hm_key_kind(key) == HM_KEY_DERIVED)
+            snprintf(S.sum.account, sizeof S.sum.account, "%s", hm_key_tenant(key));
+    }
     (void)hm_detector_describe(det, S.sum.scheme_desc, sizeof S.sum.scheme_desc);
     (void)hm_detector_null(det, &S.sum.test, &S.sum.null_param);
     S.sum.layers = 1;
     snprintf(S.sum.tokenizer, sizeof S.sum.tokenizer, "%s", o.tokenizer);
     snprintf(S.sum.field, sizeof S.sum.field, "%s", o.field);
     if (scan_reader_open(&rd, input, o.max_line) != HM_OK) goto done;
-    if (hm_bh_new(&S.bh, o.tmpdir, 0) != HM_OK || hm_tape_new(&S.tape, o.tmpdir, o.partitions) != HM_OK) {
+    if (hm_bh_new(&S.bh, o.tmpdir, 0) != HM_OK) {
         cli_fail(HM_E_NOMEM, "scan");
         goto done;
     }
+    for (a = 0; a < nk; a++) {
+        /* one tape per account: fewer spill files each when there are many */
+        unsigned parts = o.partitions ? o.partitions
+                         : nk > 1     ? (nk >= 64 ? 1u : (unsigned)(64 / nk))
+                                      : 0;
+        if (hm_tape_new(&S.tapes[a], o.tmpdir, parts) != HM_OK) {
+            cli_fail(HM_E_NOMEM, "scan");
+            goto done;
+        }
+    }
+    S.tape = S.tapes[0];
     if (o.n_shards) {
         S.recs = cli_create_beside(o.out, tmp_out, sizeof tmp_out);
     } else {
@@ -395,10 +637,17 @@ int cli_scan(int argc, char **argv)
     for (t = 0; t < o.threads; t++) {
         W[t].o = &o;
         W[t].tok = tok;
-        if (hm_tok_scratch_new(&W[t].scratch) != HM_OK || hm_scanner_new(&W[t].scanner, det) != HM_OK) {
+        W[t].scanners = calloc(nk, sizeof *W[t].scanners);
+        if (!W[t].scanners || hm_tok_scratch_new(&W[t].scratch) != HM_OK) {
             cli_fail(HM_E_NOMEM, "scan");
             goto done;
         }
+        W[t].n_keys = nk;
+        for (a = 0; a < nk; a++)
+            if (hm_scanner_new(&W[t].scanners[a], dets[a]) != HM_OK) {
+                cli_fail(HM_E_NOMEM, "scan");
+                goto done;
+            }
     }
     format = o.format;
     cli_progress_start(&prog, "scan");
@@ -480,13 +729,17 @@ int cli_scan(int argc, char **argv)
                     cli_fail(W[t].status, "scan");
                     goto done;
                 }
-                tp = hm_scanner_tuples(W[t].scanner, &n_tp);
-                for (k = 0; k < n_tp; k++)
-                    if (hm_tape_add(S.tape, tp[k].tuple_hash, tp[k].tuple_hash, tp[k].value, 0) != HM_OK) {
-                        cli_err("cannot write the tuple tape in %s", o.tmpdir ? o.tmpdir : "$TMPDIR");
-                        goto done;
-                    }
-                hm_scanner_clear(W[t].scanner);
+                for (a = 0; a < nk; a++) {
+                    tp = hm_scanner_tuples(W[t].scanners[a], &n_tp);
+                    for (k = 0; k < n_tp; k++)
+                        if (hm_tape_add(S.tapes[a], tp[k].tuple_hash, tp[k].tuple_hash, tp[k].value,
+                                        0) != HM_OK) {
+                            cli_err("cannot write the tuple tape in %s",
+                                    o.tmpdir ? o.tmpdir : "$TMPDIR");
+                            goto done;
+                        }
+                    hm_scanner_clear(W[t].scanners[a]);
+                }
             }
             for (i = 0; i < nl; i++) {
                 struct line *L = &lines[i];
@@ -547,6 +800,7 @@ int cli_scan(int argc, char **argv)
         cJSON_AddStringToObject(ps, "shard", shard);
         cJSON_AddStringToObject(ps, "scheme_desc", S.sum.scheme_desc);
         cJSON_AddStringToObject(ps, "key_id", S.sum.key_id);
+        if (S.sum.account[0]) cJSON_AddStringToObject(ps, "account", S.sum.account);
         cJSON_AddStringToObject(ps, "tokenizer", S.sum.tokenizer);
         cJSON_AddStringToObject(ps, "field", S.sum.field);
         cJSON_AddStringToObject(ps, "format", S.sum.format);
@@ -599,6 +853,8 @@ int cli_scan(int argc, char **argv)
         }
         S.sum.n_unique_tuples = tr.n_kept;
         S.sum.sum = tr.sum[0];
+        if (o.master && corpus_accounts(&S, &acc, &acc_json, &acc_best, &acc_fired) != CLI_OK)
+            goto done;
         final = cli_create_beside(o.out, tmp_out, sizeof tmp_out);
         if (!final) {
             cli_err("%s: cannot write beside it (%s)", o.out, strerror(errno));
@@ -609,6 +865,10 @@ int cli_scan(int argc, char **argv)
             goto done;
         }
         sj = scan_summary_json(&S.sum);
+        if (acc_json) {
+            add_accounts_summary(sj, &acc, acc_json, acc_best, o.alpha);
+            acc_json = NULL; /* owned by sj */
+        }
         txt = cJSON_PrintUnformatted(sj);
         fprintf(final, "%s\n", txt ? txt : "{}");
         free(txt);
@@ -628,13 +888,19 @@ int cli_scan(int argc, char **argv)
             (void)hm_scan_test(S.sum.test, S.sum.null_param, S.sum.layers,
                                hm_fixsum_value(&S.sum.sum), S.sum.n_unique_tuples, &r);
             (void)hm_stats_format_p(r.ln_p, pstr, sizeof pstr);
-            printf("%llu lines: %llu scanned, %llu empty, %llu malformed\n"
-                   "%llu flagged at FDR %g (Benjamini-Hochberg)\n"
-                   "corpus: %llu unique tuples, mean score %.4f, p = %s\n",
-                   S.sum.lines, S.sum.scanned, S.sum.empty, S.sum.malformed, S.sum.flagged,
-                   o.fdr, S.sum.n_unique_tuples, r.mean_score, pstr);
+            if (o.master) {
+                print_accounts_text(&S, &acc, sj, o.fdr);
+            } else {
+                printf("%llu lines: %llu scanned, %llu empty, %llu malformed\n"
+                       "%llu flagged at FDR %g (Benjamini-Hochberg)\n"
+                       "corpus: %llu unique tuples, mean score %.4f, p = %s\n",
+                       S.sum.lines, S.sum.scanned, S.sum.empty, S.sum.malformed, S.sum.flagged,
+                       o.fdr, S.sum.n_unique_tuples, r.mean_score, pstr);
+            }
         }
-        {
+        if (o.master) {
+            rc = (S.sum.flagged > 0 || acc_fired > 0) ? CLI_OK : CLI_NOT_DETECTED;
+        } else {
             hm_detect_result r;
             (void)hm_scan_test(S.sum.test, S.sum.null_param, S.sum.layers,
                                hm_fixsum_value(&S.sum.sum), S.sum.n_unique_tuples, &r);
@@ -655,10 +921,13 @@ done:
         for (t = 0; t < o.threads; t++) {
             hm_tok_scratch_free(W[t].scratch);
             hm_tok_output_clear(&W[t].ids);
-            hm_scanner_free(W[t].scanner);
+            if (W[t].scanners)
+                for (a = 0; a < nk; a++) hm_scanner_free(W[t].scanners[a]);
+            free(W[t].scanners);
         }
         free(W);
     }
+    cJSON_Delete(acc_json);
     if (lines) {
         for (i = 0; i < lines_cap; i++) free(lines[i].id);
         free(lines);
@@ -666,9 +935,18 @@ done:
     free(arena);
     scan_reader_close(&rd);
     hm_bh_free(S.bh);
-    hm_tape_free(S.tape);
+    if (S.tapes)
+        for (a = 0; a < nk; a++) hm_tape_free(S.tapes[a]);
+    free(S.tapes);
+    if (S.names_json)
+        for (a = 0; a < nk; a++) free(S.names_json[a]);
+    free(S.names_json);
     hm_tokenizer_free(tok);
-    hm_detector_free(det);
+    if (dets)
+        for (a = 0; a < nk; a++) hm_detector_free(dets[a]);
+    free(dets);
+    (void)det;
+    cli_accounts_free(&acc);
     hm_key_free(key);
     return rc;
 }

@@ -189,45 +189,15 @@ static int read_jsonl(const struct topts *o, const unsigned char *buf, size_t le
     return rc;
 }
 
+static int add_account(void *user, const char *name, size_t len)
+{
+    return hm_trace_add_account(user, name, len);
+}
+
 /* Reads the account list into the tracer.  Messages name the line. */
 static int read_accounts(const char *path, hm_trace *t)
 {
-    unsigned char *buf = NULL;
-    size_t len = 0, pos = 0;
-    unsigned long long line = 0;
-    int s = cli_read_file(path, &buf, &len);
-    if (s != HM_OK) return cli_fail(s, path);
-    while (pos < len) {
-        const unsigned char *nl = memchr(buf + pos, '\n', len - pos);
-        size_t end = nl ? (size_t)(nl - buf) : len, l = end - pos;
-        const char *a = (const char *)buf + pos;
-        line++;
-        pos = end + 1;
-        if (l && a[l - 1] == '\r') l--;
-        if (l == 0 || a[0] == '#') continue;
-        s = hm_trace_add_account(t, a, l);
-        if (s == HM_E_STATE) {
-            cli_err("%s:%llu: duplicate account '%.*s'", path, line, (int)(l > 200 ? 200 : l), a);
-        } else if (s == HM_E_UTF8) {
-            cli_err("%s:%llu: account name is not valid UTF-8 or holds a control character",
-                    path, line);
-        } else if (s == HM_E_RANGE) {
-            cli_err("%s:%llu: account name longer than %zu bytes", path, line,
-                    hm_key_tenant_maxbytes());
-        } else if (s != HM_OK) {
-            cli_fail(s, path);
-        }
-        if (s != HM_OK) {
-            free(buf);
-            return CLI_ERROR;
-        }
-    }
-    free(buf);
-    if (hm_trace_count(t) == 0) {
-        cli_err("%s: no accounts", path);
-        return CLI_ERROR;
-    }
-    return CLI_OK;
+    return cli_account_lines(path, add_account, t);
 }
 
 static cJSON *account_json(const hm_trace_account *r)

@@ -65,6 +65,7 @@ int scan_fixsum_parse(const char *str, hm_fixsum *s);
 struct scan_summary {
     char scheme_desc[1024];
     char key_id[64];
+    char account[260];   /* the tenant of a derived key, or "" */
     char tokenizer[256];
     char field[128];
     char format[16];
@@ -85,6 +86,7 @@ void *scan_summary_json(const struct scan_summary *s);
 struct radio_meta {
     char scheme_desc[1024];
     char key_id[64];
+    char account[260];   /* the tenant of a derived key, or "" */
     char tokenizer[256];
     int test;
     double null_param;

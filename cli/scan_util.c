@@ -257,6 +257,7 @@ void *scan_summary_json(const struct scan_summary *s)
     cJSON_AddStringToObject(o, "type", "scan");
     cli_add_description(o, s->scheme_desc, 0);
     cJSON_AddStringToObject(o, "key_id", s->key_id);
+    if (s->account[0]) cJSON_AddStringToObject(o, "account", s->account);
     cJSON_AddStringToObject(o, "tokenizer", s->tokenizer);
     cJSON_AddStringToObject(o, "format", s->format);
     cJSON_AddStringToObject(o, "field", s->field);
@@ -294,6 +295,7 @@ void *radio_result_json(const struct radio_meta *m, const hm_radio_stats *st, in
     cJSON_AddStringToObject(o, "type", "radioactivity");
     cli_add_description(o, m->scheme_desc, 0);
     cJSON_AddStringToObject(o, "key_id", m->key_id);
+    if (m->account[0]) cJSON_AddStringToObject(o, "account", m->account);
     cJSON_AddStringToObject(o, "tokenizer", m->tokenizer);
     cJSON_AddStringToObject(o, "test", rm.test_name);
     scan_add_u64(o, "records", m->records);

@@ -389,20 +389,26 @@ static void rows_radio(const corpus *c, size_t n_docs, size_t n_keys)
     }
 }
 
-/* ---- payload decode: the p corrected over all 2^B payloads ----------------- */
+/* ---- payload decode: both p-values of a decode (mpac-v2, docs/payload.md):
+ *      watermark_p (no watermark of this key) and payload_p (another payload
+ *      or none); either must be valid on human text --------------------------- */
 
 static void rows_payload(const corpus *c, size_t reps)
 {
     static const char *const bits[2] = {"bits=8", "bits=32"};
-    size_t bi, di, r;
+    static const char *const which[2] = {"watermark_p", "payload_p"};
+    size_t bi, di, r, w;
     for (bi = 0; bi < 2; bi++) {
-        char name[160];
-        calib_row row;
+        char name[2][160];
+        calib_row row[2];
         uint64_t ks = 6000 + bi;
         det_cfg mp = {"mpac", "mpac", {bits[bi]}, 1};
-        snprintf(name, sizeof name, "payload-decode/mpac-%s/%s", bits[bi], c->name);
-        if (!want(name)) continue;
-        calib_row_init(&row);
+        for (w = 0; w < 2; w++)
+            snprintf(name[w], sizeof name[w], "payload-decode/mpac-%s/%s/%s", bits[bi], which[w],
+                     c->name);
+        if (!want(name[0]) && !want(name[1])) continue;
+        calib_row_init(&row[0]);
+        calib_row_init(&row[1]);
         for (di = 0; di < c->n_docs; di++)
             for (r = 0; r < reps; r++) {
                 hm_detector *d = NULL;
@@ -410,11 +416,13 @@ static void rows_payload(const corpus *c, size_t reps)
                 memset(&pr, 0, sizeof pr);
                 if (new_det(&mp, &ks, &d) == HM_OK &&
                     hm_payload_decode(d, NULL, 0, c->ids + di * DOC, DOC, &pr) == HM_OK &&
-                    pr.n_scored)
-                    (void)calib_row_add(&row, exp(pr.ln_p), NAN);
+                    pr.n_scored) {
+                    (void)calib_row_add(&row[0], exp(pr.ln_p_watermark), NAN);
+                    (void)calib_row_add(&row[1], exp(pr.ln_p_payload), NAN);
+                }
                 hm_detector_free(d);
             }
-        report(name, &row, 0);
+        for (w = 0; w < 2; w++) report(name[w], &row[w], 0);
     }
 }
 

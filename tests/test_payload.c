@@ -7,6 +7,8 @@
 #include "embed_internal.h"
 #include "hallmark/error.h"
 #include "hallmark/payload.h"
+#include "hallmark/stats.h"
+#include "calib_corpus.h"
 #include "harness.h"
 #include "testutil.h"
 #include "sampler.h"
@@ -95,11 +97,16 @@ HM_TEST(mpac_blind_decoding_of_generated_text)
         REQUIRE_OK(hm_detector_new_secret(&d, "mpac", SECRET, dparams, 1, V, NULL));
         REQUIRE_OK(hm_payload_decode(d, NULL, 0, ids, 500, &r));
         CHECK_EQ_INT(r.bits, 32);
-        CHECK_EQ_INT(r.positions, 38);
+        CHECK_EQ_INT(r.check_bits, 24);
+        CHECK_EQ_INT(r.positions, 62);
         ok += r.payload == payloads[i];
-        CHECK(r.ln_p < log(1e-6));
-        CHECK(r.ln_p >= r.ln_p_fixed);
-        CHECK_REL(r.ln_p - r.ln_p_fixed, 32 * log(2.0), 1e-12);
+        CHECK(r.check_ok);
+        CHECK_EQ_INT(hm_payload_outcome(&r, 1e-6), HM_PAYLOAD_FOUND);
+        CHECK(r.ln_p_watermark < log(1e-6));
+        CHECK_REL(r.ln_p_watermark - hm_stats_binom_logsf((long)r.agreement, (long)r.n_scored, 0.25),
+                  33 * log(2.0), 1e-12);
+        /* the payload's p-value: max(p_watermark, 2^-24) */
+        CHECK_REL(r.ln_p_payload, fmax(r.ln_p_watermark, -24 * log(2.0)), 1e-12);
         CHECK(r.agreement <= r.n_scored);
         /* Known payload: the ordinary detector tests it directly. */
         {
@@ -130,8 +137,9 @@ HM_TEST(mpac_plain_text_is_not_detected)
         hm_payload_result r;
         REQUIRE_OK(gen(NULL, 0, 200, 900 + i, ids));
         REQUIRE_OK(hm_payload_decode(d, NULL, 0, ids, 200, &r));
-        CHECK(r.ln_p <= 0);
-        if (r.ln_p < log(0.01)) small++;
+        CHECK(r.ln_p_watermark <= 0);
+        if (r.ln_p_watermark < log(0.01)) small++;
+        CHECK(hm_payload_outcome(&r, 1e-6) != HM_PAYLOAD_FOUND);
     }
     CHECK(small <= 3);
     hm_detector_free(d);
@@ -147,10 +155,15 @@ HM_TEST(mpac_misuse)
     const char *p1[] = {"bits=8", "payload=0x100"};
     const char *p2[] = {"bits=65"};
     const char *p3[] = {"colour=3"};
+    const char *p4[] = {"bits=48", "check=24"};
+    const char *p5[] = {"check=33"};
     CHECK_EQ_INT(hm_embedder_new_secret(&e, "mpac", SECRET, p1, 2, V, &bad), HM_E_RANGE);
     CHECK_EQ_INT(bad, 1);
     CHECK_EQ_INT(hm_embedder_new_secret(&e, "mpac", SECRET, p2, 1, V, &bad), HM_E_RANGE);
     CHECK_EQ_INT(hm_embedder_new_secret(&e, "mpac", SECRET, p3, 1, V, &bad), HM_E_NOTFOUND);
+    CHECK_EQ_INT(hm_embedder_new_secret(&e, "mpac", SECRET, p4, 2, V, &bad), HM_E_RANGE);
+    CHECK_EQ_INT(bad, 1);
+    CHECK_EQ_INT(hm_embedder_new_secret(&e, "mpac", SECRET, p5, 1, V, &bad), HM_E_RANGE);
     REQUIRE_OK(hm_detector_new_secret(&d, "kgw", SECRET, NULL, 0, V, NULL));
     CHECK_EQ_INT(hm_payload_decode(d, NULL, 0, ids, 3, &r), HM_E_UNSUPPORTED);
     CHECK_EQ_INT(hm_payload_decode(NULL, NULL, 0, ids, 3, &r), HM_E_MISUSE);
@@ -158,6 +171,60 @@ HM_TEST(mpac_misuse)
     REQUIRE_OK(hm_detector_new_secret(&d, "mpac", SECRET, NULL, 0, V, NULL));
     REQUIRE_OK(hm_payload_decode(d, NULL, 0, ids, 0, &r));
     CHECK_EQ_U64(r.n_scored, 0);
-    CHECK(r.ln_p == 0);
+    CHECK(r.ln_p_watermark == 0);
+    CHECK(r.ln_p_payload == 0);
+    CHECK_EQ_INT(hm_payload_outcome(&r, 1e-6), HM_PAYLOAD_NO_WATERMARK);
+    CHECK_EQ_INT(hm_payload_outcome(&r, 0), -1);
+    CHECK_EQ_INT(hm_payload_outcome(NULL, 0.1), -1);
+    CHECK(hm_payload_outcome_name(3) == NULL);
     hm_detector_free(d);
+}
+
+/* Human text (the calibration corpus: The Devil's Dictionary and WordNet
+ * glosses, never seen by any model) cut into documents of 128 tokens, each
+ * decoded under its own key: the payload outcome (c) never occurs, the
+ * keyed check never passes, and the watermark p-value is conservative. */
+HM_TEST(mpac_human_text_never_names_a_payload)
+{
+    static const char *const FILES[] = {"devil.txt", "wordnet-verbs.txt"};
+    const size_t doc_len = 128;
+    size_t f, docs = 0, found = 0, undetermined = 0, check_ok = 0, small = 0;
+    double min_log10 = 0;
+    for (f = 0; f < 2; f++) {
+        calib_corpus c;
+        size_t i;
+        int st = calib_corpus_load(FILES[f], calib_sanitized() ? 60000 : 0, &c);
+        if (st != HM_OK) {
+            if (calib_corpus_missing(FILES[f], st)) return;
+            continue;
+        }
+        for (i = 0; i + doc_len <= c.n; i += doc_len) {
+            uint8_t secret[32] = {0};
+            hm_detector *d = NULL;
+            hm_payload_result r;
+            int o;
+            memcpy(secret, &docs, sizeof docs);
+            secret[31] = 0x5a;
+            REQUIRE_OK(hm_detector_new_secret(&d, "mpac", secret, NULL, 0, 0, NULL));
+            REQUIRE_OK(hm_payload_decode(d, NULL, 0, c.ids + i, doc_len, &r));
+            o = hm_payload_outcome(&r, 1e-6);
+            found += o == HM_PAYLOAD_FOUND;
+            undetermined += o == HM_PAYLOAD_UNDETERMINED;
+            check_ok += r.check_ok != 0;
+            small += r.log10_p_watermark <= -2;
+            if (r.log10_p_watermark < min_log10) min_log10 = r.log10_p_watermark;
+            docs++;
+            hm_detector_free(d);
+        }
+        calib_corpus_free(&c);
+    }
+    printf("# human text: %zu documents of %zu tokens: found %zu, undetermined %zu, check ok %zu, "
+           "p_watermark <= 0.01: %zu, smallest log10 p_watermark %.2f\n",
+           docs, doc_len, found, undetermined, check_ok, small, min_log10);
+    if (docs == 0) return;
+    if (!calib_sanitized()) CHECK(docs >= 2000);
+    CHECK_EQ_U64(found, 0);
+    CHECK_EQ_U64(undetermined, 0);
+    CHECK_EQ_U64(check_ok, 0);
+    CHECK(small <= docs / 100 + 3);
 }

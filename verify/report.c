@@ -144,6 +144,35 @@ const char *hm_report_str(const cJSON *o, const char *name)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+void hm_report_key_name(const cJSON *r, char *buf, size_t cap)
+{
+    const char *kid = hm_report_str(r, "key_id"), *acct = hm_report_str(r, "account");
+    const cJSON *accs = cJSON_GetObjectItemCaseSensitive(r, "accounts"), *a;
+    if (cJSON_IsArray(accs) && hm_report_str(r, "master_key_id")) {
+        /* scan --master --accounts: every account's derived key */
+        size_t used, nf = 0;
+        int w = snprintf(buf, cap, "derived from master %s for %d accounts (fired:",
+                         hm_report_str(r, "master_key_id"), cJSON_GetArraySize(accs));
+        used = w < 0 ? cap : (size_t)w;
+        cJSON_ArrayForEach(a, accs)
+        {
+            const char *nm = hm_report_str(a, "account");
+            if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "fired")) || !nm) continue;
+            if (used < cap) {
+                w = snprintf(buf + used, cap - used, "%s '%s'", nf ? "," : "", nm);
+                used += w < 0 ? cap : (size_t)w;
+            }
+            nf++;
+        }
+        if (used < cap) snprintf(buf + used, cap - used, "%s)", nf ? "" : " none");
+        return;
+    }
+    if (acct)
+        snprintf(buf, cap, "%s (account '%s')", kid ? kid : "?", acct);
+    else
+        snprintf(buf, cap, "%s", kid ? kid : "?");
+}
+
 long long hm_report_int(const cJSON *o, const char *name)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
@@ -568,9 +597,9 @@ static void conclusion(cJSON *root, const cJSON *r, int is_detect)
     cJSON *c = cJSON_CreateObject();
     double ln_p = hm_report_num(r, "ln_p"), alpha = hm_report_num(r, "alpha");
     const cJSON *det = cJSON_GetObjectItemCaseSensitive(r, "detected");
-    const char *kid = hm_report_str(r, "key_id");
     const cJSON *fam = cJSON_GetObjectItemCaseSensitive(r, "family");
-    char words[96], pt[64], sent[1024];
+    char words[96], pt[64], sent[1024], kname[400];
+    hm_report_key_name(r, kname, sizeof kname);
     if (isnan(ln_p)) ln_p = hm_report_num(r, "log10_p") * LN10;
     (void)hm_report_p_words(ln_p, words, sizeof words);
     (void)hm_stats_format_p(ln_p, pt, sizeof pt);
@@ -590,13 +619,13 @@ static void conclusion(cJSON *root, const cJSON *r, int is_detect)
                  "The text carries the watermark of key %s%s: the chance of seeing evidence "
                  "this strong in text without the watermark is %s (p = %s, below the "
                  "significance level %g).",
-                 kid ? kid : "?", fam ? " (best of several keys, corrected for all of them)" : "",
+                 kname, fam ? " (best of several keys, corrected for all of them)" : "",
                  words, pt, alpha);
     else
         snprintf(sent, sizeof sent,
                  "The test did not find the watermark of key %s at the significance level %g "
                  "(p = %s, %s); this does not show that the text was written without it.",
-                 kid ? kid : "?", alpha, pt, words);
+                 kname, alpha, pt, words);
     cJSON_AddStringToObject(c, "sentence", sent);
     cJSON_AddItemToObject(root, "conclusion", c);
 }

@@ -119,6 +119,7 @@ static void scan_interpret(struct parts *P, const cJSON *r, double null_param)
     cJSON *tests = P->tests, *corr = P->corr;
     const cJSON *cp = cJSON_GetObjectItemCaseSensitive(r, "corpus");
     const char *kid = hm_report_str(r, "key_id");
+    char kname[400];
     long long scanned = hm_report_int(r, "scanned"), flagged = hm_report_int(r, "flagged");
     long long lines = hm_report_int(r, "lines"), empty = hm_report_int(r, "empty");
     long long malformed = hm_report_int(r, "malformed");
@@ -147,6 +148,7 @@ static void scan_interpret(struct parts *P, const cJSON *r, double null_param)
     cJSON_AddItemToArray(corr, c);
     (void)hm_stats_format_p(ln_p, pt, sizeof pt);
     (void)hm_report_p_words(ln_p, words, sizeof words);
+    hm_report_key_name(r, kname, sizeof kname);
     snprintf(sent, sizeof sent,
              "Of the corpus's %lld lines, %lld documents were scored (%lld empty, %lld "
              "malformed); %lld %s flagged as watermarked with key %s at a false-discovery rate "
@@ -154,7 +156,7 @@ static void scan_interpret(struct parts *P, const cJSON *r, double null_param)
              "this strong without the watermark is %s (p = %s; %s at the significance level "
              "%g).",
              lines, scanned, empty, malformed, flagged, flagged == 1 ? "was" : "were",
-             kid ? kid : "?", q, words, pt,
+             kname, q, words, pt,
              cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cp, "detected")) ? "detected"
                                                                              : "not detected",
              alpha);
@@ -173,6 +175,7 @@ static void radio_interpret(struct parts *P, const cJSON *r, double null_param)
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(r, "main");
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(r, "control");
     const char *kid = hm_report_str(r, "key_id");
+    char kname[400];
     double ln_p = ln_p_of(m), ln_c = ln_p_of(k), alpha = hm_report_num(r, "alpha");
     int det = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "detected"));
     char as[1400], sent[1400], pt[64], pc[64], words[96], what[512];
@@ -219,6 +222,7 @@ static void radio_interpret(struct parts *P, const cJSON *r, double null_param)
     cJSON_AddNumberToObject(ctl, "expected_below_alpha", alpha);
     (void)hm_stats_format_p(ln_p, pt, sizeof pt);
     (void)hm_report_p_words(ln_p, words, sizeof words);
+    hm_report_key_name(r, kname, sizeof kname);
     snprintf(sent, sizeof sent,
              "%s: over %s distinct (context, token) pairs of its outputs, the chance of "
              "evidence this strong without training on text marked with key %s is %s (p = %s, "
@@ -227,7 +231,7 @@ static void radio_interpret(struct parts *P, const cJSON *r, double null_param)
                  : "The test did not find that the suspect model was trained on text carrying "
                    "our watermark (this does not show that it was not)",
              hm_report_str(m, "n_scored") ? hm_report_str(m, "n_scored") : "?",
-             kid ? kid : "?", words, pt, alpha, pc);
+             kname, words, pt, alpha, pc);
     set_conclusion(P, det, alpha, ln_p, sent,
                    "The smaller this chance, the stronger the evidence that the suspect model "
                    "learned from text generated with this watermark key.");

@@ -34,6 +34,9 @@ void hm_report_utc(uint64_t t, char out[32]);
 double hm_report_num(const cJSON *o, const char *name);
 /* A string member of o, or NULL. */
 const char *hm_report_str(const cJSON *o, const char *name);
+/* "KEY_ID (account 'NAME')" when the result names the account of a derived
+ * key (its "account" field), else "KEY_ID" ("?" when missing). */
+void hm_report_key_name(const cJSON *r, char *buf, size_t cap);
 /* An integer given as a JSON string (64-bit rule) or number; -1 if absent. */
 long long hm_report_int(const cJSON *o, const char *name);
 

@@ -5,8 +5,10 @@
 #                  generated with account 4242's key, on 2 threads, for kgw
 #                  selfhash (default) and lefthash.  Expected: exactly
 #                  acct-04242 fires.
-#   payload-bench  `hallmark bench payload`: exact-decoding rate of a 32-bit
-#                  payload against the number of tokens (sample model, T = 1).
+#   payload-bench  `hallmark bench payload`: the curve of a 32-bit payload
+#                  against the number of tokens (sample model, T = 1): the
+#                  right payload found (success_rate), a wrong one declared
+#                  found (wrong_rate, <= alpha), undetermined, bit accuracy.
 # Both need the KJV sample model (trained on first use, as lm-bench does).
 
 BENCH_HOOKS += trace-bench payload-bench

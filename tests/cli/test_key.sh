@@ -223,6 +223,31 @@ st "new-signing --insecure-no-passphrase" 0 "$HALLMARK" key new-signing --out is
 SECRETS="$SECRETS $(field Secret isig)"
 st "verify-derived rejects a signing key" 2 "$HALLMARK" key verify-derived isig d.key
 
+# --- derived keys under their own passphrase; several passphrases at once -------
+printf 'master pass\n' >mpw
+printf 'alice pass\n' >apw
+printf 'bob pass\n' >bpw
+printf 'alice pass\nbob pass\r\nmaster pass\n' >allpw
+st "master for per-account passphrases" 0 "$HALLMARK" key new --out pm.key --passphrase-file mpw --kdf interactive
+st "derive --out-passphrase-file" 0 "$HALLMARK" key derive pm.key --tenant alice --out pa.key --passphrase-file mpw --out-passphrase-file apw --kdf interactive
+st "derive another account under its own passphrase" 0 "$HALLMARK" key derive pm.key --tenant bob --out pb.key --passphrase-file mpw --out-passphrase-file bpw --kdf interactive
+st "the account key opens with its own passphrase" 0 "$HALLMARK" key info pa.key --passphrase-file apw
+st "the master's passphrase does not open it" 2 "$HALLMARK" key info pa.key --passphrase-file mpw
+expect_grep "says wrong passphrase" "wrong passphrase" "$TMP/err"
+st "derive: --out-passphrase-file with --insecure-no-passphrase is misuse" 2 "$HALLMARK" key derive pm.key --tenant c --out pc.key --passphrase-file mpw --out-passphrase-file apw --insecure-no-passphrase
+st "a file of several passphrases opens each key (bob)" 0 "$HALLMARK" key info pb.key --passphrase-file allpw
+st "verify-derived opens master and account with different passphrases" 0 "$HALLMARK" key verify-derived --master pm.key pa.key --passphrase-file allpw
+HALLMARK_PASSPHRASE="$(printf 'alice pass\nbob pass\nmaster pass')" st "HALLMARK_PASSPHRASE with several lines opens each key" 0 "$HALLMARK" key verify-derived --master pm.key pb.key
+printf 'alice pass\nbo\000b\n' >nulpw
+st "a passphrase list with a NUL byte is refused (2)" 2 "$HALLMARK" key info pb.key --passphrase-file nulpw
+expect_grep "the refusal names the line" "line 2: the passphrase contains a NUL byte" "$TMP/err"
+printf 'nope\nnone\n' >badpw
+st "no line opens it (2)" 2 "$HALLMARK" key info pa.key --passphrase-file badpw
+expect_grep "names the lines tried" "none of the 2 lines of badpw" "$TMP/err"
+printf '1 2 3 4 5 6 7 8 9 10\n' >few.ids
+st "detect with two keys of different passphrases in one command" 1 "$HALLMARK" detect --key pa.key --key pb.key --scheme kgw --ids --passphrase-file allpw few.ids
+st "passphrases from standard input, several keys" 1 sh -c "\"$HALLMARK\" detect --key pa.key --key pb.key --scheme kgw --ids --passphrase-file - few.ids <allpw"
+
 # --- no command ever printed a secret -------------------------------------------
 leaks=0
 for s in $SECRETS; do

@@ -4,9 +4,12 @@
  * Models", arXiv 2308.00221), both sides: the sampling rule and the
  * per-token score, plus the code the decoder (verify/payload.c) uses.
  *
- * The payload (B bits, default 32) is encoded by a rate-1/2 convolutional
- * code (K = 7, generators 171 and 133 octal, zero-terminated) into
- * L = B + 6 two-bit symbols.  At each position, the keyed PRF of the
+ * The payload (B bits, default 32) followed by a keyed check of C bits
+ * (default 24: the top C bits of the PRF of the payload, stream 2) is
+ * encoded by a rate-1/2 convolutional code (K = 7, generators 171 and 133
+ * octal, zero-terminated) into L = B + C + 6 two-bit symbols.  The check
+ * is what lets the decoder declare a payload with a bounded chance of
+ * naming a wrong one (2^-C; verify/payload.c, docs/payload.md).  At each position, the keyed PRF of the
  * previous h tokens picks a message position i in 0..L-1 (stream 1) and
  * colours the vocabulary into r = 4 lists (the top two bits of each
  * candidate's PRF value, stream 0, so one SipHash colours 8 tokens); the
@@ -32,7 +35,7 @@ typedef struct mpac_state {
     hm_prf prf;
     double delta;
     uint64_t payload;
-    uint32_t bits, npos, h;
+    uint32_t bits, check, npos, h; /* npos = bits + check + 6 */
     uint8_t code[HM_MPAC_MAX_POS];
 } mpac_state;
 
@@ -99,19 +102,45 @@ uint64_t hm_mpac_viterbi(const uint64_t (*counts)[HM_MPAC_COLOURS], uint32_t bit
     return payload;
 }
 
+uint64_t hm_mpac_tag(const void *stv, uint64_t payload)
+{
+    const mpac_state *st = stv;
+    hm_prf_ctx c;
+    /* its own context length and stream (2): apart from the colours
+     * (stream 0) and positions (stream 1) of every text */
+    uint32_t in[5] = {(uint32_t)payload, (uint32_t)(payload >> 32), st->bits, st->check,
+                      0x67617421u};
+    uint64_t v;
+    if (st->check == 0) return 0;
+    hm_prf_context(&st->prf, &c, in, 5);
+    v = hm_prf_value(&c, 0, 2) >> (64 - st->check);
+    return v;
+}
+
+uint64_t hm_mpac_info_word(const void *stv, uint64_t payload)
+{
+    const mpac_state *st = stv;
+    if (st->check == 0) return payload;
+    return payload | (hm_mpac_tag(st, payload) << st->bits);
+}
+
 static int mpac_init(void *stv, const uint8_t *secret, const char *const *params, size_t n,
                      uint32_t vocab, size_t *bad)
 {
     mpac_state *st = stv;
     double delta = 2.0;
-    uint64_t bits = 32, payload = 0, h = 2;
-    size_t i;
+    uint64_t bits = 32, payload = 0, h = 2, check = UINT64_MAX;
+    size_t i, check_at = 0;
     (void)vocab;
     for (i = 0; i < n; i++) {
         int r = hm_param_double(params[i], "delta", 0, 50, &delta);
         if (r == 0) r = hm_param_u64(params[i], "bits", 1, HM_MPAC_MAX_BITS, &bits);
         if (r == 0) r = hm_param_u64(params[i], "payload", 0, UINT64_MAX, &payload);
         if (r == 0) r = hm_param_u64(params[i], "h", 1, HM_SCHEME_MAX_CTX, &h);
+        if (r == 0) {
+            r = hm_param_u64(params[i], "check", 0, HM_MPAC_MAX_CHECK, &check);
+            if (r == 1) check_at = i;
+        }
         if (r != 1) {
             *bad = i;
             return r == 0 ? HM_E_NOTFOUND : HM_E_RANGE;
@@ -122,13 +151,25 @@ static int mpac_init(void *stv, const uint8_t *secret, const char *const *params
             if (strncmp(params[i], "payload=", 8) == 0) *bad = i;
         return HM_E_RANGE;
     }
+    if (check == UINT64_MAX) /* default: 24 check bits, fewer when bits > 40 */
+        check = bits + HM_MPAC_DEFAULT_CHECK <= HM_MPAC_MAX_BITS ? HM_MPAC_DEFAULT_CHECK
+                                                                : HM_MPAC_MAX_BITS - bits;
+    else if (bits + check > HM_MPAC_MAX_BITS) {
+        *bad = check_at;
+        return HM_E_RANGE;
+    }
     st->delta = delta;
     st->bits = (uint32_t)bits;
-    st->npos = (uint32_t)bits + HM_MPAC_TAIL;
+    st->check = (uint32_t)check;
+    st->npos = (uint32_t)(bits + check) + HM_MPAC_TAIL;
     st->payload = payload;
     st->h = (uint32_t)h;
-    hm_mpac_encode(payload, st->bits, st->code);
-    return hm_prf_init(&st->prf, secret, HM_PRF_SCHEME_PAYLOAD);
+    {
+        int r = hm_prf_init(&st->prf, secret, HM_PRF_SCHEME_PAYLOAD);
+        if (r != HM_OK) return r;
+    }
+    hm_mpac_encode(hm_mpac_info_word(st, payload), st->bits + st->check, st->code);
+    return HM_OK;
 }
 
 static void mpac_destroy(void *stv)
@@ -158,10 +199,10 @@ static int mpac_prompt_in_context(const void *stv)
 static void mpac_describe(const void *stv, char *buf, size_t cap)
 {
     const mpac_state *st = stv;
-    /* parseable: every item is a parameter (colours = 4 and the K = 7
-     * code are fixed by the version "mpac-v1") */
-    snprintf(buf, cap, "bits=%u,payload=0x%llx,delta=%.17g,h=%u",
-             (unsigned)st->bits, (unsigned long long)st->payload, st->delta, (unsigned)st->h);
+    /* parseable: every item is a parameter (colours = 4, the K = 7 code
+     * and the keyed check are fixed by the version "mpac-v2") */
+    snprintf(buf, cap, "bits=%u,check=%u,payload=0x%llx,delta=%.17g,h=%u", (unsigned)st->bits,
+             (unsigned)st->check, (unsigned long long)st->payload, st->delta, (unsigned)st->h);
 }
 
 /* Message position of a context: stream 1 of candidate 0. */
@@ -194,6 +235,7 @@ void hm_mpac_locate(const void *stv, const uint32_t *ctx, size_t nctx, uint32_t 
 }
 
 uint32_t hm_mpac_bits(const void *stv) { return ((const mpac_state *)stv)->bits; }
+uint32_t hm_mpac_check_bits(const void *stv) { return ((const mpac_state *)stv)->check; }
 uint32_t hm_mpac_positions(const void *stv) { return ((const mpac_state *)stv)->npos; }
 
 static int target_cb(const void *stv, const void *stepv, uint32_t t)
@@ -258,8 +300,8 @@ static double mpac_null_param(const void *stv)
 
 const hm_scheme_ops hm_scheme_mpac = {
     .name = "mpac",
-    .params_doc = "delta (0 to 50; default 2), bits (an integer from 1 to 64; default 32), payload (an integer below 2^bits; default 0), h (an integer from 1 to 64; default 2)",
-    .version = "mpac-v1",
+    .params_doc = "delta (0 to 50; default 2), bits (an integer from 1 to 64; default 32), check (keyed check bits, 0 to 32 with bits + check <= 64; default 24, or 64 - bits when bits > 40), payload (an integer below 2^bits; default 0), h (an integer from 1 to 64; default 2)",
+    .version = "mpac-v2",
     .kind = HM_KIND_LOGIT_BIAS,
     .test = HM_TEST_BINOMIAL,
     .needs_secret = 1,
