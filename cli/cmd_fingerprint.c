@@ -335,7 +335,9 @@ static int cmd_verify(int argc, char **argv)
                                                line, empty, malformed};
             size_t k;
             char b[32];
+            cJSON_AddStringToObject(j, "type", "fingerprint-verify");
             cJSON_AddStringToObject(j, "key_id", key_id);
+            cJSON_AddNumberToObject(j, "count", (double)o.count);
             cJSON_AddNumberToObject(j, "candidates", hm_fingerprint_candidates(fp));
             for (k = 0; k < sizeof names / sizeof names[0]; k++) {
                 snprintf(b, sizeof b, "%llu", vals[k]); /* 64-bit counts as strings */

@@ -180,6 +180,9 @@ static int merge_radio(cJSON **ps, int k, char *const *paths, const char *out, i
     res = radio_result_json(&meta, &total, &detected);
     if (out && cli_write_json_line(out, res) != HM_OK) cli_err("%s: cannot write", out);
     if (json) {
+        char parts[24];
+        snprintf(parts, sizeof parts, "%d", k); /* marks a merged result (report verify) */
+        cJSON_AddStringToObject(res, "merged_parts", parts);
         cli_json_add_argv(res);
         cli_print_json(res, 0);
     } else {
@@ -387,6 +390,9 @@ static int merge_scan(cJSON **ps, int k, char *const *paths, const char *out, co
     final = NULL;
     tmp_out[0] = 0;
     if (json) {
+        char parts[24];
+        snprintf(parts, sizeof parts, "%d", k); /* marks a merged result (report verify) */
+        cJSON_AddStringToObject(sj, "merged_parts", parts);
         cli_json_add_argv(sj);
         cli_print_json(sj, 0);
     } else {

@@ -145,7 +145,34 @@ static int cmd_decode(int argc, char **argv)
         if (json) {
             cJSON *j = cJSON_CreateObject();
             char b[32];
+            cJSON *pj = cJSON_CreateObject();
+            char kid[HM_KEY_ID_BUFSIZE];
+            size_t q;
+            cJSON_AddStringToObject(j, "type", "payload-decode");
             cJSON_AddStringToObject(j, "scheme", "mpac");
+            /* what recomputing needs (report verify): key id, parameters
+             * as given, tokenizer and its file's SHA-256 */
+            (void)hm_key_id(key, kid);
+            cJSON_AddStringToObject(j, "key_id", kid);
+            for (q = 0; q < np; q++) {
+                const char *eq = strchr(params[q], '=');
+                char name[64];
+                if (!eq || (size_t)(eq - params[q]) >= sizeof name) continue;
+                snprintf(name, sizeof name, "%.*s", (int)(eq - params[q]), params[q]);
+                cJSON_DeleteItemFromObjectCaseSensitive(pj, name);
+                cJSON_AddStringToObject(pj, name, eq + 1);
+            }
+            cJSON_AddItemToObject(j, "params", pj);
+            if (tok) {
+                unsigned char sha[32];
+                char hexs[65];
+                size_t z;
+                cJSON_AddStringToObject(j, "tokenizer", tokname);
+                if (hm_tokenizer_sha256(tok, sha) == HM_OK) {
+                    for (z = 0; z < 32; z++) snprintf(hexs + 2 * z, 3, "%02x", sha[z]);
+                    cJSON_AddStringToObject(j, "tokenizer_sha256", hexs);
+                }
+            }
             cJSON_AddNumberToObject(j, "bits", r.bits);
             cJSON_AddStringToObject(j, "payload", dec);
             cJSON_AddStringToObject(j, "payload_hex", hex);

@@ -339,11 +339,22 @@ void cli_set_invocation(int argc, char **argv)
     invocation_argc = n;
 }
 
+int cli_option_is(const char *arg, const char *name)
+{
+    size_t l;
+    if (!arg || strncmp(arg, "--", 2) != 0) return 0;
+    arg += 2;
+    l = strchr(arg, '=') ? (size_t)(strchr(arg, '=') - arg) : strlen(arg);
+    /* getopt_long takes any unique prefix: judge by meaning, not spelling */
+    return l > 0 && l <= strlen(name) && strncmp(arg, name, l) == 0;
+}
+
 /* Options whose value is a secret (interop engines' keys): recorded as
- * "<redacted>"; `report verify` takes them again from its own options. */
+ * "<redacted>", however abbreviated; `report verify` takes them again from
+ * its own options. */
 static int secret_option(const char *a)
 {
-    return strcmp(a, "--vllm-key") == 0 || strcmp(a, "--sglang-key") == 0;
+    return cli_option_is(a, "vllm-key") || cli_option_is(a, "sglang-key");
 }
 
 int cli_secret_param(const char *kv)
@@ -356,9 +367,10 @@ const char *cli_redact_arg(const char *prev, const char *v, char *buf, size_t ca
 {
     const char *eq = strchr(v, '=');
     prev = prev ? prev : "";
-    if (secret_option(prev) || (strcmp(prev, "--param") == 0 && cli_secret_param(v))) {
+    if (strchr(prev, '=')) prev = ""; /* "--opt=v" carries its own value */
+    if (secret_option(prev) || (cli_option_is(prev, "param") && cli_secret_param(v))) {
         /* the value after a secret option, or a secret --param */
-        if (strcmp(prev, "--param") == 0 && eq && (size_t)(eq - v) < 32)
+        if (!secret_option(prev) && eq && (size_t)(eq - v) < 32)
             snprintf(buf, cap, "%.*s=" CLI_REDACTED, (int)(eq - v), v);
         else
             snprintf(buf, cap, "%s", CLI_REDACTED);
@@ -367,9 +379,9 @@ const char *cli_redact_arg(const char *prev, const char *v, char *buf, size_t ca
     if (strncmp(v, "--", 2) == 0 && eq && (size_t)(eq - v) < 32) {
         char name[32];
         snprintf(name, sizeof name, "%.*s", (int)(eq - v), v);
-        if (secret_option(name) || (strcmp(name, "--param") == 0 && cli_secret_param(eq + 1))) {
+        if (secret_option(name) || (cli_option_is(name, "param") && cli_secret_param(eq + 1))) {
             const char *e2 = strchr(eq + 1, '=');
-            if (strcmp(name, "--param") == 0 && e2 && (size_t)(e2 - v) < 48)
+            if (!secret_option(name) && e2 && (size_t)(e2 - v) < 48)
                 snprintf(buf, cap, "%.*s=" CLI_REDACTED, (int)(e2 - v), v);
             else
                 snprintf(buf, cap, "%s=" CLI_REDACTED, name);

@@ -621,6 +621,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
     }
     if (meta->watermark_key) {
         const char *rk = hm_report_str(r, "key_id");
+        if (!rk) rk = hm_report_str(r, "master_key_id"); /* trace: the master key */
         (void)hm_key_id(meta->watermark_key, kid);
         if (!rk || strcmp(rk, kid) != 0) {
             cJSON_Delete(cs);
@@ -679,7 +680,30 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
         cJSON_AddStringToObject(wm, "dedup", "tuple (each distinct pair once, over all inputs)");
     else
         cJSON_AddItemToObject(wm, "dedup", dup_or_null(r, "dedup"));
-    cJSON_AddItemToObject(wm, "key_id", dup_or_null(r, "key_id"));
+    if (cJSON_GetObjectItemCaseSensitive(r, "master_key_id") &&
+        !cJSON_GetObjectItemCaseSensitive(r, "key_id")) {
+        /* trace: every account's key is derived from the master key */
+        const cJSON *lists[2], *e;
+        cJSON *names = cJSON_CreateArray();
+        size_t li;
+        lists[0] = cJSON_GetObjectItemCaseSensitive(r, "fired");
+        lists[1] = cJSON_GetObjectItemCaseSensitive(r, "top");
+        cJSON_AddItemToObject(wm, "key_id", dup_or_null(r, "master_key_id"));
+        cJSON_AddStringToObject(wm, "key_role", "master (each account's key is derived from it)");
+        for (li = 0; li < 2; li++)
+            cJSON_ArrayForEach(e, lists[li])
+            {
+                const char *nm = hm_report_str(e, "account");
+                const cJSON *x;
+                int dup = 0;
+                if (!nm) continue;
+                cJSON_ArrayForEach(x, names) dup |= strcmp(x->valuestring, nm) == 0;
+                if (!dup) cJSON_AddItemToArray(names, cJSON_CreateString(nm));
+            }
+        cJSON_AddItemToObject(wm, "accounts", names);
+    } else {
+        cJSON_AddItemToObject(wm, "key_id", dup_or_null(r, "key_id"));
+    }
     if (meta->watermark_key) {
         uint8_t cm[HM_KEY_COMMITMENTBYTES];
         (void)hm_key_commitment(meta->watermark_key, cm);

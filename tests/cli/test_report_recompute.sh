@@ -1,9 +1,10 @@
-# `hallmark report verify --key` reruns the recorded command ("argv") of
-# every result type: scan (with its results file as an input, compared byte
-# for byte), radioactivity, trace, merge and detect (with --eos, and the
-# vLLM profile whose key is redacted in the record and given again to
-# verify).  A wrong key, a file the report does not vouch for, and a missing
-# secret are each reported; only a full reproduction prints REPRODUCED.
+# `hallmark report verify --key` recomputes every result type in-process
+# from the result's typed fields, on the auditor's --input files (matched by
+# SHA-256): scan (its results file compared byte for byte), radioactivity,
+# trace, merge, detect (with --eos, several keys, --localize, the vLLM
+# profile whose key is redacted and given again), payload decode and
+# fingerprint verify.  A wrong key, a missing secret and a missing input are
+# each reported; only a full reproduction prints REPRODUCED.
 . "$(dirname "$0")/lib.sh"
 
 cd "$TMP" || exit 1
@@ -40,23 +41,23 @@ if [ "$(json_get $R 'len(j["negative_controls"]["controls"])')" = 1 ] &&
    [ "$(json_get $R 'j["tests"][1]["name"]')" = "negative control (the control key)" ]; then
     ok "radioactivity report: the control key is the negative control"; else notok "radioactivity control" "$(json_get $R 'j["negative_controls"]')"; fi
 expect_grep "radioactivity report: one plain sentence" "The suspect model was trained on text carrying our watermark" rrep/report.html
-expect_status "verify without a key: VERIFIED, rerun not run (0)" 0 "$H" report verify rrep --pubkey signer.pub
-expect_grep "says the rerun needs the key" "rerun: not run" "$TMP/out"
-expect_status "verify --key: REPRODUCED (0)" 0 "$H" report verify rrep --pubkey signer.pub --key k.key
+expect_status "verify without a key: verified without recomputation (0)" 0 "$H" report verify rrep --pubkey signer.pub --input marked.jsonl
+expect_grep "says the recomputation needs the key" "^VERIFIED WITHOUT RECOMPUTATION" "$TMP/out"
+expect_status "verify --key: REPRODUCED (0)" 0 "$H" report verify rrep --pubkey signer.pub --input marked.jsonl --key k.key
 expect_grep "radioactivity: REPRODUCED" "^REPRODUCED$" "$TMP/out"
-expect_grep "radioactivity: every value compared" "ok rerun: all [0-9]+ recorded values reproduced" "$TMP/out"
-expect_status "verify with another key: differences (1)" 1 "$H" report verify rrep --pubkey signer.pub --key other.key
+expect_grep "radioactivity: every value compared" "ok recomputation: all [0-9]+ recorded values reproduced" "$TMP/out"
+expect_status "verify with another key: differences (1)" 1 "$H" report verify rrep --pubkey signer.pub --input marked.jsonl --key other.key
 expect_grep "the key id differs" "DIFFERS result.key_id" "$TMP/out"
 expect_grep "says first that the key is not the result's" "key other.key: FAILED \(its id [0-9a-f]+ is not a key id of this result" "$TMP/out"
 expect_no_grep "no REPRODUCED with another key" "^REPRODUCED$" "$TMP/out"
 cp marked.jsonl copy.jsonl
 expect_status "verify with the input given by another path (0)" 0 "$H" report verify rrep --pubkey signer.pub --key k.key --input copy.jsonl
-expect_grep "the rerun reads the given copy" "rerun: .* copy.jsonl" "$TMP/out"
+expect_grep "the given copy is matched by its SHA-256" "input 1 \\(recorded as marked.jsonl\\): ok \\(copy.jsonl" "$TMP/out"
 
-# a file argument that is not an input of the report is refused
+# a report without the suspect file as an input cannot be recomputed
 expect_status "report without the suspect file as input" 0 "$H" report --result radio.json --sign signer --out rrep2
-expect_status "rerun refuses a file the report does not vouch for (1)" 1 "$H" report verify rrep2 --pubkey signer.pub --key k.key
-expect_grep "names the unvouched file" "reads marked.jsonl, which is not an input" "$TMP/out"
+expect_status "recomputation needs a recorded input (1)" 1 "$H" report verify rrep2 --pubkey signer.pub --key k.key
+expect_grep "says the report records no input" "the report records no input" "$TMP/out"
 
 # --- merge of radioactivity shards ------------------------------------------
 for i in 0 1; do
@@ -65,8 +66,9 @@ done
 expect_status "merge --json" 0 "$H" merge --json part0.json part1.json
 cp out merged.json
 expect_status "report of the merge" 0 "$H" report --result merged.json --sign signer --input part0.json --input part1.json --out mrep
-expect_status "merge: rerun without any key (0)" 0 "$H" report verify mrep --pubkey signer.pub
-expect_grep "merge: values reproduced" "ok rerun: all [0-9]+ recorded values reproduced" "$TMP/out"
+expect_status "merge: recomputed without any key (0)" 0 "$H" report verify mrep --pubkey signer.pub --input part0.json --input part1.json
+expect_grep "merge: REPRODUCED" "^REPRODUCED$" "$TMP/out"
+expect_grep "merge: values reproduced" "ok recomputation: all [0-9]+ recorded values reproduced" "$TMP/out"
 
 # --- trace ------------------------------------------------------------------
 for i in $(seq 0 49); do printf 'acct-%03d\n' "$i"; done > accounts.txt
@@ -79,9 +81,11 @@ R=trep/report.json
 if [ "$(json_get $R 'j["result_type"]+" "+j["corrections"][0]["method"]+" "+str(int(j["corrections"][0]["m"]))+" "+str(len(j["tests"]))')" = "trace holm 50 5" ]; then
     ok "trace report: type, Holm over 50 accounts, the 5 listed accounts as tests"; else notok "trace report" "$(json_get $R '[j["result_type"], j["corrections"]]')"; fi
 expect_grep "trace report: says no account was found" "None of the 50 accounts" trep/report.html
-expect_status "trace: verify --key master: REPRODUCED (0)" 0 "$H" report verify trep --pubkey signer.pub --key k.key
+expect_status "report of the trace with its master key" 0 "$H" report --result trace.json --sign signer --input suspect.jsonl --input accounts.txt --key k.key --out trep2
+if [ "$(json_get trep2/report.json 'len(j["watermark"]["key_commitment"]) == 64 and j["watermark"]["key_id"] == j["result"]["master_key_id"] and len(j["watermark"]["accounts"]) == 5')" = True ]; then
+    ok "trace report: master key id, commitment and account names"; else notok "trace report: master key" "$(json_get trep2/report.json 'j["watermark"]')"; fi
+expect_status "trace: verify --key master: REPRODUCED (0)" 0 "$H" report verify trep --pubkey signer.pub --input suspect.jsonl --input accounts.txt --key k.key
 expect_grep "trace: REPRODUCED" "^REPRODUCED$" "$TMP/out"
-expect_grep "the master key path is substituted" "rerun: hallmark trace --master k.key" "$TMP/out"
 
 # --- detect, with --eos recorded -------------------------------------------
 awk 'BEGIN { srand(9); s = ""; for (i = 0; i < 300; i++) s = s (i ? " " : "") int(rand() * 5000); print s }' > doc.ids
@@ -90,8 +94,8 @@ cp out det.json
 if [ "$(json_get det.json 'j["eos"] + " " + str(j["special"])')" = "17 False" ]; then
     ok "detect JSON records eos and special"; else notok "eos/special recorded" "$(head -c 300 det.json)"; fi
 expect_status "report of the detect result" 0 "$H" report --result det.json --sign signer --input doc.ids --out drep
-expect_status "detect: verify --key: REPRODUCED (0)" 0 "$H" report verify drep --pubkey signer.pub --key k.key
-expect_grep "detect: rerun compared" "ok rerun: all [0-9]+ recorded values reproduced" "$TMP/out"
+expect_status "detect: verify --key: REPRODUCED (0)" 0 "$H" report verify drep --pubkey signer.pub --input doc.ids --key k.key
+expect_grep "detect: recomputation compared" "ok recomputation: all [0-9]+ recorded values reproduced" "$TMP/out"
 expect_grep "detect --ids: the ids file gives the token ids" "ok token ids: 300 ids" "$TMP/out"
 expect_grep "detect --ids: the library recompute applies --eos" "ok detection, key" "$TMP/out"
 [ "$(json_get drep/report.json 'j["negative_controls"]["count"]')" = 20 ] &&
@@ -108,12 +112,47 @@ expect_no_grep "the vLLM key is not in the result" "987654321" vllm.json
 expect_grep "it is recorded as redacted" '"<redacted>"' vllm.json
 expect_status "report of the vLLM result" 0 "$H" report --result vllm.json --sign signer --input doc.ids --out vrep
 expect_no_grep "the vLLM key is not in the report" "987654321" vrep/report.json
-expect_status "vLLM: verify without its key: VERIFIED (0)" 0 "$H" report verify vrep --pubkey signer.pub
-expect_status "vLLM: verify --vllm-key: REPRODUCED (0)" 0 "$H" report verify vrep --pubkey signer.pub --vllm-key 987654321
+expect_status "vLLM: verify without its key: verified without recomputation (0)" 0 "$H" report verify vrep --pubkey signer.pub --input doc.ids
+expect_status "vLLM: verify --vllm-key: REPRODUCED (0)" 0 "$H" report verify vrep --pubkey signer.pub --input doc.ids --vllm-key 987654321
 expect_grep "vLLM: REPRODUCED" "^REPRODUCED$" "$TMP/out"
 expect_no_grep "the key is not printed by verify" "987654321" "$TMP/out"
-expect_status "vLLM: another key differs (1)" 1 "$H" report verify vrep --pubkey signer.pub --vllm-key 5
+expect_status "vLLM: another key differs (1)" 1 "$H" report verify vrep --pubkey signer.pub --input doc.ids --vllm-key 5
 expect_grep "vLLM: the key id differs" "DIFFERS result.key_id" "$TMP/out"
+
+# --- detect with several keys, --localize, --per-token ----------------------
+expect_status "detect with two keys, --localize, --per-token" 1 "$H" detect --key k.key --key other.key --scheme kgw --ids --localize --per-token --json doc.ids
+cp out det2.json
+expect_status "report of the two-key result" 0 "$H" report --result det2.json --sign signer --input doc.ids --out d2rep
+expect_status "two keys: verify --key --key: REPRODUCED (0)" 0 "$H" report verify d2rep --pubkey signer.pub --input doc.ids --key k.key --key other.key
+expect_grep "two keys: REPRODUCED" "^REPRODUCED$" "$TMP/out"
+expect_status "two keys: only one key given: not verified (1)" 1 "$H" report verify d2rep --pubkey signer.pub --input doc.ids --key k.key
+expect_grep "two keys: says two keys were used" "the result used 2 keys" "$TMP/out"
+expect_status "detect --localize (one key)" 1 "$H" detect --key k.key --scheme kgw --ids --localize --json doc.ids
+cp out detl.json
+"$H" report --result detl.json --sign signer --input doc.ids --out dlrep 2>/dev/null
+expect_status "localize: REPRODUCED (0)" 0 "$H" report verify dlrep --pubkey signer.pub --input doc.ids --key k.key
+expect_grep "localize: the span is compared" "ok recomputation: all [0-9]+ recorded values" "$TMP/out"
+
+# --- payload decode and fingerprint verify ---------------------------------
+expect_status "payload decode --json" 1 "$H" payload decode --key k.key --ids --json doc.ids
+cp out pay.json
+if [ "$(json_get pay.json 'j["type"] + " " + j["key_id"]')" = "payload-decode $(json_get det.json 'j["key_id"]')" ]; then
+    ok "payload decode records its type and key id"; else notok "payload type" "$(head -c 300 pay.json)"; fi
+expect_status "report of the payload decode" 0 "$H" report --result pay.json --sign signer --input doc.ids --out prep
+expect_status "payload decode: REPRODUCED (0)" 0 "$H" report verify prep --pubkey signer.pub --input doc.ids --key k.key
+expect_grep "payload decode: REPRODUCED" "^REPRODUCED$" "$TMP/out"
+"$H" fingerprint new --key k.key --count 30 --out fp.jsonl >/dev/null 2>&1
+$PY - fp.jsonl > answers.jsonl <<'EOF2'
+import json, sys
+for i, l in enumerate(open(sys.argv[1])):
+    m = json.loads(l)["messages"]
+    print(json.dumps({"prompt": m[0]["content"], "response": m[1]["content"] if i % 3 else "no"}))
+EOF2
+expect_status "fingerprint verify --json" 0 "$H" fingerprint verify --key k.key --responses answers.jsonl --count 30 --json
+cp out fpv.json
+expect_status "report of the fingerprint verify" 0 "$H" report --result fpv.json --sign signer --input answers.jsonl --out frep
+expect_status "fingerprint verify: REPRODUCED (0)" 0 "$H" report verify frep --pubkey signer.pub --input answers.jsonl --key k.key
+expect_grep "fingerprint verify: REPRODUCED" "^REPRODUCED$" "$TMP/out"
 
 # --- scan, with its results file as an input --------------------------------
 if "$H" tokenize --tokenizer cl100k_base </dev/null >/dev/null 2>&1; then
@@ -126,30 +165,18 @@ if "$H" tokenize --tokenizer cl100k_base </dev/null >/dev/null 2>&1; then
         ok "scan report: corpus test with n and gamma, BH correction, PRF version"; else notok "scan report" "$(json_get $R '[j["tests"], j["corrections"]]')"; fi
     expect_grep "scan report: one plain sentence" "documents were scored" srep/report.html
     expect_no_grep "scan report: no NaN anywhere" "nan" srep/report.html
-    expect_status "scan: verify --key: REPRODUCED (0)" 0 "$H" report verify srep --pubkey signer.pub --key k.key
-    expect_grep "scan: results file reproduced" "ok results file: the rerun wrote res.jsonl byte for byte" "$TMP/out"
+    expect_status "scan: verify --key: REPRODUCED (0)" 0 "$H" report verify srep --pubkey signer.pub --input corpus.txt --input res.jsonl --key k.key
+    expect_grep "scan: results file reproduced" "ok results file: the recomputed results file is an input of the report, byte for byte" "$TMP/out"
     expect_grep "scan: REPRODUCED" "^REPRODUCED$" "$TMP/out"
     # a results file whose summary was edited and re-hashed into a new report
     sed 's/"scanned":"[0-9]*"/"scanned":"1"/' res.jsonl > res2.jsonl
     cp res2.jsonl res.jsonl
     "$H" report --result scan.json --sign signer --input corpus.txt --input res.jsonl --out srep2 2>/dev/null
-    expect_status "scan: an edited results file is caught (1)" 1 "$H" report verify srep2 --pubkey signer.pub --key k.key
+    expect_status "scan: an edited results file is caught (1)" 1 "$H" report verify srep2 --pubkey signer.pub --input corpus.txt --input res.jsonl --key k.key
     expect_grep "scan: the results file differs" "DIFFERS results file" "$TMP/out"
 else
     ok "scan rerun checks skipped (no cl100k_base: make deps) # skip"
 fi
-
-# --- a hostile report cannot make verify run another command or write ------
-printf '{"type":"custom","log10_p":-1,"argv":["key","new","--out","evil.key","--insecure-no-passphrase"]}\n' > evil1.json
-"$H" report --result evil1.json --sign signer --out erep1 >/dev/null 2>&1
-expect_status "a recorded 'key new' is not rerun (1)" 1 "$H" report verify erep1 --pubkey signer.pub --key k.key
-expect_grep "says the command is not rerunnable" "is not one whose result a report reruns" "$TMP/out"
-[ ! -e evil.key ] && ok "nothing was written" || notok "evil.key was written"
-printf '{"type":"custom","log10_p":-1,"argv":["detect","--key","k.key","--scheme","kgw","--ids","doc.ids","--ou","evil.txt"]}\n' > evil2.json
-"$H" report --result evil2.json --sign signer --input doc.ids --out erep2 >/dev/null 2>&1
-expect_status "an abbreviated --out is refused (1)" 1 "$H" report verify erep2 --pubkey signer.pub --key k.key
-expect_grep "says why" "abbreviates one that the rerun must replace" "$TMP/out"
-[ ! -e evil.txt ] && ok "nothing was written through --ou" || notok "evil.txt was written"
 
 # a report directory is not overwritten by accident
 expect_status "a second report into the same directory is refused (2)" 2 "$H" report --result det.json --sign signer --input doc.ids --out drep
