@@ -96,6 +96,10 @@ int cli_write_file(const char *path, const void *data, size_t len, unsigned mode
  * HM_E_RANGE (too long / empty / mismatch), with a message printed. */
 int cli_get_passphrase(const char *file, int confirm, char *out, size_t cap);
 
+/* The SHA-256 of a tokenizer's file as hex (recorded as "tokenizer_sha256"
+ * by every text-based result); "" when tok is NULL. */
+void cli_tokenizer_sha256_hex(const hm_tokenizer *tok, char out[65]);
+
 /* Prints a cJSON item (as void* to keep cJSON out of this header) to
  * stdout, pretty unless `compact`, followed by a newline. */
 int cli_print_json(const void *cjson_item, int compact);

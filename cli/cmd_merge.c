@@ -142,6 +142,8 @@ static int merge_radio(cJSON **ps, int k, char *const *paths, const char *out, i
     snprintf(meta.scheme_desc, sizeof meta.scheme_desc, "%s", jstr(ps[0], "scheme_desc"));
     snprintf(meta.key_id, sizeof meta.key_id, "%s", jstr(ps[0], "key_id"));
     snprintf(meta.tokenizer, sizeof meta.tokenizer, "%s", jstr(ps[0], "tokenizer"));
+    snprintf(meta.tokenizer_sha256, sizeof meta.tokenizer_sha256, "%s",
+             jstr(ps[0], "tokenizer_sha256") ? jstr(ps[0], "tokenizer_sha256") : "");
     meta.test = (int)jnum(ps[0], "test", &ok);
     meta.null_param = jnum(ps[0], "null_param", &ok);
     meta.alpha = jnum(ps[0], "alpha", &ok);
@@ -258,6 +260,8 @@ static int merge_scan(cJSON **ps, int k, char *const *paths, const char *out, co
     snprintf(S.scheme_desc, sizeof S.scheme_desc, "%s", jstr(ps[0], "scheme_desc"));
     snprintf(S.key_id, sizeof S.key_id, "%s", jstr(ps[0], "key_id"));
     snprintf(S.tokenizer, sizeof S.tokenizer, "%s", jstr(ps[0], "tokenizer"));
+    snprintf(S.tokenizer_sha256, sizeof S.tokenizer_sha256, "%s",
+             jstr(ps[0], "tokenizer_sha256") ? jstr(ps[0], "tokenizer_sha256") : "");
     snprintf(S.field, sizeof S.field, "%s", jstr(ps[0], "field") ? jstr(ps[0], "field") : "");
     snprintf(S.format, sizeof S.format, "%s", jstr(ps[0], "format") ? jstr(ps[0], "format") : "");
     S.fdr = jnum(ps[0], "fdr", &ok);

@@ -164,14 +164,10 @@ static int cmd_decode(int argc, char **argv)
             }
             cJSON_AddItemToObject(j, "params", pj);
             if (tok) {
-                unsigned char sha[32];
                 char hexs[65];
-                size_t z;
                 cJSON_AddStringToObject(j, "tokenizer", tokname);
-                if (hm_tokenizer_sha256(tok, sha) == HM_OK) {
-                    for (z = 0; z < 32; z++) snprintf(hexs + 2 * z, 3, "%02x", sha[z]);
-                    cJSON_AddStringToObject(j, "tokenizer_sha256", hexs);
-                }
+                cli_tokenizer_sha256_hex(tok, hexs);
+                cJSON_AddStringToObject(j, "tokenizer_sha256", hexs);
             }
             cJSON_AddNumberToObject(j, "bits", r.bits);
             cJSON_AddStringToObject(j, "payload", dec);

@@ -341,6 +341,7 @@ int cli_radioactivity(int argc, char **argv)
         goto done;
     }
 
+    cli_tokenizer_sha256_hex(lt.tok, meta.tokenizer_sha256); /* "" for token-id inputs */
     if (o.n_shards) {
         cJSON *ps = cJSON_CreateObject(), *s;
         char shard[32], fix[64];
@@ -350,6 +351,7 @@ int cli_radioactivity(int argc, char **argv)
         cJSON_AddStringToObject(ps, "scheme_desc", meta.scheme_desc);
         cJSON_AddStringToObject(ps, "key_id", meta.key_id);
         cJSON_AddStringToObject(ps, "tokenizer", meta.tokenizer);
+        cJSON_AddStringToObject(ps, "tokenizer_sha256", meta.tokenizer_sha256);
         cJSON_AddNumberToObject(ps, "test", meta.test);
         cJSON_AddNumberToObject(ps, "null_param", meta.null_param);
         cJSON_AddNumberToObject(ps, "alpha", meta.alpha);

@@ -28,6 +28,7 @@ struct topts {
     double alpha;
     unsigned threads;
     int json, dedup, text, top;
+    char tokenizer_sha256[65]; /* "" when no text was tokenized */
 };
 
 /* The suspect documents as one id array. */
@@ -294,6 +295,14 @@ static int report(const struct topts *o, hm_trace *t, const struct docs *d, int 
         }
         cJSON_AddItemToObject(j, "params", pj);
         cJSON_AddStringToObject(j, "master_key_id", key_id);
+        /* how the input was read (what `report verify` needs to recompute) */
+        if (o->tokenizer_sha256[0]) {
+            cJSON_AddStringToObject(j, "tokenizer", o->tokenizer);
+            cJSON_AddStringToObject(j, "tokenizer_sha256", o->tokenizer_sha256);
+        }
+        cJSON_AddBoolToObject(j, "text_input", o->text != 0);
+        if (!o->text) cJSON_AddStringToObject(j, "field", o->field);
+        cJSON_AddNumberToObject(j, "n_top", o->top);
         add_u64(j, "epoch", o->epoch);
         add_u64(j, "n_accounts", n);
         add_u64(j, "n_documents", d->nd);
@@ -493,6 +502,7 @@ int cli_trace(int argc, char **argv)
         cli_fail(s, "trace");
         goto out;
     }
+    cli_tokenizer_sha256_hex(lt.tok, o.tokenizer_sha256);
     rc = report(&o, t, &d, verdict, key_id, cli_now() - t0);
 out:
     free(buf);

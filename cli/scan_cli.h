@@ -66,6 +66,7 @@ struct scan_summary {
     char scheme_desc[1024];
     char key_id[64];
     char tokenizer[256];
+    char tokenizer_sha256[65]; /* "" when no tokenizer was used */
     char field[128];
     char format[16];
     double fdr, alpha;
@@ -86,6 +87,7 @@ struct radio_meta {
     char scheme_desc[1024];
     char key_id[64];
     char tokenizer[256];
+    char tokenizer_sha256[65]; /* "" when no tokenizer was used */
     int test;
     double null_param;
     double alpha;

@@ -258,6 +258,7 @@ void *scan_summary_json(const struct scan_summary *s)
     cli_add_description(o, s->scheme_desc, 0);
     cJSON_AddStringToObject(o, "key_id", s->key_id);
     cJSON_AddStringToObject(o, "tokenizer", s->tokenizer);
+    if (s->tokenizer_sha256[0]) cJSON_AddStringToObject(o, "tokenizer_sha256", s->tokenizer_sha256);
     cJSON_AddStringToObject(o, "format", s->format);
     cJSON_AddStringToObject(o, "field", s->field);
     scan_add_u64(o, "lines", s->lines);
@@ -295,6 +296,7 @@ void *radio_result_json(const struct radio_meta *m, const hm_radio_stats *st, in
     cli_add_description(o, m->scheme_desc, 0);
     cJSON_AddStringToObject(o, "key_id", m->key_id);
     cJSON_AddStringToObject(o, "tokenizer", m->tokenizer);
+    if (m->tokenizer_sha256[0]) cJSON_AddStringToObject(o, "tokenizer_sha256", m->tokenizer_sha256);
     cJSON_AddStringToObject(o, "test", rm.test_name);
     scan_add_u64(o, "records", m->records);
     scan_add_u64(o, "empty", m->empty);

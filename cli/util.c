@@ -403,6 +403,15 @@ void cli_json_add_argv(void *obj)
                                     i ? invocation[i - 1] : NULL, invocation[i], buf, sizeof buf)));
 }
 
+void cli_tokenizer_sha256_hex(const hm_tokenizer *tok, char out[65])
+{
+    unsigned char sha[32];
+    size_t i;
+    out[0] = 0;
+    if (!tok || hm_tokenizer_sha256(tok, sha) != HM_OK) return;
+    for (i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", sha[i]);
+}
+
 int cli_print_json(const void *item, int compact)
 {
     char *s = compact ? cJSON_PrintUnformatted(item) : cJSON_Print(item);

@@ -164,6 +164,21 @@ if "$H" tokenize --tokenizer cl100k_base </dev/null >/dev/null 2>&1; then
     if [ "$(json_get $R 'j["tests"][0]["n"] == j["result"]["corpus"]["n_unique_tuples"] and j["tests"][0]["null_param"] == 0.25 and j["corrections"][0]["method"] == "benjamini-hochberg" and j["watermark"]["prf_version"] == "hm-prf-v1"')" = True ]; then
         ok "scan report: corpus test with n and gamma, BH correction, PRF version"; else notok "scan report" "$(json_get $R '[j["tests"], j["corrections"]]')"; fi
     expect_grep "scan report: one plain sentence" "documents were scored" srep/report.html
+    "$H" report --result scan.json --sign signer --input corpus.txt --input res.jsonl --key k.key --out srepk 2>/dev/null
+    if [ "$(json_get srepk/report.json 'len(j["watermark"]["key_commitment"]) == 64 and len(j["watermark"]["tokenizer_sha256"]) == 64')" = True ]; then
+        ok "scan report: key commitment and tokenizer SHA-256"; else notok "scan report: commitment/tokenizer" "$(json_get srepk/report.json 'j["watermark"]')"; fi
+    $PY -c 'import json,sys; [print(json.dumps({"completion": l.strip()})) for l in open(sys.argv[1]) if l.strip()]' corpus.txt > corpus.jsonl
+    "$H" radioactivity --key k.key --scheme kgw --tokenizer cl100k_base --json corpus.jsonl > radtext.json 2>/dev/null
+    "$H" report --result radtext.json --sign signer --input corpus.jsonl --key k.key --out radrep 2>/dev/null
+    if [ "$(json_get radrep/report.json 'len(j["watermark"]["key_commitment"]) == 64 and len(j["watermark"]["tokenizer_sha256"]) == 64')" = True ]; then
+        ok "radioactivity report (text): key commitment and tokenizer SHA-256"; else notok "radioactivity report: commitment/tokenizer" "$(json_get radrep/report.json 'j["watermark"]')"; fi
+    expect_status "radioactivity on text: REPRODUCED (0)" 0 "$H" report verify radrep --pubkey signer.pub --input corpus.jsonl --key k.key
+    printf '{"text":"%s"}\n' "$(head -c 400 corpus.txt | tr -d '\n"\\')" "$(tail -c 400 corpus.txt | tr -d '\n"\\')" > trtext.jsonl
+    "$H" trace --master k.key --accounts accounts.txt --json trtext.jsonl > trtext.json 2>/dev/null
+    "$H" report --result trtext.json --sign signer --input trtext.jsonl --input accounts.txt --key k.key --out trtrep 2>/dev/null
+    if [ "$(json_get trtrep/report.json 'len(j["watermark"]["key_commitment"]) == 64 and len(j["watermark"]["tokenizer_sha256"]) == 64')" = True ]; then
+        ok "trace report (text): key commitment and tokenizer SHA-256"; else notok "trace report: commitment/tokenizer" "$(json_get trtrep/report.json 'j["watermark"]')"; fi
+    expect_status "trace on text: REPRODUCED (0)" 0 "$H" report verify trtrep --pubkey signer.pub --input trtext.jsonl --input accounts.txt --key k.key
     expect_no_grep "scan report: no NaN anywhere" "nan" srep/report.html
     expect_status "scan: verify --key: REPRODUCED (0)" 0 "$H" report verify srep --pubkey signer.pub --input corpus.txt --input res.jsonl --key k.key
     expect_grep "scan: results file reproduced" "ok results file: the recomputed results file is an input of the report, byte for byte" "$TMP/out"
