@@ -135,7 +135,7 @@ if "$HM" report --result "$dir/evidence/student-bob.json" --sign "$dir/owner-sig
         --input "$dir/suspect-bob.jsonl" --key "$dir/bob.key" \
         --out "$dir/evidence/report-student-bob" >"$dir/report.log" 2>&1 &&
    "$HM" report verify "$dir/evidence/report-student-bob" --pubkey "$dir/owner-signing.pub" \
-        --key "$dir/bob.key" >"$dir/report-verify.log" 2>&1; then
+        --input "$dir/suspect-bob.jsonl" --key "$dir/bob.key" >"$dir/report-verify.log" 2>&1; then
     say "  Signed evidence report: $dir/evidence/report-student-bob/"
     say "    report.json (+ report.json.sig, Ed25519 by the owner's signing key $("$HM" key info "$dir/owner-signing.pub" --json 2>/dev/null |
         $PY -c 'import json,sys; print(json.load(sys.stdin)["key_id"])' 2>/dev/null)) and report.html"

@@ -854,26 +854,20 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
                                              : "not computed for this scheme or for several keys");
     }
     {
-        int has_argv = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r, "argv"));
-        static const char rerun[] =
-            "hallmark report verify --key KEY reruns the recorded command (result.argv) on the "
-            "hash-checked inputs, with only the key files, the passphrase file and the output "
-            "paths substituted, and compares every recorded value of the result: strings and "
-            "integers exactly, other numbers to a relative 1e-12; a results file (--out) that "
-            "is an input of the report must be reproduced byte for byte.";
+        static const char typed[] =
+            "hallmark report verify --key KEY recomputes the result in-process from its typed "
+            "fields (scheme, parameters, tokenizer, deduplication and the like; never from a "
+            "recorded command or path) on the input files the auditor gives, matched by "
+            "SHA-256, and compares every recorded value: strings and integers exactly, other "
+            "numbers to a relative 1e-12; a results file (--out) that is an input of the "
+            "report must be reproduced byte for byte.";
         static const char by_ids[] =
-            "hallmark report verify --key KEY reruns every test of that key id and the "
+            "hallmark report verify --key KEY recomputes every test of that key id and the "
             "negative controls from the recorded token ids; statistic and n must match "
             "exactly and ln p to a relative 1e-12.";
-        char both[sizeof rerun + sizeof by_ids + 8];
-        snprintf(both, sizeof both, "%s Then: %s", by_ids, rerun);
-        cJSON_AddStringToObject(
-            root, "recomputation",
-            is_detect ? (has_argv ? both : by_ids)
-            : has_argv ? rerun
-                       : "The signature and the input hashes are checked; this result records no "
-                         "command (argv), so its numbers are recorded as printed and not "
-                         "recomputed.");
+        char both[sizeof typed + sizeof by_ids + 8];
+        snprintf(both, sizeof both, "%s Then: %s", by_ids, typed);
+        cJSON_AddStringToObject(root, "recomputation", is_detect ? both : typed);
     }
     if (meta->token_evidence) {
         cJSON *ev = cJSON_ParseWithLength(meta->token_evidence, meta->token_evidence_len);
