@@ -109,6 +109,14 @@ int cli_print_json(const void *cjson_item, int compact);
  * numbers where they read as short numbers (`numbers`, detect's JSON) or
  * all as strings (scan's and radioactivity's, as they have always been). */
 void cli_add_description(void *cjson_obj, const char *desc, int numbers);
+/* One JSON type per field (docs/formats.md, "Field types"): a parameter
+ * value as a number when it is a plain finite decimal number, else a
+ * string; a p-value `name` as a number while it is a normal double (else
+ * null: log10_p is authoritative), with `name`_text its printed form;
+ * cli_json_add_pvalue adds PREFIXlog10_p, PREFIXp and PREFIXp_text. */
+void cli_json_add_param(void *cjson_obj, const char *name, const char *value);
+void cli_json_p(void *cjson_obj, const char *name, double ln_p);
+void cli_json_add_pvalue(void *cjson_obj, const char *prefix, double ln_p);
 /* Writes a cJSON item as one line (atomically, mode 0644) to path. */
 int cli_write_json_line(const char *path, const void *cjson_item);
 
@@ -130,6 +138,9 @@ int cli_parse_ids(const unsigned char *s, size_t n, int commas, uint32_t **out, 
  * (docs/evidence.md, "Recomputation"). */
 void cli_set_invocation(int argc, char **argv);
 void cli_json_add_argv(void *cjson_object);
+/* The format of every result printed with --json (with its "argv", by
+ * cli_json_add_argv): docs/result.schema.json, docs/formats.md. */
+#define CLI_RESULT_FORMAT "hallmark-result-v1"
 /* Secret values are recorded as CLI_REDACTED: --vllm-key, --sglang-key and
  * the scheme parameters key=, key_b=, keys= (cli_secret_param). */
 #define CLI_REDACTED "<redacted>"

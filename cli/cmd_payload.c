@@ -160,7 +160,7 @@ static int cmd_decode(int argc, char **argv)
                 if (!eq || (size_t)(eq - params[q]) >= sizeof name) continue;
                 snprintf(name, sizeof name, "%.*s", (int)(eq - params[q]), params[q]);
                 cJSON_DeleteItemFromObjectCaseSensitive(pj, name);
-                cJSON_AddStringToObject(pj, name, eq + 1);
+                cli_json_add_param(pj, name, eq + 1);
             }
             cJSON_AddItemToObject(j, "params", pj);
             if (tok) {
@@ -180,12 +180,13 @@ static int cmd_decode(int argc, char **argv)
             cJSON_AddStringToObject(j, "agreement", b);
             cJSON_AddNumberToObject(j, "positions", r.positions);
             cJSON_AddNumberToObject(j, "positions_seen", r.positions_seen);
-            cJSON_AddStringToObject(j, "p", p);
+            cli_json_p(j, "p", r.ln_p);
             cJSON_AddNumberToObject(j, "log10_p", r.log10_p);
             cJSON_AddStringToObject(j, "p_fixed", pf);
             cJSON_AddStringToObject(j, "correction", "union bound over 2^bits payloads");
             cJSON_AddNumberToObject(j, "alpha", alpha);
             cJSON_AddBoolToObject(j, "found", found);
+            cli_json_add_argv(j);
             cli_print_json(j, 0);
             cJSON_Delete(j);
         } else {

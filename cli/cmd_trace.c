@@ -234,17 +234,14 @@ static int read_accounts(const char *path, hm_trace *t)
 static cJSON *account_json(const hm_trace_account *r)
 {
     cJSON *a = cJSON_CreateObject();
-    char p[64];
     char n[32];
     cJSON_AddStringToObject(a, "account", r->account);
     snprintf(n, sizeof n, "%llu", (unsigned long long)r->n_scored);
     cJSON_AddStringToObject(a, "n_scored", n); /* this account's decisions (selfhash: key-dependent) */
     cJSON_AddNumberToObject(a, "score", r->score);
-    hm_stats_format_p(r->ln_p, p, sizeof p);
-    cJSON_AddStringToObject(a, "p", p);
+    cli_json_p(a, "p", r->ln_p);
     cJSON_AddNumberToObject(a, "log10_p", hm_stats_log10_p(r->ln_p));
-    hm_stats_format_p(r->ln_p_holm, p, sizeof p);
-    cJSON_AddStringToObject(a, "p_holm", p);
+    cli_json_p(a, "p_holm", r->ln_p_holm);
     cJSON_AddNumberToObject(a, "log10_p_holm", hm_stats_log10_p(r->ln_p_holm));
     cJSON_AddBoolToObject(a, "fired", r->fired);
     return a;
@@ -291,7 +288,7 @@ static int report(const struct topts *o, hm_trace *t, const struct docs *d, int 
             char name[64];
             if (!eq || (size_t)(eq - o->params[k]) >= sizeof name) continue;
             snprintf(name, sizeof name, "%.*s", (int)(eq - o->params[k]), o->params[k]);
-            cJSON_AddStringToObject(pj, name, eq + 1);
+            cli_json_add_param(pj, name, eq + 1);
         }
         cJSON_AddItemToObject(j, "params", pj);
         cJSON_AddStringToObject(j, "master_key_id", key_id);
@@ -302,7 +299,7 @@ static int report(const struct topts *o, hm_trace *t, const struct docs *d, int 
         }
         cJSON_AddBoolToObject(j, "text_input", o->text != 0);
         if (!o->text) cJSON_AddStringToObject(j, "field", o->field);
-        cJSON_AddNumberToObject(j, "n_top", o->top);
+        add_u64(j, "n_top", (unsigned long long)o->top);
         add_u64(j, "epoch", o->epoch);
         add_u64(j, "n_accounts", n);
         add_u64(j, "n_documents", d->nd);

@@ -9,6 +9,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
+#include <math.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -300,6 +302,53 @@ int cli_write_json_line(const char *path, const void *item)
     return s;
 }
 
+/* 1 when v is a plain decimal number ([-+]digits[.digits][e[-+]digits], at
+ * most 15 characters) whose value is finite. */
+static int plain_number(const char *v, double *out)
+{
+    char *end;
+    size_t i, n = strlen(v);
+    if (n == 0 || n > 15) return 0;
+    for (i = 0; i < n; i++)
+        if (!strchr("0123456789+-.eE", v[i])) return 0;
+    *out = strtod(v, &end);
+    return *end == 0 && end != v && isfinite(*out);
+}
+
+void cli_json_add_param(void *obj, const char *name, const char *value)
+{
+    double d;
+    if (plain_number(value, &d))
+        cJSON_AddNumberToObject((cJSON *)obj, name, d);
+    else
+        cJSON_AddStringToObject((cJSON *)obj, name, value);
+}
+
+void cli_json_p(void *obj, const char *name, double ln_p)
+{
+    char tname[96], pstr[64];
+    /* a number only while it is a normal double: p never printed as 0, nor
+     * as a subnormal that has lost its digits; log10_p is authoritative */
+    if (ln_p >= log(DBL_MIN) && ln_p <= 0)
+        cJSON_AddNumberToObject((cJSON *)obj, name, exp(ln_p));
+    else if (ln_p > 0)
+        cJSON_AddNumberToObject((cJSON *)obj, name, 1.0);
+    else
+        cJSON_AddNullToObject((cJSON *)obj, name);
+    (void)hm_stats_format_p(ln_p, pstr, sizeof pstr);
+    snprintf(tname, sizeof tname, "%s_text", name);
+    cJSON_AddStringToObject((cJSON *)obj, tname, pstr);
+}
+
+void cli_json_add_pvalue(void *obj, const char *prefix, double ln_p)
+{
+    char name[96];
+    snprintf(name, sizeof name, "%slog10_p", prefix);
+    cJSON_AddNumberToObject((cJSON *)obj, name, ln_p / log(10.0));
+    snprintf(name, sizeof name, "%sp", prefix);
+    cli_json_p(obj, name, ln_p);
+}
+
 void cli_add_description(void *obj, const char *desc, int numbers)
 {
     char buf[1024], *sp1, *sp2, *tok, *save = NULL;
@@ -312,13 +361,11 @@ void cli_add_description(void *obj, const char *desc, int numbers)
     cJSON_AddStringToObject(obj, "scheme", buf);
     cJSON_AddStringToObject(obj, "scheme_version", sp1 ? sp1 + 1 : "");
     for (tok = sp2 ? strtok_r(sp2 + 1, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(tok, '='), *end;
-        double d;
+        char *eq = strchr(tok, '=');
         if (!eq) continue;
         *eq = 0;
-        d = numbers ? strtod(eq + 1, &end) : 0;
-        if (numbers && *end == 0 && end != eq + 1 && strlen(eq + 1) < 16)
-            cJSON_AddNumberToObject(params, tok, d);
+        if (numbers)
+            cli_json_add_param(params, tok, eq + 1);
         else
             cJSON_AddStringToObject(params, tok, eq + 1);
     }
@@ -396,7 +443,11 @@ void cli_json_add_argv(void *obj)
     cJSON *a;
     int i;
     char buf[64];
-    if (!obj || !invocation) return;
+    if (!obj) return;
+    /* the versioned record (docs/result.schema.json) */
+    if (!cJSON_GetObjectItemCaseSensitive((cJSON *)obj, "result_format"))
+        cJSON_AddStringToObject((cJSON *)obj, "result_format", CLI_RESULT_FORMAT);
+    if (!invocation) return;
     a = cJSON_AddArrayToObject((cJSON *)obj, "argv");
     for (i = 0; a && i < invocation_argc; i++)
         cJSON_AddItemToArray(a, cJSON_CreateString(cli_redact_arg(

@@ -119,9 +119,9 @@ j = json.load(open(sys.argv[1]))
 print("  %-34s %s unique tuples tested (%s excluded: context in a prompt)" %
       (sys.argv[2], j["n_tested"], j["n_excluded_prompt"]))
 print("  %-34s our key:     green rate %.3f (expected 0.25)  p = %s  -> %s" %
-      ("", j["main"]["mean_score"], j["main"]["p"], "DETECTED" if j["detected"] else "not detected"))
+      ("", j["main"]["mean_score"], j["main"]["p_text"], "DETECTED" if j["detected"] else "not detected"))
 print("  %-34s control key: green rate %.3f                  p = %s" %
-      ("", j["control"]["mean_score"], j["control"]["p"]))
+      ("", j["control"]["mean_score"], j["control"]["p_text"]))
 EOF
 }
 report "$dir/evidence/student-bob.json" "student-bob, bob's key:"

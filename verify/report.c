@@ -778,7 +778,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
                 cJSON *c = cJSON_CreateObject();
                 cJSON_AddStringToObject(c, "applies_to", "$");
                 cJSON_AddStringToObject(c, "method", "sidak");
-                cJSON_AddNumberToObject(c, "m", hm_report_num(fam, "n_keys"));
+                cJSON_AddNumberToObject(c, "m", (double)hm_report_int(fam, "n_keys"));
                 cJSON_AddStringToObject(c, "over", "every key tested on the same tokens");
                 cJSON_AddItemToObject(c, "best_key_id", dup_or_null(fam, "best_key_id"));
                 cJSON_AddNumberToObject(c, "log10_p_uncorrected",
@@ -788,7 +788,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
                 c = cJSON_CreateObject();
                 cJSON_AddStringToObject(c, "applies_to", "$.keys[*]");
                 cJSON_AddStringToObject(c, "method", "holm");
-                cJSON_AddNumberToObject(c, "m", hm_report_num(fam, "n_keys"));
+                cJSON_AddNumberToObject(c, "m", (double)hm_report_int(fam, "n_keys"));
                 cJSON_AddStringToObject(c, "over", "every key tested; holm_log10_p per key");
                 cJSON_AddItemToArray(corr, c);
             }
