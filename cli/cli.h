@@ -140,7 +140,7 @@ void cli_set_invocation(int argc, char **argv);
 void cli_json_add_argv(void *cjson_object);
 /* The format of every result printed with --json (with its "argv", by
  * cli_json_add_argv): docs/result.schema.json, docs/formats.md. */
-#define CLI_RESULT_FORMAT "hallmark-result-v1"
+#define CLI_RESULT_FORMAT HM_RESULT_FORMAT
 /* Secret values are recorded as CLI_REDACTED: --vllm-key, --sglang-key and
  * the scheme parameters key=, key_b=, keys= (cli_secret_param). */
 #define CLI_REDACTED "<redacted>"

@@ -320,94 +320,6 @@ done:
     return out;
 }
 
-/* Type checks of the known fields of a result, at any depth: numbers
- * finite, log10_p / ln_p numbers <= 0, key ids short words, counts decimal
- * strings.  Returns CLI_OK or CLI_ERROR with the reason in why. */
-static int check_fields(const cJSON *o, int depth, char *why, size_t cap)
-{
-    const cJSON *c;
-    char e[80];
-    if (depth > 32) {
-        snprintf(why, cap, "nested deeper than 32 levels");
-        return CLI_ERROR;
-    }
-    for (c = o->child; c; c = c->next) {
-        const char *n = c->string ? c->string : "";
-        if (cJSON_IsNumber(c) && !isfinite(c->valuedouble)) {
-            snprintf(why, cap, "field %s is not a finite number", cli_escape(n, 40, e, sizeof e));
-            return CLI_ERROR;
-        }
-        if ((strcmp(n, "log10_p") == 0 || strcmp(n, "ln_p") == 0) &&
-            (!cJSON_IsNumber(c) || c->valuedouble > 1e-9)) {
-            snprintf(why, cap, "field %s is not a number <= 0", n);
-            return CLI_ERROR;
-        }
-        if ((strcmp(n, "key_id") == 0 || strcmp(n, "master_key_id") == 0) &&
-            !(cJSON_IsString(c) && strlen(c->valuestring) <= 40 &&
-              strspn(c->valuestring, "0123456789abcdefghijklmnopqrstuvwxyz:") ==
-                  strlen(c->valuestring))) {
-            snprintf(why, cap, "field %s is not a key id", n);
-            return CLI_ERROR;
-        }
-        if ((strcmp(n, "n_scored") == 0 || strcmp(n, "n_tokens") == 0) &&
-            !(cJSON_IsString(c) && c->valuestring[0] &&
-              strspn(c->valuestring, "0123456789") == strlen(c->valuestring))) {
-            snprintf(why, cap, "field %s is not a count (a decimal string)", n);
-            return CLI_ERROR;
-        }
-        if ((cJSON_IsObject(c) || cJSON_IsArray(c)) &&
-            check_fields(c, depth + 1, why, cap) != CLI_OK)
-            return CLI_ERROR;
-    }
-    return CLI_OK;
-}
-
-/* What `report` accepts: a result of a known type with its headline
- * statistic.  Returns CLI_OK or CLI_ERROR with the reason in why. */
-static int check_result(const cJSON *r, char *why, size_t cap)
-{
-    static const struct {
-        const char *type, *headline, *in;
-    } known[] = {{"scan", "log10_p", "corpus"},
-                 {"radioactivity", "log10_p", "main"},
-                 {"trace", "n_accounts", NULL},
-                 {"payload-decode", "log10_p", NULL},
-                 {"fingerprint-verify", "log10_p", NULL}};
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(r, "type");
-    const cJSON *h;
-    char e[80];
-    size_t i;
-    if (!t) {
-        /* detect */
-        if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "scheme")) ||
-            !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "test")) ||
-            !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "log10_p"))) {
-            snprintf(why, cap, "no \"type\", and not a detect result (scheme, test, log10_p)");
-            return CLI_ERROR;
-        }
-        return check_fields(r, 0, why, cap);
-    }
-    if (!cJSON_IsString(t)) {
-        snprintf(why, cap, "\"type\" is not a string");
-        return CLI_ERROR;
-    }
-    for (i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strcmp(t->valuestring, known[i].type) == 0) break;
-    if (i == sizeof known / sizeof known[0]) {
-        snprintf(why, cap, "unknown type %s (valid: scan, radioactivity, trace, payload-decode, "
-                 "fingerprint-verify, or a detect result)", cli_escape(t->valuestring, 40, e, sizeof e));
-        return CLI_ERROR;
-    }
-    h = known[i].in ? cJSON_GetObjectItemCaseSensitive(r, known[i].in) : r;
-    h = cJSON_GetObjectItemCaseSensitive(h, known[i].headline);
-    if (!h || cJSON_IsNull(h)) {
-        snprintf(why, cap, "a %s result without its %s%s%s", known[i].type,
-                 known[i].in ? known[i].in : "", known[i].in ? "." : "", known[i].headline);
-        return CLI_ERROR;
-    }
-    return check_fields(r, 0, why, cap);
-}
-
 static int report_build(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -479,7 +391,7 @@ static int report_build(int argc, char **argv)
     }
     {
         char why[200];
-        if (check_result(res, why, sizeof why) != CLI_OK) {
+        if (hm_result_check((const char *)rbuf, rlen, why, sizeof why) != HM_OK) {
             cli_err("%s: not a hallmark result: %s (report takes what detect, scan, "
                     "radioactivity, trace, merge, payload decode or fingerprint verify printed "
                     "with --json)", result, why);

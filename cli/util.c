@@ -329,10 +329,9 @@ void cli_json_p(void *obj, const char *name, double ln_p)
     char tname[96], pstr[64];
     /* a number only while it is a normal double: p never printed as 0, nor
      * as a subnormal that has lost its digits; log10_p is authoritative */
-    if (ln_p >= log(DBL_MIN) && ln_p <= 0)
-        cJSON_AddNumberToObject((cJSON *)obj, name, exp(ln_p));
-    else if (ln_p > 0)
-        cJSON_AddNumberToObject((cJSON *)obj, name, 1.0);
+    double p;
+    if (hm_result_p(ln_p, &p) == HM_OK)
+        cJSON_AddNumberToObject((cJSON *)obj, name, p);
     else
         cJSON_AddNullToObject((cJSON *)obj, name);
     (void)hm_stats_format_p(ln_p, pstr, sizeof pstr);

@@ -17,6 +17,7 @@
 #include "hallmark/error.h"
 #include "hallmark/key.h"
 #include "hallmark/report.h"
+#include "hallmark/result.h"
 #include "hallmark/scan.h"
 #include "hallmark/stats.h"
 #include "hallmark/version.h"
@@ -606,6 +607,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
         return HM_E_MISUSE;
     *out = NULL;
     *outlen = 0;
+    if (hm_result_check(result, result_len, NULL, 0) != HM_OK) return HM_E_FORMAT;
     r = cJSON_ParseWithLength(result, result_len);
     if (!cJSON_IsObject(r)) {
         cJSON_Delete(r);
