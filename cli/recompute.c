@@ -626,6 +626,67 @@ static int run_here(const struct recipe *R, struct args *A, const char *dir)
     return rc;
 }
 
+/* The inputs of a merge, by kind: a partial result (its last line has
+ * "type" scan-partial or radioactivity-partial), the tuples side file of a
+ * scan partial ("tuples_file", read by merge beside the partial), or
+ * anything else (the merged results file).  A side file must itself be one
+ * of the report's inputs given by the auditor (the same file, by device and
+ * inode), so that no byte the report does not vouch for is read.  Returns
+ * CLI_OK, or CLI_ERROR with a line printed; *scan is set when a partial is
+ * a scan's. */
+enum { IN_OTHER, IN_PARTIAL, IN_SIDE };
+static int merge_inputs(const char *const *in_path, size_t n, unsigned char *kind, int *scan)
+{
+    size_t i, j;
+    *scan = 0;
+    for (i = 0; i < n; i++) {
+        unsigned char *b = NULL;
+        size_t l = 0;
+        char why[160], side[4200], e[100];
+        const char *last, *slash, *tf, *type;
+        cJSON *o;
+        struct stat a, c;
+        int found = 0;
+        if (kind[i] == IN_SIDE) continue;
+        if (cli_read_regular(in_path[i], 1ULL << 36, &b, &l, why, sizeof why) != CLI_OK) continue;
+        while (l > 0 && (b[l - 1] == '\n' || b[l - 1] == '\r')) b[--l] = 0;
+        last = (const char *)b;
+        for (j = l; j > 0; j--)
+            if (b[j - 1] == '\n') {
+                last = (const char *)b + j;
+                break;
+            }
+        o = l && b[0] == '{' ? cJSON_Parse(last) : NULL;
+        type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "type"));
+        tf = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "tuples_file"));
+        if (type && (strcmp(type, "scan-partial") == 0 || strcmp(type, "radioactivity-partial") == 0))
+            kind[i] = IN_PARTIAL;
+        if (type && strcmp(type, "scan-partial") == 0) *scan = 1;
+        if (kind[i] != IN_PARTIAL || !tf) {
+            cJSON_Delete(o);
+            free(b);
+            continue;
+        }
+        slash = strrchr(in_path[i], '/');
+        if (slash)
+            snprintf(side, sizeof side, "%.*s/%s", (int)(slash - in_path[i]), in_path[i], tf);
+        else
+            snprintf(side, sizeof side, "%s", tf);
+        if (!strchr(tf, '/') && lstat(side, &a) == 0 && S_ISREG(a.st_mode))
+            for (j = 0; j < n && !found; j++)
+                if (stat(in_path[j], &c) == 0 && c.st_dev == a.st_dev && c.st_ino == a.st_ino)
+                    found = 1, kind[j] = IN_SIDE;
+        if (!found)
+            printf("  recomputation: not possible (the partial %s reads the side file %s, which "
+                   "is not an input of the report given with --input)\n",
+                   cli_escape(in_path[i], 80, why, sizeof why), cli_escape(tf, 80, e, sizeof e));
+        cJSON_Delete(o);
+        free(b);
+        if (!found) return CLI_ERROR;
+    }
+    return CLI_OK;
+}
+
 static int file_sha(const char *path, char hex[65])
 {
     unsigned char *b = NULL;
@@ -654,7 +715,7 @@ int cli_recompute(const void *report_cjson, const char *const *in_path, size_t n
     size_t outl = 0, errl = 0, i, nk;
     cJSON *fresh = NULL;
     char why[160];
-    int rc = CLI_ERROR, st, k;
+    int rc = CLI_ERROR, st, k, merged_out = 0;
     memset(&A, 0, sizeof A);
     memset(&C, 0, sizeof C);
     *n_diff = 0;
@@ -766,9 +827,25 @@ int cli_recompute(const void *report_cjson, const char *const *in_path, size_t n
             push(&A, in_path[first]);
             break;
         case IN_ALL:
+        {
+            /* partials only: merge reads each side file through its partial,
+             * and writes the merged results file of a scan (compared below) */
+            unsigned char kind[64] = {0};
+            int scan = 0;
+            if (n_inputs > sizeof kind) {
+                printf("  recomputation: not possible (more than %zu inputs)\n", sizeof kind);
+                goto done;
+            }
+            if (merge_inputs(in_path, n_inputs, kind, &scan) != CLI_OK) goto done;
+            if (scan) {
+                push(&A, "--out");
+                push(&A, outp);
+                merged_out = 1;
+            }
             for (i = 0; i < n_inputs; i++)
-                if (i != prompt) push(&A, in_path[i]);
+                if (kind[i] == IN_PARTIAL) push(&A, in_path[i]);
             break;
+        }
         }
     }
     if (A.bad) {
@@ -796,7 +873,7 @@ int cli_recompute(const void *report_cjson, const char *const *in_path, size_t n
     }
     snprintf(path, sizeof path, "result");
     compare(&C, path, strlen(path), sizeof path, res, fresh);
-    if (R->out_opt) {
+    if (R->out_opt || merged_out) {
         /* the results file: one of the report's inputs must be it, byte for byte */
         char hex[65];
         const cJSON *in;

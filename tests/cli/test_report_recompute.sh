@@ -183,6 +183,17 @@ if "$H" tokenize --tokenizer cl100k_base </dev/null >/dev/null 2>&1; then
     expect_status "scan: verify --key: REPRODUCED (0)" 0 "$H" report verify srep --pubkey signer.pub --input corpus.txt --input res.jsonl --key k.key
     expect_grep "scan: results file reproduced" "ok results file: the recomputed results file is an input of the report, byte for byte" "$TMP/out"
     expect_grep "scan: REPRODUCED" "^REPRODUCED$" "$TMP/out"
+    # a merge of scan shards: partials, their tuples side files and the merged results file
+    for i in 0 1; do
+        "$H" scan --key k.key --scheme kgw --tokenizer cl100k_base --shard $i/2 --out s$i.jsonl corpus.txt >/dev/null 2>&1
+    done
+    "$H" merge --json --out m.jsonl s0.jsonl s1.jsonl > smerge.json 2>/dev/null
+    "$H" report --result smerge.json --sign signer --input s0.jsonl --input s1.jsonl --input s0.jsonl.tuples --input s1.jsonl.tuples --input m.jsonl --out smrep 2>/dev/null
+    expect_status "scan merge: REPRODUCED without any key (0)" 0 "$H" report verify smrep --pubkey signer.pub --input s0.jsonl --input s1.jsonl --input s0.jsonl.tuples --input s1.jsonl.tuples --input m.jsonl
+    expect_grep "scan merge: the merged results file byte for byte" "ok results file" "$TMP/out"
+    "$H" report --result smerge.json --sign signer --input s0.jsonl --input s1.jsonl --out smrep2 2>/dev/null
+    expect_status "scan merge: side files not vouched for are not read (1)" 1 "$H" report verify smrep2 --pubkey signer.pub --input s0.jsonl --input s1.jsonl
+    expect_grep "scan merge: says which side file" "reads the side file s0.jsonl.tuples, which is not an input" "$TMP/out"
     # a results file whose summary was edited and re-hashed into a new report
     sed 's/"scanned":"[0-9]*"/"scanned":"1"/' res.jsonl > res2.jsonl
     cp res2.jsonl res.jsonl
