@@ -513,6 +513,40 @@ static void differs(struct cmp *C, const char *path, const cJSON *old, const cJS
     free(b);
 }
 
+static int by_name(const void *a, const void *b)
+{
+    const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+    return strcmp(x->string ? x->string : "", y->string ? y->string : "");
+}
+
+/* The members of an object sorted by name (malloc'd), or NULL. */
+static const cJSON **member_index(const cJSON *o, size_t *n)
+{
+    const cJSON *c, **v;
+    size_t k = 0;
+    for (c = o->child; c; c = c->next) k++;
+    v = malloc((k ? k : 1) * sizeof *v);
+    if (!v) return NULL;
+    k = 0;
+    for (c = o->child; c; c = c->next) v[k++] = c;
+    qsort(v, k, sizeof *v, by_name);
+    *n = k;
+    return v;
+}
+
+static const cJSON *lookup(const cJSON **v, size_t n, const char *name)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int r = strcmp(v[mid]->string ? v[mid]->string : "", name);
+        if (r == 0) return v[mid];
+        if (r < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}
+
 /* path is a buffer of cap bytes holding the current path of length len. */
 static void compare(struct cmp *C, char *path, size_t len, size_t cap, const cJSON *old,
                     const cJSON *new_)
@@ -523,19 +557,29 @@ static void compare(struct cmp *C, char *path, size_t len, size_t cap, const cJS
     }
     if (cJSON_IsObject(old)) {
         const cJSON *c, *cur = new_->child;
+        const cJSON **index = NULL;
+        size_t n_index = 0;
         for (c = old->child; c; c = c->next) {
-            const cJSON *m;
+            const cJSON *m = NULL;
             if (skipped(c->string)) continue;
-            /* the same code writes the same order: match pairwise, look up
-             * only when the orders differ */
+            /* the same code writes the same order: match pairwise; when the
+             * orders differ, look up in a sorted index of the new object's
+             * members (built once), so the walk stays O(n log n) even for
+             * a hand-reordered report */
             while (cur && skipped(cur->string)) cur = cur->next;
-            if (cur && c->string && cur->string && strcmp(cur->string, c->string) == 0) m = cur;
-            else m = c->string ? cJSON_GetObjectItemCaseSensitive(new_, c->string) : NULL;
+            if (cur && c->string && cur->string && strcmp(cur->string, c->string) == 0) {
+                m = cur;
+            } else if (c->string) {
+                if (!index) index = member_index(new_, &n_index);
+                m = index ? lookup(index, n_index, c->string)
+                          : cJSON_GetObjectItemCaseSensitive(new_, c->string);
+            }
             if (m) cur = m->next;
             snprintf(path + len, cap - len, ".%s", c->string ? c->string : "?");
             compare(C, path, strlen(path), cap, c, m);
             path[len] = 0;
         }
+        free(index);
     } else if (cJSON_IsArray(old)) {
         const cJSON *a = old->child, *b = new_->child;
         size_t i = 0;
