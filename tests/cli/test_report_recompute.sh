@@ -10,7 +10,6 @@
 cd "$TMP" || exit 1
 H="$HALLMARK"
 GEN="$HM_BUILD/samples/demo-gen"
-TRAIN="$HM_BUILD/samples/train-lm"
 PY=/usr/bin/python3
 
 "$H" key new-signing --insecure-no-passphrase --out signer >/dev/null 2>&1
@@ -20,13 +19,7 @@ fixed_key other.key test-other
 
 # --- radioactivity on id arrays (no tokenizer needed) ----------------------
 P=(--param seeding=lefthash --param h=1 --param delta=3 --param gamma=0.25)
-$PY - > train.ids <<'EOF'
-import random
-r = random.Random(5)
-for d in range(200):
-    print(" ".join(str(r.randrange(299)) for _ in range(50)))
-EOF
-"$TRAIN" --order 1 --vocab 300 --eos 299 --quiet --out m.slm train.ids
+small_model m.slm
 for i in $(seq 1 60); do echo "$((i % 290)) $(((i * 7) % 290)) $(((i * 13) % 290))"; done > prompts.ids
 "$GEN" --model m.slm --key k.key --scheme kgw "${P[@]}" -n 60 --seed 1 prompts.ids > marked.jsonl
 expect_status "radioactivity --json (detected)" 0 "$H" radioactivity --key k.key --scheme kgw "${P[@]}" --json marked.jsonl
