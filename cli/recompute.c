@@ -753,7 +753,7 @@ int cli_recompute(const void *report_cjson, const char *const *in_path, size_t n
     const struct recipe *R = recipe_of(type, res);
     struct args A;
     struct cmp C;
-    char dir[128], path[512], outp[300];
+    char dir[128] = "", path[512], outp[300] = "";
     const char *tmpdir = getenv("TMPDIR");
     unsigned char *out = NULL, *err = NULL;
     size_t outl = 0, errl = 0, i, nk;
@@ -790,7 +790,10 @@ int cli_recompute(const void *report_cjson, const char *const *in_path, size_t n
     for (k = 0; R->fields[k].name; k++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(res, R->fields[k].name);
         int r = add_field(&A, &R->fields[k], v, scheme, sec);
-        if (r != CLI_OK) return r;
+        if (r != CLI_OK) {
+            rc = r;
+            goto done;
+        }
     }
     if (engine_scheme(scheme)) {
         /* the engine's key: never recorded, always the auditor's */
@@ -800,10 +803,13 @@ int cli_recompute(const void *report_cjson, const char *const *in_path, size_t n
         const char *val = strcmp(scheme, "vllm") == 0     ? sec->vllm_key
                           : strcmp(scheme, "sglang") == 0 ? sec->sglang_key
                                                           : sec->synthid_keys;
-        if (!val) return CLI_NOT_DETECTED;
+        if (!val) {
+            rc = CLI_NOT_DETECTED;
+            goto done;
+        }
         if (strcmp(R->type, "detect") != 0) {
             printf("  recomputation: not possible (an engine key with a %s result)\n", R->type);
-            return CLI_ERROR;
+            goto done;
         }
         push(&A, opt);
         push(&A, val);
@@ -820,7 +826,8 @@ int cli_recompute(const void *report_cjson, const char *const *in_path, size_t n
              tmpdir && *tmpdir && strlen(tmpdir) < 64 && tmpdir[0] == '/' ? tmpdir : "/tmp");
     if (!mkdtemp(dir)) {
         printf("  recomputation: FAILED (cannot make a private directory: %s)\n", strerror(errno));
-        return CLI_ERROR;
+        dir[0] = 0;
+        goto done;
     }
     snprintf(outp, sizeof outp, "%s/results", dir);
     if (R->out_opt) {
@@ -948,7 +955,7 @@ done:
     cJSON_Delete(fresh);
     free(out);
     free(err);
-    remove_tmp(dir);
+    if (dir[0]) remove_tmp(dir);
     for (i = 0; i < A.n_owned; i++) free(A.owned[i]);
     return rc;
 }
