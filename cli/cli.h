@@ -127,6 +127,10 @@ int cli_write_file(const char *path, const void *data, size_t len, unsigned mode
  * HM_E_RANGE (too long / empty / mismatch), with a message printed. */
 int cli_get_passphrase(const char *file, int confirm, char *out, size_t cap);
 
+/* The SHA-256 of a tokenizer's file as hex (recorded as "tokenizer_sha256"
+ * by every text-based result); "" when tok is NULL. */
+void cli_tokenizer_sha256_hex(const hm_tokenizer *tok, char out[65]);
+
 /* Prints a cJSON item (as void* to keep cJSON out of this header) to
  * stdout, pretty unless `compact`, followed by a newline. */
 int cli_print_json(const void *cjson_item, int compact);
@@ -136,6 +140,14 @@ int cli_print_json(const void *cjson_item, int compact);
  * numbers where they read as short numbers (`numbers`, detect's JSON) or
  * all as strings (scan's and radioactivity's, as they have always been). */
 void cli_add_description(void *cjson_obj, const char *desc, int numbers);
+/* One JSON type per field (docs/formats.md, "Field types"): a parameter
+ * value as a number when it is a plain finite decimal number, else a
+ * string; a p-value `name` as a number while it is a normal double (else
+ * null: log10_p is authoritative), with `name`_text its printed form;
+ * cli_json_add_pvalue adds PREFIXlog10_p, PREFIXp and PREFIXp_text. */
+void cli_json_add_param(void *cjson_obj, const char *name, const char *value);
+void cli_json_p(void *cjson_obj, const char *name, double ln_p);
+void cli_json_add_pvalue(void *cjson_obj, const char *prefix, double ln_p);
 /* Writes a cJSON item as one line (atomically, mode 0644) to path. */
 int cli_write_json_line(const char *path, const void *cjson_item);
 
@@ -157,9 +169,15 @@ int cli_parse_ids(const unsigned char *s, size_t n, int commas, uint32_t **out, 
  * (docs/evidence.md, "Recomputation"). */
 void cli_set_invocation(int argc, char **argv);
 void cli_json_add_argv(void *cjson_object);
+/* The format of every result printed with --json (with its "argv", by
+ * cli_json_add_argv): docs/result.schema.json, docs/formats.md. */
+#define CLI_RESULT_FORMAT HM_RESULT_FORMAT
 /* Secret values are recorded as CLI_REDACTED: --vllm-key, --sglang-key and
  * the scheme parameters key=, key_b=, keys= (cli_secret_param). */
 #define CLI_REDACTED "<redacted>"
+/* 1 when arg ("--NAME" or "--NAME=VALUE") is an option that getopt_long
+ * reads as --name: the full name or any prefix of it (redaction by meaning). */
+int cli_option_is(const char *arg, const char *name);
 int cli_secret_param(const char *name_eq_value);
 
 /* An output written beside its destination and renamed over it only when
@@ -193,24 +211,36 @@ void cli_interop_key_id(const char *scheme, const char *param, char out[40]);
  * before it, or NULL). */
 const char *cli_redact_arg(const char *prev, const char *arg, char *buf, size_t cap);
 
-/* report verify: reruns the command recorded in a report's result "argv"
- * (cli/rerun.c) on the verifier's copies of the report's inputs
- * (input_paths[k] for recorded input k, already hash-checked) with the key
- * the secrets of `sec` (key files in the recorded order), prints one line
- * per finding, and sets *n_diff.  Returns CLI_OK when the rerun ran (compare
- * *n_diff), CLI_NOT_DETECTED when it needs a secret that was not given
- * (nothing ran), CLI_ERROR when it could not run (the line printed says
- * why). */
-struct cli_rerun_secrets {
+/* report verify (cli/recompute.c).  The auditor's secrets and files: */
+struct cli_verify_secrets {
     const char *const *keyf; /* Hallmark key files, for --key / --master in order */
     size_t n_keys;
     const char *pass;        /* --passphrase-file, or NULL */
     const char *vllm_key, *sglang_key, *synthid_keys; /* interop secrets, or NULL */
-    const char *const *params; /* "name=value" for redacted --param values */
+    const char *const *params; /* "name=value" for redacted parameter values */
     size_t n_params;
+    const char *tokenizer_file; /* the auditor's tokenizer file, or NULL */
 };
-int cli_report_rerun(const void *report_cjson, const char *const *input_paths, size_t n_inputs,
-                     const struct cli_rerun_secrets *sec, size_t *n_diff);
+/* Recomputes the result of a report (a cJSON object) in this process, from
+ * typed fields of the result only, on the auditor's files in_path[k] for
+ * recorded input k (matched by SHA-256 and read by the caller), with the
+ * auditor's secrets; prints one line per finding (escaped) and sets
+ * *n_diff.  Spawns no process, opens no path named by the report, parses
+ * no option from it (docs/evidence.md).  Returns CLI_OK when it ran
+ * (compare *n_diff), CLI_NOT_DETECTED when a secret was not given (nothing
+ * ran), CLI_ERROR when it could not run (the line printed says why). */
+int cli_recompute(const void *report_cjson, const char *const *in_path, size_t n_inputs,
+                  const struct cli_verify_secrets *sec, size_t *n_diff);
+/* s as printable text for a terminal: control characters, backslashes,
+ * C1 controls, bidi and other invisible format characters and invalid
+ * UTF-8 as \xNN / \uNNNN escapes; at most max_in input bytes, then "...";
+ * written into buf (cap >= 8).  Returns buf. */
+const char *cli_escape(const char *s, size_t max_in, char *buf, size_t cap);
+/* Reads a regular file (refusing devices, FIFOs, sockets, directories)
+ * of at most max bytes, NUL-terminated.  On failure writes the reason
+ * into why and returns CLI_ERROR. */
+int cli_read_regular(const char *path, unsigned long long max, unsigned char **out, size_t *len,
+                     char *why, size_t why_cap);
 
 /* A progress bar on stderr, shown only when stderr is a TTY. */
 struct cli_progress {

@@ -92,15 +92,16 @@ int cli_custody_append(const char *log, int argc, char **argv, int status)
     for (k = 1; k < argc; k++) {
         /* never hash a passphrase file (that would help guess the
          * passphrase) or an interop engine's key list */
-        if (strcmp(argv[k], "--passphrase-file") == 0 || strcmp(argv[k], "--synthid-keys") == 0) {
-            k++;
+        int secret_file = cli_option_is(argv[k], "passphrase-file") ||
+                          cli_option_is(argv[k], "synthid-keys") ||
+                          cli_option_is(argv[k], "vllm-key") || cli_option_is(argv[k], "sglang-key");
+        if (secret_file && !strchr(argv[k], '=')) {
+            k++; /* by meaning: any spelling getopt accepts, e.g. --passphrase */
             continue;
         }
         if (strncmp(argv[k], "--", 2) == 0) {
             const char *eq = strchr(argv[k], '=');
-            if (eq && strncmp(argv[k], "--passphrase-file=", 18) != 0 &&
-                strncmp(argv[k], "--synthid-keys=", 15) != 0)
-                add_path(eq + 1, log, files, &n);
+            if (eq && !secret_file) add_path(eq + 1, log, files, &n);
             continue;
         }
         add_path(argv[k], log, files, &n);

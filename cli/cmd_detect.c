@@ -148,20 +148,7 @@ static void add_u64_string(cJSON *o, const char *name, uint64_t v)
 
 static void add_pvalue(cJSON *o, double ln_p, const char *prefix)
 {
-    char name[64], pstr[64];
-    double p = exp(ln_p);
-    snprintf(name, sizeof name, "%slog10_p", prefix);
-    cJSON_AddNumberToObject(o, name, ln_p / log(10.0));
-    snprintf(name, sizeof name, "%sp", prefix);
-    /* log10_p is authoritative; p is never printed as 0 for a p > 0: below
-     * the normal doubles (2.2e-308) it is null (p_text still has it) */
-    if (p < DBL_MIN && ln_p > -INFINITY)
-        cJSON_AddNullToObject(o, name);
-    else
-        cJSON_AddNumberToObject(o, name, p);
-    (void)hm_stats_format_p(ln_p, pstr, sizeof pstr);
-    snprintf(name, sizeof name, "%sp_text", prefix);
-    cJSON_AddStringToObject(o, name, pstr);
+    cli_json_add_pvalue(o, prefix, ln_p);
 }
 
 static cJSON *result_json(struct dctx *dc, size_t k, const hm_detect_result *r)
@@ -254,7 +241,7 @@ static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_
             cJSON_AddItemToArray(keys, r);
         }
         cJSON_AddStringToObject(fam, "correction", "sidak");
-        cJSON_AddNumberToObject(fam, "n_keys", (double)dc->n_dets);
+        add_u64_string(fam, "n_keys", dc->n_dets); /* counts as strings */
         cJSON_AddStringToObject(fam, "best_key_id", dc->key_ids[best]);
         /* the best key's own tail is the minimum over the keys: a
          * statistic, not a p-value (the family p above corrects it) */
@@ -480,7 +467,7 @@ static int run_jsonl(struct dctx *dc, const unsigned char *buf, size_t len)
         if (!j || !cJSON_IsString(f)) {
             cli_err("%s: %s; skipped", what,
                     !j ? "malformed JSON" : "no string field with the text");
-            printf("{\"line\":%llu,\"error\":\"%s\"}\n", line,
+            printf("{\"line\":\"%llu\",\"error\":\"%s\"}\n", line,
                    !j ? "malformed JSON" : "missing text field");
             malformed++;
             cJSON_Delete(j);
@@ -496,7 +483,7 @@ static int run_jsonl(struct dctx *dc, const unsigned char *buf, size_t len)
                 CLI_OK ||
             (cJSON_IsString(pf) && to_ids(dc, what, (const unsigned char *)pf->valuestring,
                                           strlen(pf->valuestring), &prompt) != CLI_OK)) {
-            printf("{\"line\":%llu,\"error\":\"bad input\"}\n", line);
+            printf("{\"line\":\"%llu\",\"error\":\"bad input\"}\n", line);
             malformed++;
             cJSON_Delete(j);
             continue;
@@ -507,7 +494,7 @@ static int run_jsonl(struct dctx *dc, const unsigned char *buf, size_t len)
             rc = CLI_ERROR;
             break;
         }
-        cJSON_AddNumberToObject(r, "line", (double)line);
+        add_u64_string(r, "line", (uint64_t)line); /* counts as strings, as in scan */
         id = cJSON_GetObjectItem(j, "id");
         if (id) cJSON_AddItemToObject(r, "id", cJSON_Duplicate(id, 1));
         cli_print_json(r, 1);

@@ -335,7 +335,9 @@ static int cmd_verify(int argc, char **argv)
                                                line, empty, malformed};
             size_t k;
             char b[32];
+            cJSON_AddStringToObject(j, "type", "fingerprint-verify");
             cJSON_AddStringToObject(j, "key_id", key_id);
+            cJSON_AddNumberToObject(j, "count", (double)o.count);
             cJSON_AddNumberToObject(j, "candidates", hm_fingerprint_candidates(fp));
             for (k = 0; k < sizeof names / sizeof names[0]; k++) {
                 snprintf(b, sizeof b, "%llu", vals[k]); /* 64-bit counts as strings */
@@ -344,10 +346,11 @@ static int cmd_verify(int argc, char **argv)
             cJSON_AddNumberToObject(j, "chance_rate", 1.0 / hm_fingerprint_candidates(fp));
             cJSON_AddNumberToObject(j, "match_rate", asked ? (double)matched / (double)asked : 0);
             cJSON_AddStringToObject(j, "test", "binomial-upper-tail");
-            cJSON_AddStringToObject(j, "p", p);
+            cli_json_p(j, "p", lnp);
             cJSON_AddNumberToObject(j, "log10_p", hm_stats_log10_p(lnp));
             cJSON_AddNumberToObject(j, "alpha", o.alpha);
             cJSON_AddBoolToObject(j, "detected", found);
+            cli_json_add_argv(j);
             cli_print_json(j, 0);
             cJSON_Delete(j);
         } else {

@@ -242,7 +242,11 @@ static int run_prompts(struct gen *g)
                 free(buf);
                 return CLI_ERROR;
             }
-            cJSON_AddNumberToObject(r, "line", (double)line);
+            {
+                char ls[24];
+                snprintf(ls, sizeof ls, "%llu", (unsigned long long)line); /* counts as strings */
+                cJSON_AddStringToObject(r, "line", ls);
+            }
             if (!g->o->json && cJSON_IsTrue(cJSON_GetObjectItem(r, "completion_valid_utf8")))
                 cJSON_DeleteItemFromObject(r, "ids"); /* keep the exact ids when the text is lossy */
             cli_print_json(r, 1);

@@ -161,6 +161,8 @@ static int merge_radio(cJSON **ps, int k, char *const *paths, const char *out, i
     snprintf(meta.key_id, sizeof meta.key_id, "%s", jstr(ps[0], "key_id"));
     snprintf(meta.account, sizeof meta.account, "%s", jstr(ps[0], "account") ? jstr(ps[0], "account") : "");
     snprintf(meta.tokenizer, sizeof meta.tokenizer, "%s", jstr(ps[0], "tokenizer"));
+    snprintf(meta.tokenizer_sha256, sizeof meta.tokenizer_sha256, "%s",
+             jstr(ps[0], "tokenizer_sha256") ? jstr(ps[0], "tokenizer_sha256") : "");
     meta.test = (int)jnum(ps[0], "test", &ok);
     meta.null_param = jnum(ps[0], "null_param", &ok);
     meta.alpha = jnum(ps[0], "alpha", &ok);
@@ -200,6 +202,9 @@ static int merge_radio(cJSON **ps, int k, char *const *paths, const char *out, i
     res = radio_result_json(&meta, &total, &detected);
     if (out && cli_write_json_line(out, res) != HM_OK) cli_err("%s: cannot write", out);
     if (json) {
+        char parts[24];
+        snprintf(parts, sizeof parts, "%d", k); /* marks a merged result (report verify) */
+        cJSON_AddStringToObject(res, "merged_parts", parts);
         cli_json_add_argv(res);
         cli_print_json(res, 0);
     } else {
@@ -276,6 +281,8 @@ static int merge_scan(cJSON **ps, int k, char *const *paths, const char *out, co
     snprintf(S.key_id, sizeof S.key_id, "%s", jstr(ps[0], "key_id"));
     snprintf(S.account, sizeof S.account, "%s", jstr(ps[0], "account") ? jstr(ps[0], "account") : "");
     snprintf(S.tokenizer, sizeof S.tokenizer, "%s", jstr(ps[0], "tokenizer"));
+    snprintf(S.tokenizer_sha256, sizeof S.tokenizer_sha256, "%s",
+             jstr(ps[0], "tokenizer_sha256") ? jstr(ps[0], "tokenizer_sha256") : "");
     snprintf(S.field, sizeof S.field, "%s", jstr(ps[0], "field") ? jstr(ps[0], "field") : "");
     snprintf(S.format, sizeof S.format, "%s", jstr(ps[0], "format") ? jstr(ps[0], "format") : "");
     S.fdr = jnum(ps[0], "fdr", &ok);
@@ -406,6 +413,9 @@ static int merge_scan(cJSON **ps, int k, char *const *paths, const char *out, co
     }
     final = NULL;
     if (json) {
+        char parts[24];
+        snprintf(parts, sizeof parts, "%d", k); /* marks a merged result (report verify) */
+        cJSON_AddStringToObject(sj, "merged_parts", parts);
         cli_json_add_argv(sj);
         cli_print_json(sj, 0);
     } else {

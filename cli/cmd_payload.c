@@ -48,16 +48,13 @@ static void usage(FILE *out)
 "  --json              one JSON object (payload as a decimal string and hex)\n");
 }
 
+/* PREFIX_log10_p, PREFIX_p (null below the normal doubles, never 0) and
+ * PREFIX_p_text, by the one rule of docs/formats.md. */
 static void add_p(cJSON *o, const char *prefix, double ln_p)
 {
-    char name[64], text[64];
-    snprintf(name, sizeof name, "%s_log10_p", prefix);
-    cJSON_AddNumberToObject(o, name, ln_p / log(10.0));
-    snprintf(name, sizeof name, "%s_p", prefix);
-    cJSON_AddNumberToObject(o, name, exp(ln_p));
-    (void)hm_stats_format_p(ln_p, text, sizeof text);
-    snprintf(name, sizeof name, "%s_p_text", prefix);
-    cJSON_AddStringToObject(o, name, text);
+    char pre[64];
+    snprintf(pre, sizeof pre, "%s_", prefix);
+    cli_json_add_pvalue(o, pre, ln_p);
 }
 
 static void add_u64(cJSON *o, const char *name, uint64_t v)
@@ -68,8 +65,18 @@ static void add_u64(cJSON *o, const char *name, uint64_t v)
 }
 
 /* Prints the result (JSON or text); returns the exit status. */
+/* What recomputing a decode needs (report verify): the parameters as
+ * given, and the tokenizer with its file's SHA-256 (NULL with --ids). */
+struct decode_record {
+    const char *const *params;
+    size_t np;
+    const hm_tokenizer *tok;
+    const char *tokname;
+};
+
 static int report(const hm_payload_result *r, double alpha, int have_expect, uint64_t expect,
-                  const char *key_id, const char *account, int json)
+                  const char *key_id, const char *account, const struct decode_record *rec,
+                  int json)
 {
     int outcome = hm_payload_outcome(r, alpha);
     int found = outcome == HM_PAYLOAD_FOUND;
@@ -80,10 +87,26 @@ static int report(const hm_payload_result *r, double alpha, int have_expect, uin
     snprintf(dec, sizeof dec, "%llu", (unsigned long long)r->payload);
     snprintf(hex, sizeof hex, "0x%llx", (unsigned long long)r->payload);
     if (json) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "type", "payload");
+        cJSON *j = cJSON_CreateObject(), *pj = cJSON_CreateObject();
+        size_t q;
+        cJSON_AddStringToObject(j, "type", "payload-decode");
         cJSON_AddStringToObject(j, "scheme", "mpac");
         cJSON_AddStringToObject(j, "key_id", key_id);
+        for (q = 0; q < rec->np; q++) {
+            const char *eq = strchr(rec->params[q], '=');
+            char name[64];
+            if (!eq || (size_t)(eq - rec->params[q]) >= sizeof name) continue;
+            snprintf(name, sizeof name, "%.*s", (int)(eq - rec->params[q]), rec->params[q]);
+            cJSON_DeleteItemFromObjectCaseSensitive(pj, name);
+            cli_json_add_param(pj, name, eq + 1);
+        }
+        cJSON_AddItemToObject(j, "params", pj);
+        if (rec->tok) {
+            char hexs[65];
+            cJSON_AddStringToObject(j, "tokenizer", rec->tokname);
+            cli_tokenizer_sha256_hex(rec->tok, hexs);
+            cJSON_AddStringToObject(j, "tokenizer_sha256", hexs);
+        }
         if (account)
             cJSON_AddStringToObject(j, "account", account);
         else
@@ -116,6 +139,8 @@ static int report(const hm_payload_result *r, double alpha, int have_expect, uin
                                              "best codeword, union bound over 2 x "
                                              "2^(bits+check_bits) codewords");
         add_p(j, "payload", r->ln_p_payload);
+        /* the headline p-value is the finding's: the payload test */
+        cli_json_add_pvalue(j, "", r->ln_p_payload);
         cJSON_AddStringToObject(j, "payload_test",
                                 "H0: the text carries another payload, or none; keyed check of "
                                 "check_bits bits: max(watermark_p, 2^-check_bits) when it "
@@ -279,8 +304,11 @@ static int cmd_decode(int argc, char **argv)
         goto done;
     }
     if (hm_key_id(key, key_id) != HM_OK) snprintf(key_id, sizeof key_id, "?");
-    rc = report(&r, alpha, have_expect, expect, key_id,
-                hm_key_kind(key) == HM_KEY_DERIVED ? hm_key_tenant(key) : NULL, json);
+    {
+        struct decode_record rec = {params, np, tok, tokname};
+        rc = report(&r, alpha, have_expect, expect, key_id,
+                    hm_key_kind(key) == HM_KEY_DERIVED ? hm_key_tenant(key) : NULL, &rec, json);
+    }
 done:
     hm_tok_output_clear(&out);
     free(buf);

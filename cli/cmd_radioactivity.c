@@ -499,6 +499,7 @@ int cli_radioactivity(int argc, char **argv)
         goto done;
     }
 
+    cli_tokenizer_sha256_hex(lt.tok, meta.tokenizer_sha256); /* "" for token-id inputs */
     if (o.n_shards) {
         cJSON *ps = cJSON_CreateObject(), *s;
         char shard[32], fix[64];
@@ -509,6 +510,7 @@ int cli_radioactivity(int argc, char **argv)
         cJSON_AddStringToObject(ps, "key_id", meta.key_id);
         if (meta.account[0]) cJSON_AddStringToObject(ps, "account", meta.account);
         cJSON_AddStringToObject(ps, "tokenizer", meta.tokenizer);
+        cJSON_AddStringToObject(ps, "tokenizer_sha256", meta.tokenizer_sha256);
         cJSON_AddNumberToObject(ps, "test", meta.test);
         cJSON_AddNumberToObject(ps, "null_param", meta.null_param);
         cJSON_AddNumberToObject(ps, "alpha", meta.alpha);

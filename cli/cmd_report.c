@@ -31,8 +31,10 @@ static void usage(FILE *out)
 "Usage: hallmark report --result RESULT.json --sign SIGNING_KEY --out DIR\n"
 "                       [--passphrase-file F] [--case-file CASE.json] [--input FILE ...]\n"
 "                       [--key WATERMARK_KEY] [--prompt-file F]\n"
-"       hallmark report verify DIR --pubkey PUB [--input FILE ...] [--key FILE ...]\n"
-"                       [--tsr FILE] [--ca-cert FILE]\n"
+"       hallmark report verify DIR --pubkey PUB --input FILE ... [--key FILE ...]\n"
+"                       [--vllm-key N | --sglang-key HEX | --synthid-keys F]\n"
+"                       [--param NAME=VALUE] [--tokenizer FILE] [--max-bytes N]\n"
+"                       [--tsr FILE] [--ca-cert FILE | --skip-timestamp]\n"
 "       hallmark report timestamp DIR [--out FILE]\n"
 "\n"
 "Writes a signed evidence report: DIR/report.json (canonical JSON: tool, build,\n"
@@ -54,14 +56,18 @@ static void usage(FILE *out)
 "  --out DIR           the report directory (created if missing)\n"
 "  --force             replace a report already in DIR (and drop its .tsq/.tsr)\n"
 "\n"
-"verify: checks the signature with PUB, the SHA-256 of every input (given with\n"
-"--input in the recorded order, else read from the recorded paths), that\n"
-"report.html renders report.json, the timestamp response (--tsr, default\n"
-"DIR/report.tsr) against --ca-cert, and reruns the negative controls and, with\n"
-"--key (in the order the command used them), every test: detect results from\n"
-"their token ids, and every result by rerunning its recorded command (\"argv\")\n"
-"on the checked inputs.  Prints REPRODUCED or the differences.\n"
-"Exit 0 only when everything checks; 1 when a check fails; 2 on errors.\n"
+"verify: checks the signature with PUB (and stops there if it fails), the\n"
+"SHA-256 of every recorded input against the files given with --input (any\n"
+"order; a path recorded in the report is never opened), that report.html\n"
+"renders report.json, and the timestamp response (--tsr, default DIR/report.tsr)\n"
+"against --ca-cert; then, with --key (in the order the command used them) or an\n"
+"engine key, recomputes every value of the result in this process from its\n"
+"typed fields and compares it: REPRODUCED or DIFFERS lines.  Nothing from the\n"
+"report is run, parsed as an option or opened; only regular files of at most\n"
+"--max-bytes (default 1 GiB) are read; report strings are printed escaped.\n"
+"Exit 0 (VERIFIED) only when everything present was checked; 1 when a check\n"
+"failed or something was not checked (an input not given, a timestamp without\n"
+"--ca-cert unless --skip-timestamp); 2 on errors.  docs/evidence.md.\n"
 "\n"
 "timestamp: writes an RFC 3161 query for report.json (DIR/report.tsq); send it\n"
 "to a timestamp authority and save the answer as DIR/report.tsr.\n"
@@ -116,7 +122,6 @@ static int ids_from_tokens(const cJSON *res, uint32_t **ids, size_t *n)
     return CLI_OK;
 }
 
-/* Tokenizes text with the result's tokenizer, checking the tokenizer's hash. */
 /* A detect result's --eos (a decimal string, or null): -1 when absent. */
 static long long result_eos(const cJSON *res)
 {
@@ -128,25 +133,50 @@ static long long result_eos(const cJSON *res)
     return (*end || v < 0 || v > 4294967295LL) ? -1 : v;
 }
 
-static int ids_from_text(const cJSON *res, const unsigned char *text, size_t len, uint32_t **ids,
-                         size_t *n)
+static int is_hex64_str(const char *s)
+{
+    size_t i;
+    if (!s || strlen(s) != 64) return 0;
+    for (i = 0; i < 64; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
+    return 1;
+}
+
+/* The built-in tokenizer names: a name recorded in a report that is not
+ * one of them is never opened by verify (it could name any file). */
+static int builtin_tokenizer_name(const char *s)
+{
+    static const char *const names[] = {"cl100k_base", "o200k_base", "r50k_base", "p50k_base",
+                                        "qwen3",       "mistral",    "gpt2"};
+    size_t i;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(s, names[i]) == 0) return 1;
+    return 0;
+}
+
+/* Tokenizes text with the result's tokenizer, checking the tokenizer's
+ * hash.  A result without a tokenizer was computed on token ids (`detect
+ * --ids`): the text is then the list of ids itself.  `tokfile`: a tokenizer
+ * file given by the user instead of the recorded name; `strict` (verify):
+ * a recorded name is opened only when it is a built-in one. */
+static int ids_from_text(const cJSON *res, const unsigned char *text, size_t len,
+                         const char *tokfile, int strict, uint32_t **ids, size_t *n)
 {
     const cJSON *tn = cJSON_GetObjectItemCaseSensitive(res, "tokenizer");
     const cJSON *th = cJSON_GetObjectItemCaseSensitive(res, "tokenizer_sha256");
     hm_tokenizer *tok = NULL;
     hm_tok_output out;
     unsigned char sha[32];
-    char hex[65];
+    char hex[65], e1[160];
     int s;
     *ids = NULL;
     *n = 0;
     if (!cJSON_IsString(tn)) {
-        /* `detect --ids`: the input is the list of ids itself */
-        const cJSON *a, *argv = cJSON_GetObjectItemCaseSensitive(res, "argv");
-        int ids_mode = 0;
         size_t at = 0;
-        cJSON_ArrayForEach(a, argv) ids_mode |= cJSON_IsString(a) && strcmp(a->valuestring, "--ids") == 0;
-        if (!ids_mode) return CLI_OK;
+        if (tn && !cJSON_IsNull(tn)) {
+            cli_err("result: its \"tokenizer\" is not a string");
+            return CLI_ERROR;
+        }
         s = cli_parse_ids(text, len, 0, ids, &at);
         if (s == HM_E_FORMAT) {
             cli_err("the first input is not a list of token ids (bad token at byte %zu)", at);
@@ -156,12 +186,21 @@ static int ids_from_text(const cJSON *res, const unsigned char *text, size_t len
         *n = at;
         return CLI_OK;
     }
-    if (cli_open_tokenizer(tn->valuestring, NULL, &tok) != CLI_OK) return CLI_ERROR;
-    if (cJSON_IsString(th) && hm_tokenizer_sha256(tok, sha) == HM_OK) {
+    if (!tokfile && strict && !builtin_tokenizer_name(tn->valuestring)) {
+        cli_err("the result's tokenizer %s is not a built-in one: give its file with "
+                "--tokenizer FILE (its SHA-256 must be the recorded one)",
+                cli_escape(tn->valuestring, 80, e1, sizeof e1));
+        return CLI_ERROR;
+    }
+    if (cli_open_tokenizer(tokfile ? tokfile : tn->valuestring, NULL, &tok) != CLI_OK)
+        return CLI_ERROR;
+    if ((strict || cJSON_IsString(th)) && hm_tokenizer_sha256(tok, sha) == HM_OK) {
         sodium_bin2hex(hex, sizeof hex, sha, sizeof sha);
-        if (strcmp(hex, th->valuestring) != 0) {
+        if (!cJSON_IsString(th) || strcmp(hex, th->valuestring) != 0) {
             cli_err("tokenizer %s: its file's SHA-256 %s differs from the recorded %s",
-                    tn->valuestring, hex, th->valuestring);
+                    cli_escape(tokfile ? tokfile : tn->valuestring, 80, e1, sizeof e1), hex,
+                    cJSON_IsString(th) && is_hex64_str(th->valuestring) ? th->valuestring
+                                                                        : "(none)");
             hm_tokenizer_free(tok);
             return CLI_ERROR;
         }
@@ -361,6 +400,15 @@ static int report_build(int argc, char **argv)
                 "--json`)", result);
         goto done;
     }
+    {
+        char why[200];
+        if (hm_result_check((const char *)rbuf, rlen, why, sizeof why) != HM_OK) {
+            cli_err("%s: not a hallmark result: %s (report takes what detect, scan, "
+                    "radioactivity, trace, merge, payload decode or fingerprint verify printed "
+                    "with --json)", result, why);
+            goto done;
+        }
+    }
     if (casef) {
         cJSON *cj;
         if (read_or_fail(casef, &cbuf, &clen) != CLI_OK) goto done;
@@ -381,7 +429,7 @@ static int report_build(int argc, char **argv)
     }
     if (promptf) {
         if (read_or_fail(promptf, &pbuf, &plen) != CLI_OK) goto done;
-        if (ids_from_text(res, pbuf, plen, &pids, &n_pids) != CLI_OK) goto done;
+        if (ids_from_text(res, pbuf, plen, NULL, 0, &pids, &n_pids) != CLI_OK) goto done;
         if (!pids) {
             cli_err("%s: a prompt needs a result with a tokenizer (text input)", promptf);
             goto done;
@@ -395,6 +443,7 @@ static int report_build(int argc, char **argv)
     if (wkey) {
         char kid[HM_KEY_ID_BUFSIZE];
         const cJSON *rk = cJSON_GetObjectItemCaseSensitive(res, "key_id");
+        if (!rk) rk = cJSON_GetObjectItemCaseSensitive(res, "master_key_id"); /* trace */
         if (cli_load_key(wkey, pass, &wk) != CLI_OK) goto done;
         (void)hm_key_id(wk, kid);
         if (!cJSON_IsString(rk) || strcmp(rk->valuestring, kid) != 0) {
@@ -405,10 +454,10 @@ static int report_build(int argc, char **argv)
     }
     /* the scored token ids: the result's own, checked against the text */
     if (ids_from_tokens(res, &ids, &n_ids) != CLI_OK) goto done;
-    if (n_in > 0) {
+    if (n_in > 0 && !cJSON_GetObjectItemCaseSensitive(res, "type")) { /* detect */
         uint32_t *tids = NULL;
         size_t tn = 0;
-        if (ids_from_text(res, ibuf[0], ilen[0], &tids, &tn) != CLI_OK) goto done;
+        if (ids_from_text(res, ibuf[0], ilen[0], NULL, 0, &tids, &tn) != CLI_OK) goto done;
         if (tids && ids) {
             if (tn != n_ids || memcmp(tids, ids, tn * sizeof *ids) != 0) {
                 cli_err("%s: its tokens are not the tokens of the result %s", inputs[0], result);
@@ -533,6 +582,26 @@ done:
 
 /* ---- hallmark report verify ------------------------------------------------ */
 
+/* Prints a log line by line, each escaped (the lines can hold strings of
+ * the report). */
+static void print_log(const char *log)
+{
+    const char *line = log;
+    char e[512], one[512];
+    while (line && *line) {
+        const char *nl = strchr(line, '\n');
+        size_t l = nl ? (size_t)(nl - line) : strlen(line);
+        if (l >= sizeof one) l = sizeof one - 1;
+        memcpy(one, line, l);
+        one[l] = 0;
+        printf("  %s\n", cli_escape(one, 400, e, sizeof e));
+        if (!nl) break;
+        line = nl + 1;
+    }
+}
+
+#define DEFAULT_VERIFY_MAX (1ULL << 30)
+
 static int report_verify(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -541,21 +610,30 @@ static int report_verify(int argc, char **argv)
         {"ca-cert", required_argument, 0, 'C'}, {"passphrase-file", required_argument, 0, 'x'},
         {"vllm-key", required_argument, 0, 'V'}, {"sglang-key", required_argument, 0, 'G'},
         {"synthid-keys", required_argument, 0, 'S'}, {"param", required_argument, 0, 'P'},
+        {"tokenizer", required_argument, 0, 'T'}, {"max-bytes", required_argument, 0, 'm'},
+        {"skip-timestamp", no_argument, 0, 's'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
-    struct cli_rerun_secrets sec;
+    struct cli_verify_secrets sec;
     const char *params[MAX_KEYS];
     const char *dir = NULL, *pubf = NULL, *tsrf = NULL, *caf = NULL, *pass = NULL;
-    const char *inputs[MAX_INPUTS], *keyf[MAX_KEYS], *vpath[MAX_INPUTS];
-    size_t n_in = 0, n_keys = 0, i, replen = 0, siglen = 0, n_ids = 0, failures = 0, n_vpath = 0;
-    unsigned char *rep = NULL, *sig = NULL, *text = NULL, *ptext = NULL;
+    const char *inputs[MAX_INPUTS], *keyf[MAX_KEYS], *vpath[MAX_INPUTS] = {0};
+    unsigned char *ibuf[MAX_INPUTS] = {0};
+    size_t ilen[MAX_INPUTS] = {0};
+    char ihex[MAX_INPUTS][65];
+    int iused[MAX_INPUTS] = {0};
+    size_t n_in = 0, n_keys = 0, i, replen = 0, siglen = 0, n_ids = 0, failures = 0,
+           unchecked = 0, n_vpath = 0;
+    unsigned char *rep = NULL, *sig = NULL;
+    const unsigned char *text = NULL, *ptext = NULL;
     size_t text_len = 0, ptext_len = 0, n_pids = 0;
+    unsigned long long max_bytes = DEFAULT_VERIFY_MAX;
     uint32_t *pids = NULL;
-    int have_prompt = 0;
+    int have_prompt = 0, skip_ts = 0;
     hm_key *pub = NULL, *keys[MAX_KEYS] = {0};
     cJSON *rj = NULL;
     uint32_t *ids = NULL;
-    char *rp = NULL, *sp = NULL, *log = NULL;
-    int c, rc = CLI_ERROR, s, have_text = 0;
+    char *rp = NULL, *sp = NULL, *log = NULL, why[200], e1[200], e2[200];
+    int c, rc = CLI_ERROR, s, have_text = 0, recomputed = 0;
     memset(&sec, 0, sizeof sec);
     sec.params = params;
     optind = 1;
@@ -565,6 +643,15 @@ static int report_verify(int argc, char **argv)
         case 'V': sec.vllm_key = optarg; break;
         case 'G': sec.sglang_key = optarg; break;
         case 'S': sec.synthid_keys = optarg; break;
+        case 'T': sec.tokenizer_file = optarg; break;
+        case 's': skip_ts = 1; break;
+        case 'm': {
+            char *end;
+            max_bytes = strtoull(optarg, &end, 10);
+            if (*end || max_bytes == 0)
+                return cli_usage_error("report", "--max-bytes takes a positive number of bytes");
+            break;
+        }
         case 'P':
             if (sec.n_params == MAX_KEYS || !strchr(optarg, '='))
                 return cli_usage_error("report", "--param takes NAME=VALUE");
@@ -594,89 +681,129 @@ static int report_verify(int argc, char **argv)
         cli_fail(HM_E_NOMEM, "verify");
         goto done;
     }
-    if (read_or_fail(rp, &rep, &replen) != CLI_OK || read_or_fail(sp, &sig, &siglen) != CLI_OK)
+    if (cli_read_regular(rp, max_bytes, &rep, &replen, why, sizeof why) != CLI_OK) {
+        cli_err("%s: %s", rp, why);
         goto done;
+    }
+    if (cli_read_regular(sp, 1 << 20, &sig, &siglen, why, sizeof why) != CLI_OK) {
+        cli_err("%s: %s", sp, why);
+        goto done;
+    }
     if (cli_load_key(pubf, pass, &pub) != CLI_OK) goto done;
     if (hm_key_kind(pub) != HM_KEY_PUBLIC && hm_key_kind(pub) != HM_KEY_SIGNING) {
         cli_err("%s: not a public key", pubf);
         goto done;
     }
-    /* 1. the signature over the exact bytes */
+    /* 1. the signature over the exact bytes: nothing else is looked at
+     * unless it verifies */
     s = hm_report_verify_signature(pub, rep, replen, (const char *)sig, siglen);
-    if (s == HM_E_FORMAT) {
-        printf("signature: FAILED (%s is not a Hallmark signature file)\n", sp);
-        failures++;
-    } else if (s != HM_OK) {
-        printf("signature: FAILED (report.json or its signature was changed, or another key "
-               "signed it)\n");
-        failures++;
-    } else {
+    if (s != HM_OK) {
+        printf("signature: FAILED (%s)\n",
+               s == HM_E_FORMAT ? "report.json.sig is not a Hallmark signature file"
+                                : "report.json or its signature was changed, or another key "
+                                  "signed it");
+        printf("VERIFICATION FAILED: the signature does not verify, so nothing in report.json "
+               "was read, checked or recomputed\n");
+        rc = CLI_NOT_DETECTED;
+        goto done;
+    }
+    {
         char kid[HM_KEY_ID_BUFSIZE];
         (void)hm_key_id(pub, kid);
         printf("signature: ok (Ed25519, signer %s)\n", kid);
     }
     rj = cJSON_ParseWithLength((const char *)rep, replen);
-    if (!cJSON_IsObject(rj)) {
-        printf("report.json: FAILED (not JSON)\n");
+    if (!cJSON_IsObject(rj) ||
+        !cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rj, "format")) ||
+        strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rj, "format")),
+               HM_REPORT_FORMAT) != 0 ||
+        !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(rj, "result"))) {
+        printf("report.json: FAILED (not a " HM_REPORT_FORMAT " report)\n");
+        printf("VERIFICATION FAILED\n");
         rc = CLI_NOT_DETECTED;
         goto done;
     }
-    /* 2. every input's hash */
+    /* 2. the auditor's input files, matched to the recorded inputs by
+     * SHA-256; no recorded path is ever opened */
+    for (i = 0; i < n_in; i++) {
+        if (cli_read_regular(inputs[i], max_bytes, &ibuf[i], &ilen[i], why, sizeof why) != CLI_OK) {
+            printf("--input %s: FAILED (%s)\n", cli_escape(inputs[i], 120, e1, sizeof e1), why);
+            failures++;
+            ihex[i][0] = 0;
+        } else if (hm_report_sha256_hex(ibuf[i], ilen[i], ihex[i]) != HM_OK) {
+            ihex[i][0] = 0;
+            failures++;
+        }
+    }
     {
         const cJSON *ins = cJSON_GetObjectItemCaseSensitive(rj, "inputs"), *in;
         size_t k = 0;
+        if (ins && !cJSON_IsArray(ins)) {
+            printf("inputs: FAILED (not a list)\n");
+            failures++;
+            ins = NULL;
+        }
         cJSON_ArrayForEach(in, ins)
         {
-            const cJSON *pth = cJSON_GetObjectItemCaseSensitive(in, "path");
-            const cJSON *h = cJSON_GetObjectItemCaseSensitive(in, "sha256");
-            const char *path = k < n_in ? inputs[k] : (cJSON_IsString(pth) ? pth->valuestring : "");
-            unsigned char *b = NULL;
-            if (n_vpath < MAX_INPUTS) vpath[n_vpath++] = path;
-            size_t bl = 0;
-            char hex[65];
-            if (cli_read_file(path, &b, &bl) != HM_OK) {
-                printf("input %zu (%s): FAILED (cannot read %s; give it with --input)\n", k + 1,
-                       cJSON_IsString(pth) ? pth->valuestring : "?", path);
+            const char *pth = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(in, "path"));
+            const char *h = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(in, "sha256"));
+            const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(in, "role"));
+            size_t j, found = n_in;
+            if (k == MAX_INPUTS) {
+                printf("inputs: FAILED (more than %d recorded)\n", MAX_INPUTS);
                 failures++;
-            } else if (hm_report_sha256_hex(b, bl, hex) != HM_OK || !cJSON_IsString(h) ||
-                       strcmp(hex, h->valuestring) != 0) {
-                printf("input %zu (%s): FAILED (SHA-256 %s, recorded %s)\n", k + 1, path, hex,
-                       cJSON_IsString(h) ? h->valuestring : "none");
+                break;
+            }
+            cli_escape(pth ? pth : "?", 120, e1, sizeof e1);
+            if (!is_hex64_str(h)) {
+                printf("input %zu (recorded as %s): FAILED (no valid SHA-256 recorded)\n", k + 1, e1);
                 failures++;
             } else {
-                const cJSON *role = cJSON_GetObjectItemCaseSensitive(in, "role");
-                printf("input %zu (%s): ok (SHA-256 %s)\n", k + 1, path, hex);
-                if (cJSON_IsString(role) && strcmp(role->valuestring, "prompt") == 0 &&
-                    !have_prompt) {
-                    ptext = b;
-                    ptext_len = bl;
-                    have_prompt = 1;
-                    b = NULL;
-                } else if (k == 0) {
-                    text = b;
-                    text_len = bl;
-                    have_text = 1;
-                    b = NULL;
+                for (j = 0; j < n_in && found == n_in; j++)
+                    if (ihex[j][0] && strcmp(ihex[j], h) == 0) found = j;
+                if (found == n_in) {
+                    printf("input %zu (recorded as %s, SHA-256 %s): NOT CHECKED (give the file "
+                           "with --input)\n",
+                           k + 1, e1, h);
+                    unchecked++;
+                } else {
+                    iused[found] = 1;
+                    vpath[k] = inputs[found];
+                    printf("input %zu (recorded as %s): ok (%s, SHA-256 %s)\n", k + 1, e1,
+                           cli_escape(inputs[found], 120, e2, sizeof e2), h);
+                    if (role && strcmp(role, "prompt") == 0 && !have_prompt) {
+                        ptext = ibuf[found];
+                        ptext_len = ilen[found];
+                        have_prompt = 1;
+                    } else if (k == 0) {
+                        text = ibuf[found];
+                        text_len = ilen[found];
+                        have_text = 1;
+                    }
                 }
             }
-            free(b);
             k++;
         }
-        if (n_in > k) {
-            printf("inputs: FAILED (%zu --input files given, the report records %zu)\n", n_in, k);
-            failures++;
-        }
+        n_vpath = k;
+        for (i = 0; i < n_in; i++)
+            if (ihex[i][0] && !iused[i]) {
+                printf("--input %s: FAILED (SHA-256 %s is not the hash of any input of the "
+                       "report)\n",
+                       cli_escape(inputs[i], 120, e1, sizeof e1), ihex[i]);
+                failures++;
+            }
     }
     /* 3. report.html renders report.json */
     {
         char *hp = join(dir, "report.html"), *html = NULL;
         unsigned char *hb = NULL;
         size_t hl = 0, gl = 0;
-        if (hp && cli_read_file(hp, &hb, &hl) == HM_OK) {
+        if (hp && cli_read_regular(hp, max_bytes, &hb, &hl, why, sizeof why) == CLI_OK) {
             const cJSON *ins = cJSON_GetObjectItemCaseSensitive(rj, "inputs");
             int need_text = cJSON_GetArraySize(ins) > 0;
             if (need_text && !have_text) {
-                printf("report.html: not checked (the scored text is not available)\n");
+                printf("report.html: NOT CHECKED (the scored text was not given with --input)\n");
+                unchecked++;
             } else if (hm_report_html((const char *)rep, replen, have_text ? text : NULL,
                                       have_text ? text_len : 0, &html, &gl) == HM_OK &&
                        gl == hl && memcmp(html, hb, hl) == 0) {
@@ -686,7 +813,7 @@ static int report_verify(int argc, char **argv)
                 failures++;
             }
         } else {
-            printf("report.html: FAILED (missing)\n");
+            printf("report.html: FAILED (%s)\n", hp ? why : "out of memory");
             failures++;
         }
         hm_report_buffer_free(html);
@@ -700,24 +827,31 @@ static int report_verify(int argc, char **argv)
         unsigned char *tb = NULL, *qb = NULL, *cb = NULL;
         size_t tl = 0, ql = 0, cl = 0;
         struct stat st;
-        int have_tsr = tp && stat(tp, &st) == 0;
+        int have_tsr = tp && lstat(tp, &st) == 0;
         if (!have_tsr && (tsrf || caf)) {
-            printf("timestamp: FAILED (no response %s)\n", tp ? tp : "");
+            printf("timestamp: FAILED (no response %s)\n", cli_escape(tp ? tp : "", 120, e1, sizeof e1));
             failures++;
         } else if (have_tsr && !caf) {
-            printf("timestamp: not checked (a response is present: give --ca-cert)\n");
+            if (skip_ts) {
+                printf("timestamp: skipped (--skip-timestamp; a response is present)\n");
+            } else {
+                printf("timestamp: NOT CHECKED (a response is present: give --ca-cert, or "
+                       "--skip-timestamp to verify without it)\n");
+                unchecked++;
+            }
         } else if (have_tsr) {
             char gt[64];
-            if (cli_read_file(tp, &tb, &tl) != HM_OK || cli_read_file(caf, &cb, &cl) != HM_OK) {
-                printf("timestamp: FAILED (cannot read %s or %s)\n", tp, caf);
+            if (cli_read_regular(tp, 1 << 20, &tb, &tl, why, sizeof why) != CLI_OK ||
+                cli_read_regular(caf, 1 << 24, &cb, &cl, why, sizeof why) != CLI_OK) {
+                printf("timestamp: FAILED (%s)\n", why);
                 failures++;
             } else {
-                int hq = tsq && cli_read_file(tsq, &qb, &ql) == HM_OK;
+                int hq = tsq && cli_read_regular(tsq, 1 << 20, &qb, &ql, why, sizeof why) == CLI_OK;
                 s = hm_report_ts_verify(tb, tl, hq ? qb : NULL, hq ? ql : 0, rep, replen, cb, cl,
                                         gt, sizeof gt);
                 if (s == HM_OK) {
-                    printf("timestamp: ok (RFC 3161, genTime %s%s)\n", gt,
-                           hq ? ", nonce of report.tsq" : "");
+                    printf("timestamp: ok (RFC 3161, genTime %s%s)\n",
+                           cli_escape(gt, 40, e1, sizeof e1), hq ? ", nonce of report.tsq" : "");
                 } else {
                     printf("timestamp: FAILED (%s)\n",
                            s == HM_E_FORMAT ? "not a timestamp response or certificate"
@@ -732,8 +866,9 @@ static int report_verify(int argc, char **argv)
         free(deftsr);
         free(tsq);
     }
-    /* 5. recompute: detect results from their token ids in the library, and
-     * every result by rerunning its recorded command (cli/rerun.c) */
+    /* 5. recompute, in this process: detect results from their token ids
+     * (hm_report_recompute), and every result type from its typed fields on
+     * the auditor's inputs (cli_recompute) */
     {
         const cJSON *res = cJSON_GetObjectItemCaseSensitive(rj, "result");
         const cJSON *tid = cJSON_GetObjectItemCaseSensitive(rj, "token_ids");
@@ -742,8 +877,9 @@ static int report_verify(int argc, char **argv)
                                                     cJSON_GetObjectItemCaseSensitive(tid, "source"))
                                               : NULL;
         int is_detect = rtype && strcmp(rtype, "detect") == 0;
-        int has_argv = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(res, "argv"));
-        size_t n_diff = 0, checks = 0, fails_before = failures;
+        int is_merge = cJSON_GetObjectItemCaseSensitive(res, "merged_parts") != NULL;
+        size_t n_diff = 0, fails_before = failures;
+        int secrets = n_keys || sec.vllm_key || sec.sglang_key || sec.synthid_keys || sec.n_params;
         for (i = 0; i < n_keys; i++)
             if (cli_load_key(keyf[i], pass, &keys[i]) != CLI_OK) goto done;
         /* each key given must be one the result names */
@@ -763,93 +899,92 @@ static int report_verify(int argc, char **argv)
             }
             if (!known) {
                 printf("key %s: FAILED (its id %s is not a key id of this result%s%s)\n",
-                       keyf[i], kid, rk || mk ? ", which names " : "", rk ? rk : mk ? mk : "");
+                       cli_escape(keyf[i], 120, e1, sizeof e1), kid,
+                       rk || mk ? ", which names " : "",
+                       cli_escape(rk ? rk : mk ? mk : "", 40, e2, sizeof e2));
                 failures++;
             }
         }
-        if (is_detect) {
+        if (is_detect && src) {
             int bad_ids = 0;
-            if (src && strcmp(src, "tokens") == 0) {
+            if (strcmp(src, "tokens") == 0) {
                 if (ids_from_tokens(res, &ids, &n_ids) != CLI_OK) bad_ids = 1;
-            } else if (src && have_text) {
-                if (ids_from_text(res, text, text_len, &ids, &n_ids) != CLI_OK) bad_ids = 1;
+            } else if (have_text) {
+                if (ids_from_text(res, text, text_len, sec.tokenizer_file, 1, &ids, &n_ids) != CLI_OK)
+                    bad_ids = 1;
             }
             if (!bad_ids && have_prompt &&
-                ids_from_text(res, ptext, ptext_len, &pids, &n_pids) != CLI_OK)
+                ids_from_text(res, ptext, ptext_len, sec.tokenizer_file, 1, &pids, &n_pids) != CLI_OK)
                 bad_ids = 1;
             if (bad_ids) {
-                printf("recomputation: FAILED (the token ids cannot be recovered; see above)\n");
+                printf("recomputation from token ids: FAILED (the token ids cannot be recovered; "
+                       "see above)\n");
                 failures++;
-            } else if (!src) {
-                printf("recomputation from token ids: not possible (no token ids recorded)\n");
-                if (n_keys && !has_argv) failures++;
             } else if (!ids) {
-                printf("recomputation: FAILED (the scored text is not available)\n");
-                failures++;
+                printf("recomputation from token ids: NOT CHECKED (the scored text was not "
+                       "given)\n");
+                unchecked++;
             } else {
                 size_t d = 0;
                 s = hm_report_recompute((const char *)rep, replen, (const hm_key *const *)keys,
                                         n_keys, ids, n_ids, pids, n_pids, &log, &d);
                 if (s != HM_OK) {
-                    printf("recomputation: FAILED (%s)\n", hm_strerror(s));
+                    printf("recomputation from token ids: FAILED (%s)\n", hm_strerror(s));
                     failures++;
                 } else {
-                    char *line = log, *nl;
                     printf("recomputation from the token ids:\n");
-                    while (line && *line) {
-                        nl = strchr(line, '\n');
-                        if (nl) *nl = 0;
-                        printf("  %s\n", line);
-                        if (!nl) break;
-                        line = nl + 1;
-                    }
+                    print_log(log);
                     n_diff += d;
-                    checks++;
                 }
             }
         }
-        int secrets = n_keys || sec.vllm_key || sec.sglang_key || sec.synthid_keys ||
-                      sec.n_params;
-        if (has_argv) {
+        if (secrets || is_merge) {
             size_t d = 0;
             int r;
             sec.keyf = keyf;
             sec.n_keys = n_keys;
             sec.pass = pass;
-            printf("recomputation by rerunning the recorded command:\n");
-            r = cli_report_rerun(rj, vpath, n_vpath, &sec, &d);
+            printf("recomputation of the result from its recorded fields:\n");
+            r = cli_recompute(rj, vpath, n_vpath, &sec, &d);
             if (r == CLI_OK) {
                 n_diff += d;
-                checks++;
-            } else if (r == CLI_ERROR || secrets) {
+                recomputed = 1;
+            } else if (r == CLI_NOT_DETECTED) {
+                printf("  recomputation: not possible: the result used a secret that was not "
+                       "given (its key files with --key, in the recorded order, or an engine "
+                       "key with --vllm-key, --sglang-key, --synthid-keys or --param "
+                       "NAME=VALUE)\n");
+                unchecked++;
+            } else {
                 failures++;
             }
-        } else if (secrets) {
-            printf("recomputation by rerun: not possible (the result records no argv)\n");
-            if (!is_detect) failures++;
         }
         if (n_diff) {
             printf("DIFFERENCES: %zu recomputed value%s from the report\n", n_diff,
                    n_diff == 1 ? " differs" : "s differ");
             failures++;
-        } else if (secrets && checks && failures == fails_before) {
+        } else if (recomputed && failures == fails_before) {
             printf("REPRODUCED\n");
-        } else if (!secrets && checks) {
-            printf("negative controls reproduced; give --key to rerun the tests\n");
         }
     }
     if (failures)
-        printf("VERIFICATION FAILED: %zu check%s failed\n", failures, failures == 1 ? "" : "s");
-    else
+        printf("VERIFICATION FAILED: %zu check%s failed%s\n", failures, failures == 1 ? "" : "s",
+               unchecked ? " (and some were not checked)" : "");
+    else if (unchecked)
+        printf("NOT VERIFIED: %zu item%s not checked (see above)\n", unchecked,
+               unchecked == 1 ? " was" : "s were");
+    else if (recomputed)
         printf("VERIFIED\n");
-    rc = failures ? CLI_NOT_DETECTED : CLI_OK;
+    else
+        printf("VERIFIED WITHOUT RECOMPUTATION (signature, inputs, report.html and timestamp "
+               "check; give the watermark key with --key to recompute the statistics)\n");
+    rc = (failures || unchecked) ? CLI_NOT_DETECTED : CLI_OK;
 done:
     free(rp);
     free(sp);
     free(rep);
     free(sig);
-    free(text);
-    free(ptext);
+    for (i = 0; i < n_in; i++) free(ibuf[i]);
     free(pids);
     free(ids);
     hm_report_buffer_free(log);

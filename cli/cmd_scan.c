@@ -601,6 +601,7 @@ int cli_scan(int argc, char **argv)
     (void)hm_detector_null(det, &S.sum.test, &S.sum.null_param);
     S.sum.layers = 1;
     snprintf(S.sum.tokenizer, sizeof S.sum.tokenizer, "%s", o.tokenizer);
+    cli_tokenizer_sha256_hex(tok, S.sum.tokenizer_sha256);
     snprintf(S.sum.field, sizeof S.sum.field, "%s", o.field);
     if (scan_reader_open(&rd, input, o.max_line) != HM_OK) goto done;
     if (hm_bh_new(&S.bh, o.tmpdir, 0) != HM_OK) {
@@ -802,6 +803,7 @@ int cli_scan(int argc, char **argv)
         cJSON_AddStringToObject(ps, "key_id", S.sum.key_id);
         if (S.sum.account[0]) cJSON_AddStringToObject(ps, "account", S.sum.account);
         cJSON_AddStringToObject(ps, "tokenizer", S.sum.tokenizer);
+        cJSON_AddStringToObject(ps, "tokenizer_sha256", S.sum.tokenizer_sha256);
         cJSON_AddStringToObject(ps, "field", S.sum.field);
         cJSON_AddStringToObject(ps, "format", S.sum.format);
         cJSON_AddNumberToObject(ps, "fdr", o.fdr);

@@ -28,6 +28,7 @@ struct topts {
     double alpha;
     unsigned threads;
     int json, dedup, text, top;
+    char tokenizer_sha256[65]; /* "" when no text was tokenized */
 };
 
 /* The suspect documents as one id array. */
@@ -203,17 +204,14 @@ static int read_accounts(const char *path, hm_trace *t)
 static cJSON *account_json(const hm_trace_account *r)
 {
     cJSON *a = cJSON_CreateObject();
-    char p[64];
     char n[32];
     cJSON_AddStringToObject(a, "account", r->account);
     snprintf(n, sizeof n, "%llu", (unsigned long long)r->n_scored);
     cJSON_AddStringToObject(a, "n_scored", n); /* this account's decisions (selfhash: key-dependent) */
     cJSON_AddNumberToObject(a, "score", r->score);
-    hm_stats_format_p(r->ln_p, p, sizeof p);
-    cJSON_AddStringToObject(a, "p", p);
+    cli_json_p(a, "p", r->ln_p);
     cJSON_AddNumberToObject(a, "log10_p", hm_stats_log10_p(r->ln_p));
-    hm_stats_format_p(r->ln_p_holm, p, sizeof p);
-    cJSON_AddStringToObject(a, "p_holm", p);
+    cli_json_p(a, "p_holm", r->ln_p_holm);
     cJSON_AddNumberToObject(a, "log10_p_holm", hm_stats_log10_p(r->ln_p_holm));
     cJSON_AddBoolToObject(a, "fired", r->fired);
     return a;
@@ -266,10 +264,18 @@ static int report(const struct topts *o, hm_trace *t, const struct docs *d, int 
             char name[64];
             if (!eq || (size_t)(eq - o->params[k]) >= sizeof name) continue;
             snprintf(name, sizeof name, "%.*s", (int)(eq - o->params[k]), o->params[k]);
-            cJSON_AddStringToObject(pj, name, eq + 1);
+            cli_json_add_param(pj, name, eq + 1);
         }
         cJSON_AddItemToObject(j, "params", pj);
         cJSON_AddStringToObject(j, "master_key_id", key_id);
+        /* how the input was read (what `report verify` needs to recompute) */
+        if (o->tokenizer_sha256[0]) {
+            cJSON_AddStringToObject(j, "tokenizer", o->tokenizer);
+            cJSON_AddStringToObject(j, "tokenizer_sha256", o->tokenizer_sha256);
+        }
+        cJSON_AddBoolToObject(j, "text_input", o->text != 0);
+        if (!o->text) cJSON_AddStringToObject(j, "field", o->field);
+        add_u64(j, "n_top", (unsigned long long)o->top);
         add_u64(j, "epoch", o->epoch);
         add_u64(j, "n_accounts", n);
         add_u64(j, "n_documents", d->nd);
@@ -472,6 +478,7 @@ int cli_trace(int argc, char **argv)
         cli_fail(s, "trace");
         goto out;
     }
+    cli_tokenizer_sha256_hex(lt.tok, o.tokenizer_sha256);
     rc = report(&o, t, &d, verdict, key_id, cli_now() - t0);
 out:
     free(buf);

@@ -67,6 +67,7 @@ struct scan_summary {
     char key_id[64];
     char account[260];   /* the tenant of a derived key, or "" */
     char tokenizer[256];
+    char tokenizer_sha256[65]; /* "" when no tokenizer was used */
     char field[128];
     char format[16];
     double fdr, alpha;
@@ -88,6 +89,7 @@ struct radio_meta {
     char key_id[64];
     char account[260];   /* the tenant of a derived key, or "" */
     char tokenizer[256];
+    char tokenizer_sha256[65]; /* "" when no tokenizer was used */
     int test;
     double null_param;
     double alpha;

@@ -243,10 +243,7 @@ void scan_add_u64(void *obj, const char *name, unsigned long long v)
 
 static void add_p(cJSON *o, double ln_p)
 {
-    char pstr[64];
-    cJSON_AddNumberToObject(o, "log10_p", ln_p / log(10.0));
-    (void)hm_stats_format_p(ln_p, pstr, sizeof pstr);
-    cJSON_AddStringToObject(o, "p", pstr);
+    cli_json_add_pvalue(o, "", ln_p);
 }
 
 void *scan_summary_json(const struct scan_summary *s)
@@ -255,10 +252,11 @@ void *scan_summary_json(const struct scan_summary *s)
     hm_detect_result r;
     cJSON_AddBoolToObject(o, "summary", 1);
     cJSON_AddStringToObject(o, "type", "scan");
-    cli_add_description(o, s->scheme_desc, 0);
+    cli_add_description(o, s->scheme_desc, 1);
     cJSON_AddStringToObject(o, "key_id", s->key_id);
     if (s->account[0]) cJSON_AddStringToObject(o, "account", s->account);
     cJSON_AddStringToObject(o, "tokenizer", s->tokenizer);
+    if (s->tokenizer_sha256[0]) cJSON_AddStringToObject(o, "tokenizer_sha256", s->tokenizer_sha256);
     cJSON_AddStringToObject(o, "format", s->format);
     cJSON_AddStringToObject(o, "field", s->field);
     scan_add_u64(o, "lines", s->lines);
@@ -293,10 +291,11 @@ void *radio_result_json(const struct radio_meta *m, const hm_radio_stats *st, in
     (void)hm_scan_test(m->test, m->null_param, st->layers, sm, st->n_kept, &rm);
     (void)hm_scan_test(m->test, m->null_param, st->layers, sc, st->n_kept_control, &rc);
     cJSON_AddStringToObject(o, "type", "radioactivity");
-    cli_add_description(o, m->scheme_desc, 0);
+    cli_add_description(o, m->scheme_desc, 1);
     cJSON_AddStringToObject(o, "key_id", m->key_id);
     if (m->account[0]) cJSON_AddStringToObject(o, "account", m->account);
     cJSON_AddStringToObject(o, "tokenizer", m->tokenizer);
+    if (m->tokenizer_sha256[0]) cJSON_AddStringToObject(o, "tokenizer_sha256", m->tokenizer_sha256);
     cJSON_AddStringToObject(o, "test", rm.test_name);
     scan_add_u64(o, "records", m->records);
     scan_add_u64(o, "empty", m->empty);

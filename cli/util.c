@@ -9,6 +9,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
+#include <math.h>
 #include <sodium.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -344,6 +346,52 @@ int cli_write_json_line(const char *path, const void *item)
     return s;
 }
 
+/* 1 when v is a plain decimal number ([-+]digits[.digits][e[-+]digits], at
+ * most 15 characters) whose value is finite. */
+static int plain_number(const char *v, double *out)
+{
+    char *end;
+    size_t i, n = strlen(v);
+    if (n == 0 || n > 15) return 0;
+    for (i = 0; i < n; i++)
+        if (!strchr("0123456789+-.eE", v[i])) return 0;
+    *out = strtod(v, &end);
+    return *end == 0 && end != v && isfinite(*out);
+}
+
+void cli_json_add_param(void *obj, const char *name, const char *value)
+{
+    double d;
+    if (plain_number(value, &d))
+        cJSON_AddNumberToObject((cJSON *)obj, name, d);
+    else
+        cJSON_AddStringToObject((cJSON *)obj, name, value);
+}
+
+void cli_json_p(void *obj, const char *name, double ln_p)
+{
+    char tname[96], pstr[64];
+    /* a number only while it is a normal double: p never printed as 0, nor
+     * as a subnormal that has lost its digits; log10_p is authoritative */
+    double p;
+    if (hm_result_p(ln_p, &p) == HM_OK)
+        cJSON_AddNumberToObject((cJSON *)obj, name, p);
+    else
+        cJSON_AddNullToObject((cJSON *)obj, name);
+    (void)hm_stats_format_p(ln_p, pstr, sizeof pstr);
+    snprintf(tname, sizeof tname, "%s_text", name);
+    cJSON_AddStringToObject((cJSON *)obj, tname, pstr);
+}
+
+void cli_json_add_pvalue(void *obj, const char *prefix, double ln_p)
+{
+    char name[96];
+    snprintf(name, sizeof name, "%slog10_p", prefix);
+    cJSON_AddNumberToObject((cJSON *)obj, name, ln_p / log(10.0));
+    snprintf(name, sizeof name, "%sp", prefix);
+    cli_json_p(obj, name, ln_p);
+}
+
 void cli_add_description(void *obj, const char *desc, int numbers)
 {
     char buf[1024], *sp1, *sp2, *tok, *save = NULL;
@@ -356,13 +404,11 @@ void cli_add_description(void *obj, const char *desc, int numbers)
     cJSON_AddStringToObject(obj, "scheme", buf);
     cJSON_AddStringToObject(obj, "scheme_version", sp1 ? sp1 + 1 : "");
     for (tok = sp2 ? strtok_r(sp2 + 1, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(tok, '='), *end;
-        double d;
+        char *eq = strchr(tok, '=');
         if (!eq) continue;
         *eq = 0;
-        d = numbers ? strtod(eq + 1, &end) : 0;
-        if (numbers && *end == 0 && end != eq + 1 && strlen(eq + 1) < 16)
-            cJSON_AddNumberToObject(params, tok, d);
+        if (numbers)
+            cli_json_add_param(params, tok, eq + 1);
         else
             cJSON_AddStringToObject(params, tok, eq + 1);
     }
@@ -383,11 +429,22 @@ void cli_set_invocation(int argc, char **argv)
     invocation_argc = n;
 }
 
+int cli_option_is(const char *arg, const char *name)
+{
+    size_t l;
+    if (!arg || strncmp(arg, "--", 2) != 0) return 0;
+    arg += 2;
+    l = strchr(arg, '=') ? (size_t)(strchr(arg, '=') - arg) : strlen(arg);
+    /* getopt_long takes any unique prefix: judge by meaning, not spelling */
+    return l > 0 && l <= strlen(name) && strncmp(arg, name, l) == 0;
+}
+
 /* Options whose value is a secret (interop engines' keys): recorded as
- * "<redacted>"; `report verify` takes them again from its own options. */
+ * "<redacted>", however abbreviated; `report verify` takes them again from
+ * its own options. */
 static int secret_option(const char *a)
 {
-    return strcmp(a, "--vllm-key") == 0 || strcmp(a, "--sglang-key") == 0;
+    return cli_option_is(a, "vllm-key") || cli_option_is(a, "sglang-key");
 }
 
 int cli_secret_param(const char *kv)
@@ -400,9 +457,10 @@ const char *cli_redact_arg(const char *prev, const char *v, char *buf, size_t ca
 {
     const char *eq = strchr(v, '=');
     prev = prev ? prev : "";
-    if (secret_option(prev) || (strcmp(prev, "--param") == 0 && cli_secret_param(v))) {
+    if (strchr(prev, '=')) prev = ""; /* "--opt=v" carries its own value */
+    if (secret_option(prev) || (cli_option_is(prev, "param") && cli_secret_param(v))) {
         /* the value after a secret option, or a secret --param */
-        if (strcmp(prev, "--param") == 0 && eq && (size_t)(eq - v) < 32)
+        if (!secret_option(prev) && eq && (size_t)(eq - v) < 32)
             snprintf(buf, cap, "%.*s=" CLI_REDACTED, (int)(eq - v), v);
         else
             snprintf(buf, cap, "%s", CLI_REDACTED);
@@ -411,9 +469,9 @@ const char *cli_redact_arg(const char *prev, const char *v, char *buf, size_t ca
     if (strncmp(v, "--", 2) == 0 && eq && (size_t)(eq - v) < 32) {
         char name[32];
         snprintf(name, sizeof name, "%.*s", (int)(eq - v), v);
-        if (secret_option(name) || (strcmp(name, "--param") == 0 && cli_secret_param(eq + 1))) {
+        if (secret_option(name) || (cli_option_is(name, "param") && cli_secret_param(eq + 1))) {
             const char *e2 = strchr(eq + 1, '=');
-            if (strcmp(name, "--param") == 0 && e2 && (size_t)(e2 - v) < 48)
+            if (!secret_option(name) && e2 && (size_t)(e2 - v) < 48)
                 snprintf(buf, cap, "%.*s=" CLI_REDACTED, (int)(e2 - v), v);
             else
                 snprintf(buf, cap, "%s=" CLI_REDACTED, name);
@@ -428,11 +486,24 @@ void cli_json_add_argv(void *obj)
     cJSON *a;
     int i;
     char buf[64];
-    if (!obj || !invocation) return;
+    if (!obj) return;
+    /* the versioned record (docs/result.schema.json) */
+    if (!cJSON_GetObjectItemCaseSensitive((cJSON *)obj, "result_format"))
+        cJSON_AddStringToObject((cJSON *)obj, "result_format", CLI_RESULT_FORMAT);
+    if (!invocation) return;
     a = cJSON_AddArrayToObject((cJSON *)obj, "argv");
     for (i = 0; a && i < invocation_argc; i++)
         cJSON_AddItemToArray(a, cJSON_CreateString(cli_redact_arg(
                                     i ? invocation[i - 1] : NULL, invocation[i], buf, sizeof buf)));
+}
+
+void cli_tokenizer_sha256_hex(const hm_tokenizer *tok, char out[65])
+{
+    unsigned char sha[32];
+    size_t i;
+    out[0] = 0;
+    if (!tok || hm_tokenizer_sha256(tok, sha) != HM_OK) return;
+    for (i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", sha[i]);
 }
 
 int cli_print_json(const void *item, int compact)

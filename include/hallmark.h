@@ -31,6 +31,7 @@
 #include "hallmark/scan.h"
 #include "hallmark/radioactivity.h"
 #include "hallmark/report.h"
+#include "hallmark/result.h"
 #include "hallmark/trace.h"
 #include "hallmark/payload.h"
 #include "hallmark/fingerprint.h"

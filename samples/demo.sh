@@ -119,9 +119,9 @@ j = json.load(open(sys.argv[1]))
 print("  %-34s %s unique tuples tested (%s excluded: context in a prompt)" %
       (sys.argv[2], j["n_tested"], j["n_excluded_prompt"]))
 print("  %-34s our key:     green rate %.3f (expected 0.25)  p = %s  -> %s" %
-      ("", j["main"]["mean_score"], j["main"]["p"], "DETECTED" if j["detected"] else "not detected"))
+      ("", j["main"]["mean_score"], j["main"]["p_text"], "DETECTED" if j["detected"] else "not detected"))
 print("  %-34s control key: green rate %.3f                  p = %s" %
-      ("", j["control"]["mean_score"], j["control"]["p"]))
+      ("", j["control"]["mean_score"], j["control"]["p_text"]))
 EOF
 }
 report "$dir/evidence/student-bob.json" "student-bob, bob's key:"
@@ -135,7 +135,7 @@ if "$HM" report --result "$dir/evidence/student-bob.json" --sign "$dir/owner-sig
         --input "$dir/suspect-bob.jsonl" --key "$dir/bob.key" \
         --out "$dir/evidence/report-student-bob" >"$dir/report.log" 2>&1 &&
    "$HM" report verify "$dir/evidence/report-student-bob" --pubkey "$dir/owner-signing.pub" \
-        --key "$dir/bob.key" >"$dir/report-verify.log" 2>&1; then
+        --input "$dir/suspect-bob.jsonl" --key "$dir/bob.key" >"$dir/report-verify.log" 2>&1; then
     say "  Signed evidence report: $dir/evidence/report-student-bob/"
     say "    report.json (+ report.json.sig, Ed25519 by the owner's signing key $("$HM" key info "$dir/owner-signing.pub" --json 2>/dev/null |
         $PY -c 'import json,sys; print(json.load(sys.stdin)["key_id"])' 2>/dev/null)) and report.html"

@@ -14,6 +14,7 @@
 
 #include "hallmark.h"
 #include "hallmark/report.h"
+#include "hallmark/result.h"
 #include "harness.h"
 
 #define V 5000u
@@ -358,6 +359,51 @@ HM_TEST(report_html_escapes_and_is_self_contained)
     hm_report_buffer_free(html);
     hm_report_buffer_free(html2);
     teardown(&f);
+}
+
+HM_TEST(result_check_refuses_junk)
+{
+    char why[200];
+    struct fixture f;
+    REQUIRE(setup(&f, NULL));
+    CHECK_EQ_INT(hm_result_check(f.result, strlen(f.result), why, sizeof why), HM_OK);
+    CHECK_EQ_INT(hm_result_check("{\"foo\":1}", 9, why, sizeof why), HM_E_FORMAT);
+    CHECK(strstr(why, "not a detect result") != NULL);
+    CHECK_EQ_INT(hm_result_check("[1]", 3, why, sizeof why), HM_E_FORMAT);
+    CHECK_EQ_INT(hm_result_check("{\"type\":\"custom\",\"log10_p\":-1}", 31, why, sizeof why),
+                 HM_E_FORMAT);
+    CHECK(strstr(why, "unknown type custom") != NULL);
+    {
+        static const char esc[] = "{\"type\":\"\\u001b[2J\",\"log10_p\":-1}";
+        CHECK_EQ_INT(hm_result_check(esc, strlen(esc), why, sizeof why), HM_E_FORMAT);
+        CHECK(strchr(why, 0x1b) == NULL); /* the reason never carries raw input */
+    }
+    {
+        static const char inf[] = "{\"scheme\":\"kgw\",\"test\":\"t\",\"log10_p\":-1,\"score\":1e999}";
+        static const char pos[] = "{\"scheme\":\"kgw\",\"test\":\"t\",\"log10_p\":3}";
+        static const char hl[] = "{\"type\":\"scan\",\"corpus\":{}}";
+        static const char fmt[] = "{\"result_format\":\"v9\",\"scheme\":\"kgw\",\"test\":\"t\",\"log10_p\":-1}";
+        CHECK_EQ_INT(hm_result_check(inf, strlen(inf), why, sizeof why), HM_E_FORMAT);
+        CHECK_EQ_INT(hm_result_check(pos, strlen(pos), why, sizeof why), HM_E_FORMAT);
+        CHECK_EQ_INT(hm_result_check(hl, strlen(hl), why, sizeof why), HM_E_FORMAT);
+        CHECK_EQ_INT(hm_result_check(fmt, strlen(fmt), why, sizeof why), HM_E_FORMAT);
+    }
+    CHECK_EQ_INT(hm_result_check(NULL, 0, why, sizeof why), HM_E_MISUSE);
+    teardown(&f);
+}
+
+HM_TEST(result_p_never_zero)
+{
+    double p = -1;
+    REQUIRE_OK(hm_result_p(log(0.25), &p));
+    CHECK(fabs(p - 0.25) < 1e-15);
+    REQUIRE_OK(hm_result_p(-700.0, &p));
+    CHECK(p > 0);
+    CHECK_EQ_INT(hm_result_p(-709.0, &p), HM_E_RANGE); /* below DBL_MIN: null, not 0 */
+    CHECK_EQ_INT(hm_result_p(-1640.0, &p), HM_E_RANGE);
+    REQUIRE_OK(hm_result_p(0.5, &p));
+    CHECK(p == 1.0);
+    CHECK_EQ_INT(hm_result_p(NAN, &p), HM_E_MISUSE);
 }
 
 HM_TEST(report_p_words)

@@ -17,6 +17,7 @@
 #include "hallmark/error.h"
 #include "hallmark/key.h"
 #include "hallmark/report.h"
+#include "hallmark/result.h"
 #include "hallmark/scan.h"
 #include "hallmark/stats.h"
 #include "hallmark/version.h"
@@ -655,6 +656,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
         return HM_E_MISUSE;
     *out = NULL;
     *outlen = 0;
+    if (hm_result_check(result, result_len, NULL, 0) != HM_OK) return HM_E_FORMAT;
     r = cJSON_ParseWithLength(result, result_len);
     if (!cJSON_IsObject(r)) {
         cJSON_Delete(r);
@@ -670,6 +672,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
     }
     if (meta->watermark_key) {
         const char *rk = hm_report_str(r, "key_id");
+        if (!rk) rk = hm_report_str(r, "master_key_id"); /* trace: the master key */
         (void)hm_key_id(meta->watermark_key, kid);
         if (!rk || strcmp(rk, kid) != 0) {
             cJSON_Delete(cs);
@@ -728,7 +731,30 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
         cJSON_AddStringToObject(wm, "dedup", "tuple (each distinct pair once, over all inputs)");
     else
         cJSON_AddItemToObject(wm, "dedup", dup_or_null(r, "dedup"));
-    cJSON_AddItemToObject(wm, "key_id", dup_or_null(r, "key_id"));
+    if (cJSON_GetObjectItemCaseSensitive(r, "master_key_id") &&
+        !cJSON_GetObjectItemCaseSensitive(r, "key_id")) {
+        /* trace: every account's key is derived from the master key */
+        const cJSON *lists[2], *e;
+        cJSON *names = cJSON_CreateArray();
+        size_t li;
+        lists[0] = cJSON_GetObjectItemCaseSensitive(r, "fired");
+        lists[1] = cJSON_GetObjectItemCaseSensitive(r, "top");
+        cJSON_AddItemToObject(wm, "key_id", dup_or_null(r, "master_key_id"));
+        cJSON_AddStringToObject(wm, "key_role", "master (each account's key is derived from it)");
+        for (li = 0; li < 2; li++)
+            cJSON_ArrayForEach(e, lists[li])
+            {
+                const char *nm = hm_report_str(e, "account");
+                const cJSON *x;
+                int dup = 0;
+                if (!nm) continue;
+                cJSON_ArrayForEach(x, names) dup |= strcmp(x->valuestring, nm) == 0;
+                if (!dup) cJSON_AddItemToArray(names, cJSON_CreateString(nm));
+            }
+        cJSON_AddItemToObject(wm, "accounts", names);
+    } else {
+        cJSON_AddItemToObject(wm, "key_id", dup_or_null(r, "key_id"));
+    }
     if (meta->watermark_key) {
         uint8_t cm[HM_KEY_COMMITMENTBYTES];
         (void)hm_key_commitment(meta->watermark_key, cm);
@@ -803,7 +829,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
                 cJSON *c = cJSON_CreateObject();
                 cJSON_AddStringToObject(c, "applies_to", "$");
                 cJSON_AddStringToObject(c, "method", "sidak");
-                cJSON_AddNumberToObject(c, "m", hm_report_num(fam, "n_keys"));
+                cJSON_AddNumberToObject(c, "m", (double)hm_report_int(fam, "n_keys"));
                 cJSON_AddStringToObject(c, "over", "every key tested on the same tokens");
                 cJSON_AddItemToObject(c, "best_key_id", dup_or_null(fam, "best_key_id"));
                 cJSON_AddNumberToObject(c, "log10_selected_tail",
@@ -813,7 +839,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
                 c = cJSON_CreateObject();
                 cJSON_AddStringToObject(c, "applies_to", "$.keys[*]");
                 cJSON_AddStringToObject(c, "method", "holm");
-                cJSON_AddNumberToObject(c, "m", hm_report_num(fam, "n_keys"));
+                cJSON_AddNumberToObject(c, "m", (double)hm_report_int(fam, "n_keys"));
                 cJSON_AddStringToObject(c, "over", "every key tested; holm_log10_p per key");
                 cJSON_AddItemToArray(corr, c);
             }
@@ -881,26 +907,20 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
                                              : "not computed for this scheme or for several keys");
     }
     {
-        int has_argv = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r, "argv"));
-        static const char rerun[] =
-            "hallmark report verify --key KEY reruns the recorded command (result.argv) on the "
-            "hash-checked inputs, with only the key files, the passphrase file and the output "
-            "paths substituted, and compares every recorded value of the result: strings and "
-            "integers exactly, other numbers to a relative 1e-12; a results file (--out) that "
-            "is an input of the report must be reproduced byte for byte.";
+        static const char typed[] =
+            "hallmark report verify --key KEY recomputes the result in-process from its typed "
+            "fields (scheme, parameters, tokenizer, deduplication and the like; never from a "
+            "recorded command or path) on the input files the auditor gives, matched by "
+            "SHA-256, and compares every recorded value: strings and integers exactly, other "
+            "numbers to a relative 1e-12; a results file (--out) that is an input of the "
+            "report must be reproduced byte for byte.";
         static const char by_ids[] =
-            "hallmark report verify --key KEY reruns every test of that key id and the "
+            "hallmark report verify --key KEY recomputes every test of that key id and the "
             "negative controls from the recorded token ids; statistic and n must match "
             "exactly and ln p to a relative 1e-12.";
-        char both[sizeof rerun + sizeof by_ids + 8];
-        snprintf(both, sizeof both, "%s Then: %s", by_ids, rerun);
-        cJSON_AddStringToObject(
-            root, "recomputation",
-            is_detect ? (has_argv ? both : by_ids)
-            : has_argv ? rerun
-                       : "The signature and the input hashes are checked; this result records no "
-                         "command (argv), so its numbers are recorded as printed and not "
-                         "recomputed.");
+        char both[sizeof typed + sizeof by_ids + 8];
+        snprintf(both, sizeof both, "%s Then: %s", by_ids, typed);
+        cJSON_AddStringToObject(root, "recomputation", is_detect ? both : typed);
     }
     if (meta->token_evidence) {
         cJSON *ev = cJSON_ParseWithLength(meta->token_evidence, meta->token_evidence_len);

@@ -93,8 +93,9 @@ HM_API int hm_report_sha256_hex(const uint8_t *data, size_t len, char out[65]);
  * recorded whole, with every object that carries a p-value listed as a
  * test.  On HM_OK *out is a NUL-terminated buffer of *outlen bytes.
  * Returns HM_OK, HM_E_MISUSE (NULL arguments, no signer), HM_E_FORMAT
- * (result or case metadata not a JSON object), HM_E_STATE (watermark key
- * whose id differs from the result's), HM_E_NOMEM.  Since 0.1.0. */
+ * (a result that hm_result_check refuses, or case metadata not a JSON
+ * object), HM_E_STATE (watermark key whose id differs from the result's, or
+ * from a trace result's master_key_id), HM_E_NOMEM.  Since 0.1.0. */
 HM_API HM_WARN_UNUSED int hm_report_build(const char *result, size_t result_len,
                                           const hm_report_meta *meta, char **out,
                                           size_t *outlen);

@@ -61,3 +61,16 @@ body += b"Checksum: " + hashlib.blake2b(body, digest_size=32).hexdigest().encode
 open(sys.argv[1], "wb").write(body + b"-----END HALLMARK KEY-----\n")
 PY
 }
+
+# small_model OUT: a first-order sample model over 300 token ids (299 = EOS),
+# trained on seeded random ids, for tests that need marked token ids
+# without a tokenizer.
+small_model() {
+    /usr/bin/python3 - > "$TMP/small-model-train.ids" <<'PY'
+import random
+r = random.Random(5)
+for d in range(200):
+    print(" ".join(str(r.randrange(299)) for _ in range(50)))
+PY
+    "$HM_BUILD/samples/train-lm" --order 1 --vocab 300 --eos 299 --quiet --out "$1" "$TMP/small-model-train.ids"
+}

@@ -21,3 +21,4 @@ if [ "$rc" -eq 0 ]; then ok "demo smoke run: distilled student detected, clean s
 else notok "demo smoke run: distilled student detected, clean student not" "exit $rc" "$(tail -c 1500 "$TMP/demo.out")" "$(tail -c 400 "$TMP/demo.err")"; fi
 expect_grep "demo prints p-values as p = 1.2e-30" "p = [0-9]\.[0-9]e-[0-9]+ +-> DETECTED" "$TMP/demo.out"
 expect_grep "demo writes JSON evidence" '"type":[[:space:]]+"radioactivity"' "$TMP/demo/evidence/student-bob.json"
+expect_grep "demo: the evidence report is recomputed and verified" "report verify --key.: REPRODUCED, VERIFIED" "$TMP/demo.out"

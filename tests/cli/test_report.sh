@@ -55,7 +55,11 @@ expect_status "verify with --key: exit 0" 0 "$HALLMARK" report verify rep --pubk
 expect_grep "verify prints REPRODUCED" "^REPRODUCED$" "$TMP/out"
 expect_grep "verify checks the signature" "^signature: ok" "$TMP/out"
 expect_grep "verify checks report.html" "^report.html: ok" "$TMP/out"
-expect_status "verify without --key (inputs from recorded paths): exit 0" 0 "$HALLMARK" report verify rep --pubkey signer.pub
+expect_status "verify without --key: exit 0" 0 "$HALLMARK" report verify rep --pubkey signer.pub --input text.txt
+expect_grep "says the statistics were not recomputed" "^VERIFIED WITHOUT RECOMPUTATION" "$TMP/out"
+expect_status "verify without --input: not verified (1)" 1 "$HALLMARK" report verify rep --pubkey signer.pub
+expect_grep "no recorded path is read: the input is not checked" "input 1 .*NOT CHECKED \(give the file with --input\)" "$TMP/out"
+expect_grep "verdict: not verified" "^NOT VERIFIED" "$TMP/out"
 expect_status "verify with another signer's key: exit 1" 1 "$HALLMARK" report verify rep --pubkey other.pub
 expect_status "verify of a missing directory: exit 2" 2 "$HALLMARK" report verify nope --pubkey signer.pub
 expect_status "verify without --pubkey: exit 2" 2 "$HALLMARK" report verify rep
@@ -86,7 +90,7 @@ expect_status "an edited report.html is detected" 1 "$HALLMARK" report verify re
 cp html.orig rep/report.html
 printf 'x' >> text2.txt; cat text.txt >> text2.txt
 expect_status "another input is detected" 1 "$HALLMARK" report verify rep --pubkey signer.pub --input text2.txt
-expect_grep "the changed input is named" "input 1 .*FAILED" "$TMP/out"
+expect_grep "the changed input is named" "--input text2.txt: FAILED \(SHA-256 [0-9a-f]+ is not the hash of any input" "$TMP/out"
 
 # recomputation differences: a report over the right ids signed with wrong numbers
 /usr/bin/python3 - det.json det_bad.json <<'EOF'
@@ -105,13 +109,13 @@ expect_status "detect gumbel (no --per-token)" 0 "$HALLMARK" detect --key wm.key
 cp "$TMP/out" detg.json
 expect_status "report from a result without tokens" 0 "$HALLMARK" report --result detg.json --sign signer --input gumbel.txt --key wm.key --out repg
 [ "$(json_get repg/report.json 'j["token_ids"]["source"]')" = input ] && ok "ids come from the tokenized input" || notok "ids come from the tokenized input"
-expect_status "gumbel report: REPRODUCED" 0 "$HALLMARK" report verify repg --pubkey signer.pub --key wm.key
+expect_status "gumbel report: REPRODUCED" 0 "$HALLMARK" report verify repg --pubkey signer.pub --input gumbel.txt --key wm.key
 expect_grep "gumbel report: REPRODUCED printed" "^REPRODUCED$" "$TMP/out"
 expect_status "report: input that does not match the result is refused" 2 "$HALLMARK" report --result detg.json --sign signer --input text.txt --out repx
 "$HALLMARK" detect --key otherwm.key --scheme kgw --json text.txt > detn.json 2>/dev/null
 expect_status "report of a non-detection" 0 "$HALLMARK" report --result detn.json --sign signer --input text.txt --out repn
 expect_grep "non-detection is not proof of absence" "does not show that the text was written without it" repn/report.json
-expect_status "non-detection report verifies" 0 "$HALLMARK" report verify repn --pubkey signer.pub --key otherwm.key
+expect_status "non-detection report verifies" 0 "$HALLMARK" report verify repn --pubkey signer.pub --input text.txt --key otherwm.key
 
 # a result made with --prompt-file: the prompt is hashed and feeds the contexts
 head -c 100 text.txt > prompt.txt
@@ -119,10 +123,10 @@ tail -c +101 text.txt > comp.txt
 "$HALLMARK" detect --key wm.key --scheme kgw --json --prompt-file prompt.txt comp.txt > detp.json 2>/dev/null
 expect_status "report with --prompt-file" 0 "$HALLMARK" report --result detp.json --sign signer --input comp.txt --prompt-file prompt.txt --out repp
 [ "$(json_get repp/report.json 'j["inputs"][1]["role"]')" = prompt ] && ok "the prompt is a hashed input" || notok "the prompt is a hashed input"
-expect_status "prompt report: REPRODUCED" 0 "$HALLMARK" report verify repp --pubkey signer.pub --key wm.key
+expect_status "prompt report: REPRODUCED" 0 "$HALLMARK" report verify repp --pubkey signer.pub --input comp.txt --input prompt.txt --key wm.key
 expect_grep "prompt report: REPRODUCED printed" "^REPRODUCED$" "$TMP/out"
 "$HALLMARK" report --result detp.json --sign signer --input comp.txt --out repp2 2>/dev/null
-expect_status "without its prompt the recomputation differs" 1 "$HALLMARK" report verify repp2 --pubkey signer.pub --key wm.key
+expect_status "without its prompt the recomputation differs" 1 "$HALLMARK" report verify repp2 --pubkey signer.pub --input comp.txt --key wm.key
 expect_grep "the difference is shown" "DIFFERS detection" "$TMP/out"
 
 # a detect result printed without --per-token: with --key, report recomputes
@@ -133,15 +137,17 @@ if [ "$(json_get repev/report.json 'len(j["token_evidence"]["tokens"]) == int(j[
     ok "report.json records the recomputed per-token evidence"; else notok "token_evidence" "$(json_get repev/report.json 'j.get("token_evidence", "none")' | head -c 300)"; fi
 expect_grep "report.html highlights the text token by token" "<span class='g'" repev/report.html
 expect_grep "report.html says where the evidence comes from" "Per-token evidence: recomputed" repev/report.html
-expect_status "and it verifies" 0 "$HALLMARK" report verify repev --pubkey signer.pub --key wm.key
+expect_status "and it verifies" 0 "$HALLMARK" report verify repev --pubkey signer.pub --input text.txt --key wm.key
 expect_status "without --key: no evidence, a note" 0 "$HALLMARK" report --result plain-det.json --sign signer --input text.txt --out repev2
 expect_grep "the note names --per-token and --key" "no per-token data.*--key" "$TMP/err"
 
-# generic result types (scan / radioactivity / trace JSON): recorded, signed, hashes checked
-printf '{"command":"scan","documents":"3","fdr":{"method":"bh","q":0.05},"results":[{"id":"a","test":"binomial-upper-tail","score":30,"n_scored":"40","ln_p":-20.5},{"id":"b","log10_p":-0.3,"n_scored":"50"}]}\n' > scan.json
-expect_status "report of a scan result" 0 "$HALLMARK" report --result scan.json --sign signer --out reps
-[ "$(json_get reps/report.json 'j["result_type"]+" "+str(len(j["tests"]))')" = "scan 2" ] && ok "scan result: every p-value listed as a test" || notok "scan result: tests"
-expect_status "scan report verifies" 0 "$HALLMARK" report verify reps --pubkey signer.pub
+# a hand-made result that is not a hallmark result is refused (exit 2)
+printf '{"command":"scan","documents":"3","results":[{"id":"a","ln_p":-20.5}]}\n' > scan.json
+expect_status "report of a hand-made result: exit 2" 2 "$HALLMARK" report --result scan.json --sign signer --out reps
+printf '{"foo":1}\n' > junk.json
+expect_status "report of {\"foo\":1}: exit 2" 2 "$HALLMARK" report --result junk.json --sign signer --out repj
+expect_grep "says what a result is" "not a hallmark result" "$TMP/err"
+[ ! -e repj ] && ok "no report written for junk" || notok "a report was written for junk"
 
 # misuse and bad input
 expect_status "report without --sign: exit 2" 2 "$HALLMARK" report --result det.json --out r2
@@ -203,18 +209,18 @@ EOF
     (cd tsa && openssl ts -reply -queryfile ../rep/report.tsq -out ../rep/report.tsr -config tsa.cnf) >tsa/reply.log 2>&1
     [ -s rep/report.tsr ] && ok "the local TSA answered" || notok "the local TSA answered" "$(tail -3 tsa/reply.log)"
     expect_status "openssl agrees the token verifies" 0 openssl ts -verify -queryfile rep/report.tsq -in rep/report.tsr -CAfile tsa/ca.crt
-    expect_status "verify checks the timestamp against the CA" 0 "$HALLMARK" report verify rep --pubkey signer.pub --ca-cert tsa/ca.crt
+    expect_status "verify checks the timestamp against the CA" 0 "$HALLMARK" report verify rep --pubkey signer.pub --input text.txt --ca-cert tsa/ca.crt
     expect_grep "timestamp ok with genTime" "^timestamp: ok \(RFC 3161, genTime [0-9]{14}" "$TMP/out"
-    expect_status "a timestamp under another CA fails" 1 "$HALLMARK" report verify rep --pubkey signer.pub --ca-cert tsa/otherca.crt
+    expect_status "a timestamp under another CA fails" 1 "$HALLMARK" report verify rep --pubkey signer.pub --input text.txt --ca-cert tsa/otherca.crt
     cp rep/report.tsr tsr.orig
     /usr/bin/python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[len(b)//2]^=1; open(p,"wb").write(b)' rep/report.tsr
-    expect_status "a changed timestamp token fails" 1 "$HALLMARK" report verify rep --pubkey signer.pub --ca-cert tsa/ca.crt
+    expect_status "a changed timestamp token fails" 1 "$HALLMARK" report verify rep --pubkey signer.pub --input text.txt --ca-cert tsa/ca.crt
     cp tsr.orig rep/report.tsr
     (cd tsa && openssl ts -reply -queryfile ../repg/report.tsq -out x 2>/dev/null; true)
     "$HALLMARK" report timestamp repg 2>/dev/null
     (cd tsa && openssl ts -reply -queryfile ../repg/report.tsq -out ../repg/report.tsr -config tsa.cnf) >/dev/null 2>&1
-    expect_status "a token for another report fails" 1 "$HALLMARK" report verify rep --pubkey signer.pub --ca-cert tsa/ca.crt --tsr repg/report.tsr
-    expect_status "verify with --ca-cert but no token: exit 1" 1 "$HALLMARK" report verify repn --pubkey signer.pub --ca-cert tsa/ca.crt
+    expect_status "a token for another report fails" 1 "$HALLMARK" report verify rep --pubkey signer.pub --input text.txt --ca-cert tsa/ca.crt --tsr repg/report.tsr
+    expect_status "verify with --ca-cert but no token: exit 1" 1 "$HALLMARK" report verify repn --pubkey signer.pub --input text.txt --ca-cert tsa/ca.crt
 else
     ok "RFC 3161 local TSA # SKIP openssl not installed"
 fi
