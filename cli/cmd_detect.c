@@ -323,7 +323,7 @@ static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_
             add_u64_string(js, "n_windows", sp.n_windows);
             if (dc->n_dets > 1) {
                 cJSON_AddStringToObject(js, "key_id", dc->key_ids[span_key]);
-                cJSON_AddNumberToObject(js, "n_keys", (double)dc->n_dets);
+                add_u64_string(js, "n_keys", dc->n_dets); /* counts as strings */
                 snprintf(corr, sizeof corr,
                          "bonferroni over every window tried, then sidak over the %zu keys",
                          dc->n_dets);
@@ -375,9 +375,9 @@ static void print_human(const cJSON *r)
                cJSON_GetNumberValue(cJSON_GetObjectItem(r, "null_delta")), est);
     }
     if (fam)
-        printf("best key %s of %d\n",
+        printf("best key %s of %s\n",
                cJSON_GetStringValue(cJSON_GetObjectItem(fam, "best_key_id")),
-               (int)cJSON_GetNumberValue(cJSON_GetObjectItem(fam, "n_keys")));
+               cJSON_GetStringValue(cJSON_GetObjectItem(fam, "n_keys")));
     if (span) {
         const cJSON *nk = cJSON_GetObjectItem(span, "n_keys");
         printf("most significant span: tokens %d..%d, p = %s corrected for %s windows",
@@ -386,7 +386,7 @@ static void print_human(const cJSON *r)
                cJSON_GetStringValue(cJSON_GetObjectItem(span, "p_text")),
                cJSON_GetStringValue(cJSON_GetObjectItem(span, "n_windows")));
         if (nk)
-            printf(" and %d keys (key %s)", (int)cJSON_GetNumberValue(nk),
+            printf(" and %s keys (key %s)", cJSON_GetStringValue(nk),
                    cJSON_GetStringValue(cJSON_GetObjectItem(span, "key_id")));
         printf("\n");
     }

@@ -24,7 +24,7 @@ expect_no_grep "dedup on: no warnings field" "\"warnings\"" "$TMP/out"
 
 head -c 6000 "$HM_ROOT/README.md" > "$TMP/doc.txt"
 $H detect --key "$TMP/k.key" --key "$TMP/k2.key" --scheme kgw --localize --json "$TMP/doc.txt" >"$TMP/out" 2>"$TMP/err"
-if [ "$(json_get "$TMP/out" '"window_p" not in j["span"] and "window_log10_tail" in j["span"] and j["span"]["n_keys"] == 2 and "sidak" in j["span"]["correction"] and "best_uncorrected_p" not in j["family"] and "best_log10_tail" in j["family"]')" = True ]; then
+if [ "$(json_get "$TMP/out" '"window_p" not in j["span"] and "window_log10_tail" in j["span"] and j["span"]["n_keys"] == "2" and "sidak" in j["span"]["correction"] and "best_uncorrected_p" not in j["family"] and "best_log10_tail" in j["family"]')" = True ]; then
     ok "localize, 2 keys: the span is corrected for the key choice; no window p-value"; else
     notok "localize, 2 keys" "$(head -c 600 "$TMP/out")"; fi
 
