@@ -100,6 +100,12 @@ expect_status "a passphrase file with a NUL byte is refused" 2 \
     "$HALLMARK" key new --out nul.key --passphrase-file nul-pass --kdf interactive
 expect_grep "the NUL refusal says why" "contains a NUL byte" "$TMP/err"
 [ -e nul.key ] && notok "no key written under a NUL passphrase" || ok "no key written under a NUL passphrase"
+printf 'first\npass\000word\n' >nul-pass2
+printf 'x\n' >pw-x
+"$HALLMARK" key new --out enc.key --passphrase-file pw-x --kdf interactive >/dev/null 2>&1
+expect_status "a passphrase list with a NUL byte is refused when opening a key" 2 \
+    "$HALLMARK" key info enc.key --passphrase-file nul-pass2
+expect_grep "the NUL refusal names the line" "line 2: the passphrase contains a NUL byte" "$TMP/err"
 
 # --- Ctrl-C at the passphrase prompt restores the terminal --------------------
 $PY - "$HALLMARK" "$TMP/ctrlc.key" >ctrlc.out 2>&1 <<'PY'
