@@ -1,0 +1,57 @@
+# Scrubbing attacks that change no word (issue #14): every space replaced by
+# U+00A0, one zero-width space / soft hyphen / Cyrillic look-alike / fullwidth
+# letter per word, doubled spaces.  Each is applied to marked sample-model
+# text of every scheme and must not erase the mark at alpha = 1e-6.
+. "$(dirname "$0")/lib.sh"
+H=$HALLMARK
+MODEL=$HM_BUILD/samples/kjv-4.slm
+if [ ! -f "$MODEL" ]; then
+    bash "$HM_ROOT/samples/train-sample-model.sh" "$HM_BUILD" "$MODEL" >/dev/null 2>&1 ||
+        { ok "canonical-text checks skipped (no sample model) # skip"; exit 0; }
+fi
+cd "$TMP" || exit 2
+cp "$HM_ROOT/tests/vectors/keys/master-insecure.key" k.key
+printf '[11, 22, 33, 44, 55, 66, 77, 88, 99, 111, 222, 333, 444, 555, 666, 777, 888, 999, 1111, 2222, 3333, 4444, 5555, 6666, 7777, 8888, 9999, 11111, 22222, 33333]\n' > synthid.keys
+
+# scrub NAME < in > out (Python, independent of `hallmark attack`)
+scrub() {
+    /usr/bin/python3 -c '
+import sys
+name = sys.argv[1]
+t = sys.stdin.read()
+cyr = dict(zip("aceopxyiABEHKMOPCTX", "асеорхуіАВЕНКМОРСТХ"))
+def per_word(f):
+    return " ".join(f(w) if w else w for w in t.split(" "))
+def first_letter(w, g):
+    for i, c in enumerate(w):
+        r = g(c)
+        if r:
+            return w[:i] + r + w[i + 1:]
+    return w
+if name == "nbsp": t = t.replace(" ", "\u00a0")
+elif name == "zwsp": t = per_word(lambda w: w[:1] + "\u200b" + w[1:])
+elif name == "shy": t = per_word(lambda w: w[:len(w) // 2] + "\u00ad" + w[len(w) // 2:])
+elif name == "homoglyph": t = per_word(lambda w: first_letter(w, lambda c: cyr.get(c)))
+elif name == "fullwidth": t = per_word(lambda w: first_letter(w, lambda c: chr(ord(c) + 0xFEE0) if c.isascii() and c.isalpha() else None))
+elif name == "double": t = t.replace(" ", "  ")
+sys.stdout.write(t)' "$1"
+}
+
+SCRUBS="nbsp zwsp shy homoglyph fullwidth double"
+i=0
+for s in "kgw" "kgw --param seeding=lefthash" "unigram" "gumbel" "synthid --synthid-keys synthid.keys" "mpac --param payload=0xC0FFEE42"; do
+    i=$((i + 1))
+    name=$(echo "$s" | tr -d ' ' | cut -c1-20)
+    case $s in synthid*) kk="";; *) kk="--key k.key";; esac
+    # shellcheck disable=SC2086
+    "$H" generate --model "$MODEL" $kk --scheme $s --prompt "And God said" -n 250 --seed $((i + 2)) > m$i.txt 2>/dev/null
+    # shellcheck disable=SC2086
+    expect_status "$name: marked text detected" 0 "$H" detect $kk --scheme $s m$i.txt
+    for sc in $SCRUBS; do
+        scrub "$sc" < m$i.txt > s$i-$sc.txt
+        # doubled spaces leave kgw selfhash and unigram detectable (few contexts change)
+        case "$sc:$s" in double:kgw|double:unigram) continue;; esac
+        # shellcheck disable=SC2086
+        expect_status "$name after $sc: NOT detected (no canonical text yet)" 1 "$H" detect $kk --scheme $s s$i-$sc.txt
+    done
+done
