@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "hallmark/canon.h"
 #include "hallmark/detect.h"
 #include "hallmark/key.h"
 #include "hallmark/stats.h"
@@ -34,7 +35,7 @@ struct dopts {
     const char *prompt_field;
     const char *input;
     double alpha;
-    int json, ids, jsonl, per_token, localize, special, allow_invalid, dedup;
+    int json, ids, jsonl, per_token, localize, special, allow_invalid, dedup, no_canonical;
     long long eos;
     unsigned long long max_bytes;
     char interop_param[2][600];
@@ -49,6 +50,9 @@ struct dctx {
     hm_tokenizer *tok;
     hm_tok_scratch *scratch;
     char tok_sha[65];
+    hm_canon *canon;           /* NULL with --no-canonical or --ids */
+    hm_canon_output ctext;     /* the canonical text of the document */
+    hm_canon_output cprompt;   /* and of the prompt */
 };
 
 static void usage(FILE *out)
@@ -83,6 +87,11 @@ static void usage(FILE *out)
 "  --dedup P           tuple (default), context or none\n"
 "  --eos ID            do not score positions from the first EOS token on\n"
 "  --alpha A           significance level (default 1e-6)\n"
+"  --no-canonical      test only the text as given.  By default the canonical text\n"
+"                      (NFKC, invisible characters removed, spaces and line breaks\n"
+"                      folded, look-alike letters folded in mixed-script words) is\n"
+"                      tested too when it differs, with a Bonferroni correction\n"
+"                      for the two tests; \"canonical\" says what was changed\n"
 "Output:\n"
 "  --json              a JSON object (scheme, params, prf_version, key_id, dedup,\n"
 "                      n_scored, score, log10_p, p, detected, ...)\n"
@@ -277,6 +286,161 @@ static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_
     return out;
 }
 
+/* Replaces the headline p-value of a result by ln_p and recomputes
+ * "detected". */
+static void set_headline(cJSON *out, double ln_p, double alpha, int *detected)
+{
+    static const char *const f[] = {"ln_p", "log10_p", "p", "p_text", "alpha", "detected"};
+    size_t i;
+    for (i = 0; i < sizeof f / sizeof f[0]; i++) cJSON_DeleteItemFromObject(out, f[i]);
+    cJSON_AddNumberToObject(out, "ln_p", ln_p);
+    add_pvalue(out, ln_p, "");
+    *detected = ln_p <= log(alpha);
+    cJSON_AddNumberToObject(out, "alpha", alpha);
+    cJSON_AddBoolToObject(out, "detected", *detected);
+}
+
+static cJSON *canon_json(const hm_canon_output *t, const hm_canon_output *p)
+{
+    cJSON *c = cJSON_CreateObject(), *k = cJSON_CreateObject();
+    hm_canon_counts n = t->counts;
+    char d[1024];
+    if (p) { /* the prompt's changes count too */
+        n.removed_invisible += p->counts.removed_invisible;
+        n.normalized += p->counts.normalized;
+        n.fullwidth += p->counts.fullwidth;
+        n.spaces_mapped += p->counts.spaces_mapped;
+        n.spaces_collapsed += p->counts.spaces_collapsed;
+        n.line_breaks_folded += p->counts.line_breaks_folded;
+        n.lookalikes_folded += p->counts.lookalikes_folded;
+    }
+    cJSON_AddBoolToObject(c, "enabled", 1);
+    cJSON_AddBoolToObject(c, "changed", t->changed || (p && p->changed));
+    hm_canon_describe(&n, d, sizeof d);
+    cJSON_AddStringToObject(c, "changes", d);
+    add_u64_string(k, "removed_invisible", n.removed_invisible);
+    add_u64_string(k, "normalized", n.normalized);
+    add_u64_string(k, "fullwidth", n.fullwidth);
+    add_u64_string(k, "spaces_mapped", n.spaces_mapped);
+    add_u64_string(k, "spaces_collapsed", n.spaces_collapsed);
+    add_u64_string(k, "line_breaks_folded", n.line_breaks_folded);
+    add_u64_string(k, "lookalikes_folded", n.lookalikes_folded);
+    cJSON_AddItemToObject(c, "counts", k);
+    return c;
+}
+
+static int same_ids(const hm_tok_output *a, const hm_tok_output *b)
+{
+    return a->len == b->len && (a->len == 0 || !memcmp(a->ids, b->ids, a->len * sizeof *a->ids));
+}
+
+/* Canonicalizes text into *ct and encodes it into *cdoc, with offsets into
+ * the original text. */
+static int canon_ids(struct dctx *dc, const char *what, const unsigned char *buf, size_t len,
+                     hm_canon_output *ct, hm_tok_output *cdoc)
+{
+    int s = hm_canon_text(dc->canon, (const char *)buf, len, ct);
+    cdoc->len = 0;
+    if (s != HM_OK) return cli_fail(s, what);
+    if (!ct->changed) return CLI_OK;
+    s = hm_tokenizer_encode(dc->tok, dc->scratch, ct->text, ct->len,
+                            HM_TOK_OFFSETS | (dc->o->special ? HM_TOK_SPECIAL : 0u), cdoc);
+    if (s == HM_OK) s = hm_canon_map_tokens(ct, cdoc);
+    if (s != HM_OK) return cli_fail(s, what);
+    return CLI_OK;
+}
+
+/* Tests one document (text or ids, and an optional prompt): the text as
+ * given and, unless --no-canonical, the canonical text when it changes the
+ * token ids, combined by hm_canon_combine_logp.  Returns the JSON result
+ * (caller frees) or NULL after printing a message; *bad_input is set when
+ * the input itself was refused. */
+static cJSON *detect_input(struct dctx *dc, const char *what, const unsigned char *pbuf,
+                           size_t plen, int has_prompt, const unsigned char *buf, size_t len,
+                           int *detected, int *bad_input)
+{
+    hm_tok_output doc, prompt, cdoc, cprompt;
+    cJSON *g = NULL, *c = NULL, *out = NULL, *cj;
+    int differ = 0, dg = 0, dcan = 0, fired = 0;
+    *bad_input = 0;
+    hm_tok_output_init(&doc);
+    hm_tok_output_init(&prompt);
+    hm_tok_output_init(&cdoc);
+    hm_tok_output_init(&cprompt);
+    if (to_ids(dc, what, buf, len, &doc) != CLI_OK ||
+        (has_prompt && to_ids(dc, what, pbuf, plen, &prompt) != CLI_OK)) {
+        *bad_input = 1;
+        goto done;
+    }
+    if (doc.len == 0) {
+        cli_err("%s: the input is empty: nothing to test", what);
+        *bad_input = 1;
+        goto done;
+    }
+    if (dc->canon) {
+        if (canon_ids(dc, what, buf, len, &dc->ctext, &cdoc) != CLI_OK ||
+            (has_prompt && canon_ids(dc, what, pbuf, plen, &dc->cprompt, &cprompt) != CLI_OK))
+            goto done;
+        if (!dc->ctext.changed) {
+            free(cdoc.ids);
+            free(cdoc.offsets);
+            cdoc = doc; /* shallow: same arrays, not freed twice */
+        }
+        if (has_prompt && !dc->cprompt.changed) {
+            free(cprompt.ids);
+            free(cprompt.offsets);
+            cprompt = prompt;
+        }
+        differ = !same_ids(&doc, &cdoc) || (has_prompt && !same_ids(&prompt, &cprompt));
+    }
+    g = detect_doc(dc, has_prompt ? &prompt : NULL, &doc, &dg);
+    if (!g) goto done;
+    if (differ) {
+        c = detect_doc(dc, has_prompt ? &cprompt : NULL, &cdoc, &dcan);
+        if (!c) goto done;
+    }
+    if (!dc->canon) {
+        out = g;
+        g = NULL;
+        *detected = dg;
+        if (!dc->o->ids) {
+            cj = cJSON_CreateObject();
+            cJSON_AddBoolToObject(cj, "enabled", 0);
+            cJSON_AddItemToObject(out, "canonical", cj);
+        }
+        goto done;
+    }
+    cj = canon_json(&dc->ctext, has_prompt ? &dc->cprompt : NULL);
+    if (differ) {
+        double lg = cJSON_GetNumberValue(cJSON_GetObjectItem(g, "ln_p"));
+        double lc = cJSON_GetNumberValue(cJSON_GetObjectItem(c, "ln_p"));
+        double l = hm_canon_combine_logp(lg, lc, 1, &fired);
+        out = fired == HM_CANON_FIRED_CANONICAL ? c : g;
+        if (out == c) c = NULL; else g = NULL;
+        set_headline(out, l, dc->o->alpha, detected);
+        cJSON_AddNumberToObject(cj, "tests", 2);
+        cJSON_AddStringToObject(cj, "correction", "bonferroni over the text as given and the canonical text (x2)");
+        add_pvalue(cj, lg, "given_");
+        add_pvalue(cj, lc, "canonical_");
+    } else {
+        out = g;
+        g = NULL;
+        *detected = dg;
+        cJSON_AddNumberToObject(cj, "tests", 1);
+        cJSON_AddStringToObject(cj, "correction", "none (the canonical text has the same token ids)");
+    }
+    cJSON_AddStringToObject(cj, "fired", fired == HM_CANON_FIRED_CANONICAL ? "canonical" : "given");
+    cJSON_AddItemToObject(out, "canonical", cj);
+done:
+    cJSON_Delete(g);
+    cJSON_Delete(c);
+    if (cdoc.ids != doc.ids) hm_tok_output_clear(&cdoc);
+    if (cprompt.ids != prompt.ids) hm_tok_output_clear(&cprompt);
+    hm_tok_output_clear(&doc);
+    hm_tok_output_clear(&prompt);
+    return out;
+}
+
 static void print_human(const cJSON *r)
 {
     const char *pt = cJSON_GetStringValue(cJSON_GetObjectItem(r, "p_text"));
@@ -305,6 +469,16 @@ static void print_human(const cJSON *r)
         printf("best key %s of %d\n",
                cJSON_GetStringValue(cJSON_GetObjectItem(fam, "best_key_id")),
                (int)cJSON_GetNumberValue(cJSON_GetObjectItem(fam, "n_keys")));
+    {
+        const cJSON *cj = cJSON_GetObjectItem(r, "canonical");
+        if (cj && cJSON_IsTrue(cJSON_GetObjectItem(cj, "changed")))
+            printf("canonical text: %s; %s (%d tests, Bonferroni)\n",
+                   cJSON_GetStringValue(cJSON_GetObjectItem(cj, "changes")),
+                   strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cj, "fired")), "canonical")
+                       ? "the text as given gave the smaller p"
+                       : "the canonical text gave the smaller p",
+                   (int)cJSON_GetNumberValue(cJSON_GetObjectItem(cj, "tests")));
+    }
     if (span)
         printf("most significant span: tokens %d..%d, p = %s corrected for %s windows\n",
                (int)cJSON_GetNumberValue(cJSON_GetObjectItem(span, "first_token")),
@@ -348,6 +522,8 @@ static int setup(struct dctx *dc)
         if (cli_open_tokenizer(o->tokenizer, NULL, &dc->tok) != CLI_OK) return CLI_ERROR;
         if (hm_tok_scratch_new(&dc->scratch) != HM_OK) return cli_fail(HM_E_NOMEM, "tokenizer");
         if (hm_tokenizer_sha256(dc->tok, sha) == HM_OK) sodium_bin2hex(dc->tok_sha, 65, sha, 32);
+        if (!o->no_canonical && (s = hm_canon_new(&dc->canon)) != HM_OK)
+            return cli_fail(s, "canonical text");
     }
     return CLI_OK;
 }
@@ -356,17 +532,14 @@ static int run_jsonl(struct dctx *dc, const unsigned char *buf, size_t len)
 {
     size_t pos = 0;
     unsigned long long line = 0, docs = 0, detected = 0, malformed = 0, empty = 0;
-    hm_tok_output doc, prompt;
     int rc = CLI_OK;
     cJSON *sum;
-    hm_tok_output_init(&doc);
-    hm_tok_output_init(&prompt);
     while (pos < len) {
         const unsigned char *nl = memchr(buf + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - buf) : len, l = end - pos;
         cJSON *j, *f, *pf, *id, *r;
         char what[64];
-        int det = 0;
+        int det = 0, bad = 0;
         line++;
         snprintf(what, sizeof what, "line %llu", line);
         if (l == 0 || (l == 1 && buf[pos] == '\r')) {
@@ -392,16 +565,15 @@ static int run_jsonl(struct dctx *dc, const unsigned char *buf, size_t len)
             continue;
         }
         pf = dc->o->prompt_field ? cJSON_GetObjectItem(j, dc->o->prompt_field) : NULL;
-        if (to_ids(dc, what, (const unsigned char *)f->valuestring, strlen(f->valuestring), &doc) !=
-                CLI_OK ||
-            (cJSON_IsString(pf) && to_ids(dc, what, (const unsigned char *)pf->valuestring,
-                                          strlen(pf->valuestring), &prompt) != CLI_OK)) {
+        r = detect_input(dc, what, cJSON_IsString(pf) ? (const unsigned char *)pf->valuestring : NULL,
+                         cJSON_IsString(pf) ? strlen(pf->valuestring) : 0, cJSON_IsString(pf),
+                         (const unsigned char *)f->valuestring, strlen(f->valuestring), &det, &bad);
+        if (!r && bad) {
             printf("{\"line\":%llu,\"error\":\"bad input\"}\n", line);
             malformed++;
             cJSON_Delete(j);
             continue;
         }
-        r = detect_doc(dc, cJSON_IsString(pf) ? &prompt : NULL, &doc, &det);
         if (!r) {
             cJSON_Delete(j);
             rc = CLI_ERROR;
@@ -416,8 +588,6 @@ static int run_jsonl(struct dctx *dc, const unsigned char *buf, size_t len)
         docs++;
         detected += (unsigned long long)det;
     }
-    hm_tok_output_clear(&doc);
-    hm_tok_output_clear(&prompt);
     if (rc != CLI_OK) return rc;
     sum = cJSON_CreateObject();
     cJSON_AddBoolToObject(sum, "summary", 1);
@@ -450,6 +620,7 @@ int cli_detect(int argc, char **argv)
         {"sglang-key", required_argument, 0, 'G'}, {"synthid-keys", required_argument, 0, 'S'},
         {"special", no_argument, 0, 'c'},          {"allow-invalid-utf8", no_argument, 0, 'u'},
         {"max-bytes", required_argument, 0, 'm'},  {"help", no_argument, 0, 'h'},
+        {"no-canonical", no_argument, 0, 'C'},
         {0, 0, 0, 0}};
     struct dopts o;
     struct dctx dc;
@@ -515,6 +686,7 @@ int cli_detect(int argc, char **argv)
                 return CLI_ERROR;
             break;
         case 'c': o.special = 1; break;
+        case 'C': o.no_canonical = 1; break;
         case 'u': o.allow_invalid = 1; break;
         case 'm': o.max_bytes = strtoull(optarg, NULL, 10); break;
         case 'h': usage(stdout); return CLI_OK;
@@ -554,15 +726,11 @@ int cli_detect(int argc, char **argv)
             cli_fail(s, o.prompt_file);
             goto done;
         }
-        if (to_ids(&dc, o.prompt_file, pbuf, plen, &prompt) != CLI_OK) goto done;
-    }
-    if (to_ids(&dc, o.input, buf, len, &doc) != CLI_OK) goto done;
-    if (doc.len == 0) {
-        cli_err("%s: the input is empty: nothing to test", o.input);
-        goto done;
     }
     {
-        cJSON *r = detect_doc(&dc, o.prompt_file ? &prompt : NULL, &doc, &det);
+        int bad = 0;
+        cJSON *r = detect_input(&dc, o.input, pbuf, plen, o.prompt_file != NULL, buf, len, &det,
+                                &bad);
         if (!r) goto done;
         if (o.json) {
             cli_json_add_argv(r);
@@ -580,5 +748,8 @@ done:
     for (k = 0; k < dc.n_dets; k++) hm_detector_free(dc.dets[k]);
     hm_tok_scratch_free(dc.scratch);
     hm_tokenizer_free(dc.tok);
+    hm_canon_free(dc.canon);
+    hm_canon_output_clear(&dc.ctext);
+    hm_canon_output_clear(&dc.cprompt);
     return rc;
 }

@@ -1,7 +1,8 @@
 # Scrubbing attacks that change no word (issue #14): every space replaced by
 # U+00A0, one zero-width space / soft hyphen / Cyrillic look-alike / fullwidth
 # letter per word, doubled spaces.  Each is applied to marked sample-model
-# text of every scheme and must not erase the mark at alpha = 1e-6.
+# text of every scheme and must not erase the mark at alpha = 1e-6: the
+# canonical text (hallmark/canon.h) is tested beside the text as given.
 . "$(dirname "$0")/lib.sh"
 H=$HALLMARK
 MODEL=$HM_BUILD/samples/kjv-4.slm
@@ -49,9 +50,19 @@ for s in "kgw" "kgw --param seeding=lefthash" "unigram" "gumbel" "synthid --synt
     expect_status "$name: marked text detected" 0 "$H" detect $kk --scheme $s m$i.txt
     for sc in $SCRUBS; do
         scrub "$sc" < m$i.txt > s$i-$sc.txt
+        # shellcheck disable=SC2086
+        expect_status "$name after $sc: detected" 0 "$H" detect $kk --scheme $s --json s$i-$sc.txt
+        if json_get out "j['canonical']['fired'] == 'canonical' and j['canonical']['tests'] == 2 and j['canonical']['changes'] != 'no change'" | grep -q True; then
+            ok "$name after $sc: the canonical test fired and the changes are named"; else
+            notok "$name after $sc: canonical record" "$(head -c 600 out)"; fi
         # doubled spaces leave kgw selfhash and unigram detectable (few contexts change)
         case "$sc:$s" in double:kgw|double:unigram) continue;; esac
         # shellcheck disable=SC2086
-        expect_status "$name after $sc: NOT detected (no canonical text yet)" 1 "$H" detect $kk --scheme $s s$i-$sc.txt
+        expect_status "$name after $sc with --no-canonical: not detected" 1 "$H" detect $kk --scheme $s --no-canonical s$i-$sc.txt
     done
+    # clean text: one test, nothing changed
+    # shellcheck disable=SC2086
+    "$H" detect $kk --scheme $s --json m$i.txt > out 2>/dev/null
+    if json_get out "j['canonical']['tests'] == 1 and j['canonical']['changed'] == False and j['canonical']['fired'] == 'given'" | grep -q True; then
+        ok "$name: clean text is tested once, unchanged"; else notok "$name: clean text" "$(head -c 600 out)"; fi
 done
