@@ -163,6 +163,33 @@ struct cli_rerun_secrets {
 int cli_report_rerun(const void *report_cjson, const char *const *input_paths, size_t n_inputs,
                      const struct cli_rerun_secrets *sec, size_t *n_diff);
 
+/* cli/canon_cli.c: the canonical-text step (hallmark/canon.h) of scan,
+ * radioactivity, trace and payload decode, which test the canonical text
+ * only (detect tests both, cli/cmd_detect.c).  open: `shared` is borrowed
+ * (threads share one hm_canon; each needs its own struct cli_canon), NULL
+ * opens one; enabled 0 (--no-canonical) makes encode plain tokenizing.
+ * encode appends ids (offsets mapped to the input with HM_TOK_OFFSETS) and
+ * totals the changes; returns an hm_status. */
+struct cli_canon {
+    int enabled;
+    const hm_canon *canon;
+    hm_canon *own;
+    hm_canon_output out;
+    hm_canon_counts total;
+    unsigned long long docs, docs_changed;
+};
+int cli_canon_open(struct cli_canon *cc, const hm_canon *shared, int enabled);
+void cli_canon_close(struct cli_canon *cc);
+void cli_canon_merge(struct cli_canon *into, const struct cli_canon *from);
+int cli_canon_encode(struct cli_canon *cc, const hm_tokenizer *tok, hm_tok_scratch *sc,
+                     const char *text, size_t len, unsigned flags, hm_tok_output *out);
+/* cJSON objects (caller frees): the counts of one document, and a command's
+ * totals ({"enabled": false} when off). */
+void *cli_canon_counts_json(const hm_canon_counts *n, int changed);
+void *cli_canon_json(const struct cli_canon *cc);
+/* One line on stderr when something changed. */
+void cli_canon_print(const struct cli_canon *cc);
+
 /* A progress bar on stderr, shown only when stderr is a TTY. */
 struct cli_progress {
     int enabled;

@@ -302,9 +302,7 @@ static void set_headline(cJSON *out, double ln_p, double alpha, int *detected)
 
 static cJSON *canon_json(const hm_canon_output *t, const hm_canon_output *p)
 {
-    cJSON *c = cJSON_CreateObject(), *k = cJSON_CreateObject();
     hm_canon_counts n = t->counts;
-    char d[1024];
     if (p) { /* the prompt's changes count too */
         n.removed_invisible += p->counts.removed_invisible;
         n.normalized += p->counts.normalized;
@@ -314,19 +312,7 @@ static cJSON *canon_json(const hm_canon_output *t, const hm_canon_output *p)
         n.line_breaks_folded += p->counts.line_breaks_folded;
         n.lookalikes_folded += p->counts.lookalikes_folded;
     }
-    cJSON_AddBoolToObject(c, "enabled", 1);
-    cJSON_AddBoolToObject(c, "changed", t->changed || (p && p->changed));
-    hm_canon_describe(&n, d, sizeof d);
-    cJSON_AddStringToObject(c, "changes", d);
-    add_u64_string(k, "removed_invisible", n.removed_invisible);
-    add_u64_string(k, "normalized", n.normalized);
-    add_u64_string(k, "fullwidth", n.fullwidth);
-    add_u64_string(k, "spaces_mapped", n.spaces_mapped);
-    add_u64_string(k, "spaces_collapsed", n.spaces_collapsed);
-    add_u64_string(k, "line_breaks_folded", n.line_breaks_folded);
-    add_u64_string(k, "lookalikes_folded", n.lookalikes_folded);
-    cJSON_AddItemToObject(c, "counts", k);
-    return c;
+    return cli_canon_counts_json(&n, t->changed || (p && p->changed));
 }
 
 static int same_ids(const hm_tok_output *a, const hm_tok_output *b)

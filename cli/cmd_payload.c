@@ -36,7 +36,9 @@ static void usage(FILE *out)
 "  --tokenizer T       default cl100k_base\n"
 "  --ids               the input is whitespace-separated token ids\n"
 "  --alpha A           default 1e-6\n"
-"  --json              one JSON object (payload as a decimal string and hex)\n");
+"  --json              one JSON object (payload as a decimal string and hex)\n"
+"  --no-canonical      tokenize the text as given (default: its canonical text,\n"
+"                      docs/canonical.md; the result says what changed)\n");
 }
 
 static int parse_ids(const unsigned char *s, size_t n, hm_tok_output *out)
@@ -58,12 +60,14 @@ static int cmd_decode(int argc, char **argv)
         {"tokenizer", required_argument, 0, 't'}, {"ids", no_argument, 0, 'i'},
         {"alpha", required_argument, 0, 'a'}, {"json", no_argument, 0, 'j'},
         {"passphrase-file", required_argument, 0, 'P'}, {"help", no_argument, 0, 'h'},
+        {"no-canonical", no_argument, 0, 'C'},
         {0, 0, 0, 0}};
     const char *keyf = NULL, *passf = NULL, *tokname = "cl100k_base", *input = "-";
     const char *params[MAX_PARAMS];
     size_t np = 0;
     double alpha = 1e-6;
-    int ids = 0, json = 0, c, s, bad = -1, rc = CLI_ERROR;
+    int ids = 0, json = 0, c, s, bad = -1, rc = CLI_ERROR, no_canonical = 0;
+    struct cli_canon cc;
     hm_key *key = NULL;
     hm_detector *d = NULL;
     hm_tokenizer *tok = NULL;
@@ -71,6 +75,7 @@ static int cmd_decode(int argc, char **argv)
     unsigned char *buf = NULL;
     size_t len = 0;
     hm_payload_result r;
+    memset(&cc, 0, sizeof cc);
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
@@ -81,6 +86,7 @@ static int cmd_decode(int argc, char **argv)
         case 't': tokname = optarg; break;
         case 'i': ids = 1; break;
         case 'j': json = 1; break;
+        case 'C': no_canonical = 1; break;
         case 'p':
             if (np == MAX_PARAMS) return cli_usage_error("payload decode", "too many --param");
             params[np++] = optarg;
@@ -124,7 +130,8 @@ static int cmd_decode(int argc, char **argv)
         }
     } else {
         if (cli_open_tokenizer(tokname, NULL, &tok) != CLI_OK) goto done;
-        s = hm_tokenizer_encode(tok, NULL, buf, len, 0, &out);
+        if (cli_canon_open(&cc, NULL, !no_canonical) != CLI_OK) goto done;
+        s = cli_canon_encode(&cc, tok, NULL, (const char *)buf, len, 0, &out);
     }
     if (s != HM_OK) {
         cli_fail(s, input);
@@ -163,6 +170,7 @@ static int cmd_decode(int argc, char **argv)
             cJSON_AddStringToObject(j, "correction", "union bound over 2^bits payloads");
             cJSON_AddNumberToObject(j, "alpha", alpha);
             cJSON_AddBoolToObject(j, "found", found);
+            if (!ids) cJSON_AddItemToObject(j, "canonical", cli_canon_json(&cc));
             cli_print_json(j, 0);
             cJSON_Delete(j);
         } else {
@@ -179,6 +187,7 @@ done:
     hm_tok_output_clear(&out);
     free(buf);
     hm_tokenizer_free(tok);
+    cli_canon_close(&cc);
     hm_detector_free(d);
     hm_key_free(key);
     return rc;

@@ -23,7 +23,7 @@ struct ropts {
     const char *params[MAX_PARAMS];
     size_t np;
     double alpha;
-    int json, special;
+    int json, special, no_canonical;
     unsigned partitions;
     uint32_t shard, n_shards;
 };
@@ -59,6 +59,8 @@ static void usage(FILE *out)
 "                        `hallmark merge`\n"
 "  --tmpdir DIR, --partitions N   the tape's spill files (default $TMPDIR, 64)\n"
 "  --json                print a JSON object (main and control results)\n"
+"  --no-canonical        tokenize texts as given (default: their canonical text,\n"
+"                        docs/canonical.md; the result says what changed)\n"
 "\n"
 "Exit status: 0 detected at --alpha, 1 not detected, 2 error.\n");
 }
@@ -73,7 +75,7 @@ static int parse_args(int argc, char **argv, struct ropts *o, const char **input
         {"filter-field", required_argument, 0, 'F'}, {"alpha", required_argument, 0, 'a'},
         {"shard", required_argument, 0, 'S'},     {"out", required_argument, 0, 'o'},
         {"tmpdir", required_argument, 0, 'T'},    {"partitions", required_argument, 0, 'N'},
-        {"special", no_argument, 0, 'x'},         {"json", no_argument, 0, 'J'},
+        {"special", no_argument, 0, 'x'},         {"no-canonical", no_argument, 0, 'C'},         {"json", no_argument, 0, 'J'},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
     int c;
     char *end;
@@ -122,6 +124,7 @@ static int parse_args(int argc, char **argv, struct ropts *o, const char **input
             break;
         }
         case 'x': o->special = 1; break;
+        case 'C': o->no_canonical = 1; break;
         case 'J': o->json = 1; break;
         case 'h': usage(stdout); return -1;
         default:
@@ -143,6 +146,7 @@ struct lazy_tok {
     const char *name;
     hm_tokenizer *tok;
     int failed;
+    struct cli_canon cc; /* the canonical text of every prompt, completion and filter record */
 };
 
 static const hm_tokenizer *need_tok(struct lazy_tok *lt)
@@ -162,8 +166,8 @@ static const char *field_ids(const cJSON *v, struct lazy_tok *lt, hm_tok_scratch
         if (!cli_utf8_valid((const unsigned char *)v->valuestring, n, &bad))
             return "invalid UTF-8";
         if (!need_tok(lt)) return NULL;
-        if (hm_tokenizer_encode(lt->tok, scr, v->valuestring, n, special ? HM_TOK_SPECIAL : 0u,
-                                out) != HM_OK)
+        if (cli_canon_encode(&lt->cc, lt->tok, scr, v->valuestring, n,
+                             special ? HM_TOK_SPECIAL : 0u, out) != HM_OK)
             return "tokenizer failure";
         return NULL;
     }
@@ -235,6 +239,7 @@ int cli_radioactivity(int argc, char **argv)
     meta.alpha = o.alpha;
     meta.filter = o.filter != NULL;
     lt.name = o.tokenizer;
+    if (cli_canon_open(&lt.cc, NULL, !o.no_canonical) != CLI_OK) goto done;
     if (hm_tok_scratch_new(&scr) != HM_OK) {
         cli_fail(HM_E_NOMEM, "radioactivity");
         goto done;
@@ -264,7 +269,7 @@ int cli_radioactivity(int argc, char **argv)
                     msg = "invalid UTF-8";
                 else if (!need_tok(&lt))
                     goto done;
-                else if (hm_tokenizer_encode(lt.tok, scr, p, len, 0, &cids) != HM_OK)
+                else if (cli_canon_encode(&lt.cc, lt.tok, scr, (const char *)p, len, 0, &cids) != HM_OK)
                     msg = "tokenizer failure";
             }
             if (lt.failed) goto done;
@@ -382,6 +387,10 @@ int cli_radioactivity(int argc, char **argv)
         int detected = 0;
         cJSON *res = radio_result_json(&meta, &stats, &detected);
         if (o.out && cli_write_json_line(o.out, res) != HM_OK) cli_err("%s: cannot write", o.out);
+        if (o.json)
+            cJSON_AddItemToObject(res, "canonical", cli_canon_json(&lt.cc));
+        else
+            cli_canon_print(&lt.cc);
         if (o.json) {
             cli_json_add_argv(res);
             cli_print_json(res, 0);
@@ -399,6 +408,7 @@ done:
     hm_tok_scratch_free(scr);
     hm_radio_free(radio);
     hm_tokenizer_free(lt.tok);
+    cli_canon_close(&lt.cc);
     hm_key_free(key);
     return rc;
 }

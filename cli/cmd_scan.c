@@ -27,7 +27,7 @@ struct sopts {
     const char *key, *passfile, *scheme, *tokenizer, *field, *id_field, *out, *tmpdir;
     const char *params[MAX_PARAMS];
     size_t np;
-    int format, threads, json, special;
+    int format, threads, json, special, no_canonical;
     unsigned partitions;
     double fdr, alpha;
     uint32_t shard, n_shards;
@@ -52,6 +52,7 @@ struct worker {
     hm_tok_scratch *scratch;
     hm_tok_output ids;
     hm_scanner *scanner;
+    struct cli_canon canon;
     const unsigned char *arena;
     struct line *lines;
     size_t first, last;
@@ -87,6 +88,8 @@ static void usage(FILE *out)
 "  --partitions N       tuple-tape partitions (default 64)\n"
 "  --max-line-bytes N   longer lines are reported malformed (default 64 MiB)\n"
 "  --special            recognize special tokens in text\n"
+"  --no-canonical       tokenize each document as given (default: its canonical\n"
+"                       text, docs/canonical.md; the summary says what changed)\n"
 "  --json               print the summary as JSON on standard output\n"
 "\n"
 "Malformed records are reported with their line number and skipped; the summary\n"
@@ -146,8 +149,8 @@ static void *worker_run(void *arg)
             continue;
         }
         w->ids.len = 0;
-        st = hm_tokenizer_encode(w->tok, w->scratch, text, tlen, w->o->special ? HM_TOK_SPECIAL : 0u,
-                                 &w->ids);
+        st = cli_canon_encode(&w->canon, w->tok, w->scratch, text, tlen,
+                              w->o->special ? HM_TOK_SPECIAL : 0u, &w->ids);
         cJSON_Delete(root);
         if (st == HM_OK) st = hm_scanner_doc(w->scanner, w->ids.ids, w->ids.len, &res);
         if (st != HM_OK) {
@@ -227,6 +230,7 @@ static int parse_args(int argc, char **argv, struct sopts *o, const char **input
         {"shard", required_argument, 0, 'S'},     {"tmpdir", required_argument, 0, 'T'},
         {"partitions", required_argument, 0, 'N'}, {"format", required_argument, 0, 'F'},
         {"max-line-bytes", required_argument, 0, 'M'}, {"special", no_argument, 0, 'x'},
+        {"no-canonical", no_argument, 0, 'C'},
         {"json", no_argument, 0, 'J'},            {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     int c;
@@ -243,6 +247,7 @@ static int parse_args(int argc, char **argv, struct sopts *o, const char **input
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'k': o->key = optarg; break;
+        case 'C': o->no_canonical = 1; break;
         case 'P': o->passfile = optarg; break;
         case 's': o->scheme = optarg; break;
         case 'p':
@@ -345,7 +350,10 @@ int cli_scan(int argc, char **argv)
     FILE *final = NULL, *tuples = NULL;
     unsigned long long next_line_seen = 0;
     hm_tape_result tr;
+    hm_canon *canon = NULL;
+    struct cli_canon canon_total;
 
+    memset(&canon_total, 0, sizeof canon_total);
     st = parse_args(argc, argv, &o, &input);
     if (st < 0) return CLI_OK;
     if (st > 0) return st;
@@ -397,9 +405,15 @@ int cli_scan(int argc, char **argv)
         cli_fail(HM_E_NOMEM, "scan");
         goto done;
     }
+    if (!o.no_canonical && (st = hm_canon_new(&canon)) != HM_OK) {
+        cli_fail(st, "canonical text");
+        goto done;
+    }
+    canon_total.enabled = !o.no_canonical;
     for (t = 0; t < o.threads; t++) {
         W[t].o = &o;
         W[t].tok = tok;
+        (void)cli_canon_open(&W[t].canon, canon, !o.no_canonical);
         if (hm_tok_scratch_new(&W[t].scratch) != HM_OK || hm_scanner_new(&W[t].scanner, det) != HM_OK) {
             cli_fail(HM_E_NOMEM, "scan");
             goto done;
@@ -622,6 +636,13 @@ int cli_scan(int argc, char **argv)
             goto done;
         }
         final = NULL;
+        /* the canonical step's totals: printed, not in the records file
+         * (shards merge to the same bytes as one process) */
+        for (t = 0; t < o.threads; t++) cli_canon_merge(&canon_total, &W[t].canon);
+        if (o.json)
+            cJSON_AddItemToObject(sj, "canonical", cli_canon_json(&canon_total));
+        else
+            cli_canon_print(&canon_total);
         if (o.json) {
             cli_json_add_argv(sj);
             cli_print_json(sj, 0);
@@ -660,6 +681,7 @@ done:
             hm_tok_scratch_free(W[t].scratch);
             hm_tok_output_clear(&W[t].ids);
             hm_scanner_free(W[t].scanner);
+            cli_canon_close(&W[t].canon);
         }
         free(W);
     }
@@ -674,5 +696,6 @@ done:
     hm_tokenizer_free(tok);
     hm_detector_free(det);
     hm_key_free(key);
+    hm_canon_free(canon);
     return rc;
 }

@@ -66,3 +66,12 @@ for s in "kgw" "kgw --param seeding=lefthash" "unigram" "gumbel" "synthid --synt
     if json_get out "j['canonical']['tests'] == 1 and j['canonical']['changed'] == False and j['canonical']['fired'] == 'given'" | grep -q True; then
         ok "$name: clean text is tested once, unchanged"; else notok "$name: clean text" "$(head -c 600 out)"; fi
 done
+
+# the other detection paths tokenize the canonical text
+/usr/bin/python3 -c 'import json,sys; print(json.dumps({"text": open(sys.argv[1], encoding="utf-8").read()}))' s1-nbsp.txt > nb.jsonl
+expect_status "scan finds U+00A0-scrubbed kgw text" 0 "$H" scan --key k.key --scheme kgw --out r.jsonl --json nb.jsonl
+expect_grep "scan --json says what changed" '"changes":[[:space:]]*"replaced [0-9]+ non-ASCII' out
+expect_status "scan --no-canonical does not" 1 "$H" scan --key k.key --scheme kgw --out r2.jsonl --no-canonical nb.jsonl
+expect_status "payload decode finds the payload after U+00A0 spaces" 0 "$H" payload decode --key k.key s6-nbsp.txt
+expect_grep "... the right one" "0xc0ffee42" out
+expect_status "payload decode --no-canonical does not" 1 "$H" payload decode --key k.key --no-canonical s6-nbsp.txt
