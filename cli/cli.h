@@ -51,6 +51,7 @@ int cli_custody_append(const char *log, int argc, char **argv, int status);
 int cli_trace(int argc, char **argv);
 int cli_fingerprint(int argc, char **argv);
 int cli_payload(int argc, char **argv);
+int cli_attack(int argc, char **argv);
 
 /* `hallmark bench <what>` targets, defined beside the feature they measure. */
 int cli_bench_tokenize(int argc, char **argv);
