@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "hallmark/canon.h"
 #include "hallmark/detect.h"
+#include "hallmark/detect_text.h"
 #include "hallmark/key.h"
 #include "hallmark/stats.h"
 #include "hallmark/tokenizer.h"
@@ -36,6 +37,7 @@ struct dopts {
     const char *input;
     double alpha;
     int json, ids, jsonl, per_token, localize, special, allow_invalid, dedup, no_canonical;
+    int whole_only;
     long long eos;
     unsigned long long max_bytes;
     char interop_param[2][600];
@@ -98,6 +100,10 @@ static void usage(FILE *out)
 "  --per-token         add \"tokens\": per-token id, offsets, counted, green/u/g\n"
 "  --localize          add \"span\": the most significant span, with a p-value\n"
 "                      corrected for every window tried\n"
+"  --whole-only        test the whole document only.  By default the whole-document\n"
+"                      test and the most significant span are combined (Bonferroni\n"
+"                      x2), so that a marked passage inside a longer human text is\n"
+"                      found; \"whole_document\" and \"default_test\" give both\n"
 "  --special           recognize special tokens in text\n"
 "  --allow-invalid-utf8  score text that is not valid UTF-8 (bytes are tokenized\n"
 "                      as tiktoken does) instead of refusing it\n"
@@ -194,6 +200,8 @@ static cJSON *result_json(struct dctx *dc, size_t k, const hm_detect_result *r)
     return o;
 }
 
+static void set_headline(cJSON *out, double ln_p, double alpha, int *detected);
+
 /* Scores one document; returns a JSON result (caller frees) and sets
  * *detected.  NULL on an internal error (message printed). */
 static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_tok_output *doc,
@@ -206,7 +214,7 @@ static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_
     size_t best = 0, k;
     cJSON *out;
     int s;
-    if (o->per_token || o->localize) {
+    if (o->per_token || o->localize || !o->whole_only) {
         det = calloc(doc->len ? doc->len : 1, sizeof *det);
         if (!det) {
             cli_fail(HM_E_NOMEM, "detect");
@@ -258,11 +266,36 @@ static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_
     *detected = ln_family <= log(o->alpha);
     cJSON_AddNumberToObject(out, "alpha", o->alpha);
     cJSON_AddBoolToObject(out, "detected", *detected);
+    if (!o->whole_only) {
+        /* the default test: the whole document and the most significant span,
+         * Bonferroni over the two (hm_detect_combine_span_logp) */
+        hm_span sp;
+        cJSON *dt = cJSON_CreateObject(), *wd = cJSON_CreateObject();
+        int fired = HM_DEFAULT_FIRED_WHOLE;
+        double l = ln_family;
+        memset(&sp, 0, sizeof sp);
+        if (hm_detect_localize(dc->dets[best], det, doc->len, &sp) == HM_OK)
+            l = hm_detect_combine_span_logp(ln_family, &sp, (double)dc->n_dets, &fired);
+        cJSON_AddNumberToObject(wd, "ln_p", ln_family);
+        add_pvalue(wd, ln_family, "");
+        cJSON_AddItemToObject(out, "whole_document", wd);
+        cJSON_AddNumberToObject(dt, "tests", sp.n_scored && sp.n_windows > 1 ? 2 : 1);
+        cJSON_AddStringToObject(dt, "correction",
+                                sp.n_scored && sp.n_windows > 1
+                                    ? "bonferroni over the whole-document test and the most "
+                                      "significant span (x2; the span is corrected for its "
+                                      "windows and for the keys)"
+                                    : "none (one window: the span is the whole document)");
+        cJSON_AddStringToObject(dt, "fired", fired == HM_DEFAULT_FIRED_SPAN ? "span" : "whole");
+        cJSON_AddItemToObject(out, "default_test", dt);
+        set_headline(out, l, o->alpha, detected);
+        ln_family = l;
+    }
     if (!o->ids && dc->tok) {
         cJSON_AddStringToObject(out, "tokenizer", hm_tokenizer_name(dc->tok));
         cJSON_AddStringToObject(out, "tokenizer_sha256", dc->tok_sha);
     }
-    if (o->localize) {
+    if (o->localize || !o->whole_only) {
         hm_span sp;
         if (hm_detect_localize(dc->dets[best], det, doc->len, &sp) == HM_OK && sp.n_scored) {
             cJSON *js = cJSON_CreateObject();
@@ -456,6 +489,16 @@ static void print_human(const cJSON *r)
                cJSON_GetStringValue(cJSON_GetObjectItem(fam, "best_key_id")),
                (int)cJSON_GetNumberValue(cJSON_GetObjectItem(fam, "n_keys")));
     {
+        const cJSON *dt = cJSON_GetObjectItem(r, "default_test");
+        const cJSON *wd = cJSON_GetObjectItem(r, "whole_document");
+        if (dt && wd && cJSON_GetNumberValue(cJSON_GetObjectItem(dt, "tests")) > 1)
+            printf("default test: whole document p = %s; %s (2 tests, Bonferroni)\n",
+                   cJSON_GetStringValue(cJSON_GetObjectItem(wd, "p_text")),
+                   strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(dt, "fired")), "span")
+                       ? "the whole document gave the smaller p"
+                       : "the most significant span gave the smaller p");
+    }
+    {
         const cJSON *cj = cJSON_GetObjectItem(r, "canonical");
         if (cj && cJSON_IsTrue(cJSON_GetObjectItem(cj, "changed")))
             printf("canonical text: %s; %s (%d tests, Bonferroni)\n",
@@ -606,7 +649,7 @@ int cli_detect(int argc, char **argv)
         {"sglang-key", required_argument, 0, 'G'}, {"synthid-keys", required_argument, 0, 'S'},
         {"special", no_argument, 0, 'c'},          {"allow-invalid-utf8", no_argument, 0, 'u'},
         {"max-bytes", required_argument, 0, 'm'},  {"help", no_argument, 0, 'h'},
-        {"no-canonical", no_argument, 0, 'C'},
+        {"no-canonical", no_argument, 0, 'C'},     {"whole-only", no_argument, 0, 'W'},
         {0, 0, 0, 0}};
     struct dopts o;
     struct dctx dc;
@@ -673,6 +716,7 @@ int cli_detect(int argc, char **argv)
             break;
         case 'c': o.special = 1; break;
         case 'C': o.no_canonical = 1; break;
+        case 'W': o.whole_only = 1; break;
         case 'u': o.allow_invalid = 1; break;
         case 'm': o.max_bytes = strtoull(optarg, NULL, 10); break;
         case 'h': usage(stdout); return CLI_OK;

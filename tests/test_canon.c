@@ -114,3 +114,67 @@ HM_TEST(canon_combine_rule)
     hm_canon_free(C);
     C = NULL;
 }
+
+HM_TEST(detect_combine_span_rule)
+{
+    hm_span sp;
+    int fired = -1;
+    double l;
+    memset(&sp, 0, sizeof sp);
+    sp.n_scored = 100;
+    sp.n_windows = 50;
+    sp.ln_p = log(1e-12);
+    l = hm_detect_combine_span_logp(log(1e-3), &sp, 1, &fired);
+    CHECK(fabs(l - log(2e-12)) < 1e-9);
+    CHECK_EQ_INT(fired, HM_DEFAULT_FIRED_SPAN);
+    l = hm_detect_combine_span_logp(log(1e-3), &sp, 4, &fired); /* x4 keys */
+    CHECK(fabs(l - log(8e-12)) < 1e-9);
+    l = hm_detect_combine_span_logp(log(1e-20), &sp, 1, &fired);
+    CHECK(fabs(l - log(2e-20)) < 1e-9);
+    CHECK_EQ_INT(fired, HM_DEFAULT_FIRED_WHOLE);
+    sp.n_windows = 1; /* one window: the span is the whole document */
+    l = hm_detect_combine_span_logp(log(1e-3), &sp, 1, &fired);
+    CHECK(fabs(l - log(1e-3)) < 1e-12);
+    l = hm_detect_combine_span_logp(log(0.4), NULL, 1, &fired);
+    CHECK(fabs(l - log(0.4)) < 1e-12);
+}
+
+HM_TEST(detect_text_given_and_canonical)
+{
+    char path[1024];
+    hm_tokenizer *tok = NULL;
+    hm_canon *c = NULL;
+    hm_key *key = NULL;
+    hm_detector *d = NULL;
+    hm_text_result r, r2;
+    uint8_t secret[32];
+    const char *clean = "He answered and said unto them, Go ye into the village over against you.";
+    const char *nb = "He\xc2\xa0" "answered\xc2\xa0" "and said unto them, Go ye into the village.";
+    snprintf(path, sizeof path, "%s", hm_test_path("../samples/tokenizers/cl100k_base.tiktoken"));
+    if (hm_tokenizer_load(&tok, path, NULL, NULL, 0) != HM_OK) {
+        printf("# cl100k_base not fetched (make deps): skipped\n");
+        return;
+    }
+    memset(secret, 7, sizeof secret);
+    REQUIRE(hm_key_from_bytes(secret, 0, &key) == HM_OK);
+    REQUIRE(hm_detector_new(&d, "kgw", key, NULL, 0, 0, NULL) == HM_OK);
+    REQUIRE(hm_canon_new(&c) == HM_OK);
+    CHECK_OK(hm_detect_text(d, tok, c, 0, 0, NULL, 0, clean, strlen(clean), &r));
+    CHECK_EQ_INT(r.canonical_tested, 0);
+    CHECK_EQ_INT(r.text_changed, 0);
+    CHECK(r.ln_p == r.given.ln_p);
+    CHECK(r.ln_p <= 0);
+    CHECK_OK(hm_detect_text(d, tok, c, 0, HM_TEXT_WHOLE_ONLY, NULL, 0, clean, strlen(clean), &r2));
+    CHECK(r2.ln_p == r2.given.whole.ln_p);
+    CHECK_OK(hm_detect_text(d, tok, c, 0, 0, NULL, 0, nb, strlen(nb), &r));
+    CHECK_EQ_INT(r.canonical_tested, 1);
+    CHECK_EQ_INT(r.counts.spaces_mapped, 2);
+    CHECK(r.ln_p >= (r.given.ln_p < r.canonical.ln_p ? r.given.ln_p : r.canonical.ln_p));
+    CHECK_OK(hm_detect_text(d, tok, NULL, 0, 0, NULL, 0, nb, strlen(nb), &r2));
+    CHECK_EQ_INT(r2.canonical_tested, 0);
+    CHECK(hm_detect_text(NULL, tok, c, 0, 0, NULL, 0, nb, 3, &r) == HM_E_MISUSE);
+    hm_detector_free(d);
+    hm_key_free(key);
+    hm_canon_free(c);
+    hm_tokenizer_free(tok);
+}
