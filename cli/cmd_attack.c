@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli.h"
 
 #define WORDNET_DIR "/usr/share/wordnet"
@@ -69,6 +71,8 @@ static void usage(FILE *out)
 "                  human part starts at a seed-dependent word of FILE)\n"
 "  --wordnet DIR   substitute: WordNet's data files (default " WORDNET_DIR ")\n"
 "  --stats         print what was changed on standard error\n"
+"  --jsonl         the input is JSON lines: the string field --field F (default\n"
+"                  \"text\") of each object is attacked, with seed S + line - 1\n"
 "Exit status: 0, or 2 on bad input.\n");
 }
 
@@ -693,14 +697,123 @@ static int a_copy_paste(struct ctx *c, const char *human_path)
     return HM_OK;
 }
 
+/* Applies attack `type` to t[0..len) into C->out (C->rng seeded). */
+static int apply(struct ctx *C, const char *type, const char *t, size_t len, const char *human,
+                 struct wordnet *wn, const char *wndir)
+{
+    int s;
+    C->t = t;
+    C->len = len;
+    C->out.n = 0;
+    if (C->out.p) C->out.p[0] = 0;
+    C->changed = 0;
+    free(C->w.ws);
+    free(C->w.we);
+    if ((s = split_words(C->t, len, &C->w)) != HM_OK) return s;
+    if (!strcmp(type, "delete")) s = per_word(C, NULL, w_delete);
+    else if (!strcmp(type, "substitute")) {
+        unsigned char *el = malloc(C->w.n ? C->w.n : 1);
+        size_t i;
+        if (!el) return HM_E_NOMEM;
+        if (!wn->tab && (s = wn_load(wn, wndir)) != HM_OK) {
+            free(el);
+            return s;
+        }
+        WN = wn;
+        for (i = 0; i < C->w.n; i++) {
+            size_t cs, ce;
+            word_core(C->t, C->w.ws[i], C->w.we[i], &cs, &ce);
+            el[i] = wn_synonym(wn, C->t + cs, ce - cs, NULL) != NULL;
+        }
+        s = per_word(C, el, w_substitute);
+        free(el);
+    }
+    else if (!strcmp(type, "insert")) s = per_word(C, NULL, w_insert);
+    else if (!strcmp(type, "swap")) s = a_swap(C);
+    else if (!strcmp(type, "typo")) s = per_word(C, NULL, w_typo);
+    else if (!strcmp(type, "copy-paste")) s = a_copy_paste(C, human);
+    else if (!strcmp(type, "truncate")) s = a_truncate(C);
+    else if (!strcmp(type, "case")) s = per_word(C, NULL, w_case);
+    else if (!strcmp(type, "punctuation")) s = a_punctuation(C);
+    else if (!strcmp(type, "nbsp")) s = per_space(C, s_nbsp);
+    else if (!strcmp(type, "unicode-spaces")) s = per_space(C, s_unicode);
+    else if (!strcmp(type, "double-space")) s = per_space(C, s_double);
+    else if (!strcmp(type, "line-breaks")) s = per_space(C, s_lines);
+    else if (!strcmp(type, "zero-width")) s = per_word(C, NULL, w_zero_width);
+    else if (!strcmp(type, "soft-hyphen")) s = per_word(C, NULL, w_soft_hyphen);
+    else if (!strcmp(type, "format")) s = per_word(C, NULL, w_format);
+    else if (!strcmp(type, "homoglyph")) s = per_word(C, NULL, w_homoglyph);
+    else if (!strcmp(type, "fullwidth")) s = per_word(C, NULL, w_fullwidth);
+    else if (!strcmp(type, "combining")) s = per_word(C, NULL, w_combining);
+    if (s == HM_OK && C->out.oom) s = HM_E_NOMEM;
+    if (s == HM_OK && !C->out.p) put(&C->out, "", 0);
+    if (s == HM_OK && C->out.oom) s = HM_E_NOMEM;
+    return s;
+}
+
+static void seed_rng(struct ctx *C, unsigned long long seed)
+{
+    C->rng = seed ^ 0x6A09E667F3BCC908ull;
+    (void)rng_next(&C->rng);
+}
+
+/* --jsonl: each line an object; its `field` string is attacked with seed +
+ * line number; other lines are copied and counted on stderr. */
+static int run_jsonl(struct ctx *C, const char *type, const unsigned char *buf, size_t len,
+                     const char *field, unsigned long long seed, const char *human,
+                     struct wordnet *wn, const char *wndir)
+{
+    size_t pos = 0;
+    unsigned long long line = 0, bad = 0;
+    while (pos < len) {
+        const unsigned char *nl = memchr(buf + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - buf) : len, start = pos;
+        cJSON *j = cJSON_ParseWithLength((const char *)buf + pos, end - pos), *f;
+        int s;
+        pos = end + 1;
+        line++;
+        f = j ? cJSON_GetObjectItemCaseSensitive(j, field) : NULL;
+        if (!cJSON_IsString(f)) {
+            if (end > start) bad++; /* empty lines are skipped silently */
+            cJSON_Delete(j);
+            continue;
+        }
+        seed_rng(C, seed + line - 1);
+        s = apply(C, type, f->valuestring, strlen(f->valuestring), human, wn, wndir);
+        if (s != HM_OK) {
+            cJSON_Delete(j);
+            return s;
+        }
+        cJSON_ReplaceItemInObjectCaseSensitive(j, field, cJSON_CreateString(C->out.p));
+        {
+            char *txt = cJSON_PrintUnformatted(j);
+            if (!txt) {
+                cJSON_Delete(j);
+                return HM_E_NOMEM;
+            }
+            if (fprintf(stdout, "%s\n", txt) < 0) {
+                free(txt);
+                cJSON_Delete(j);
+                return HM_E_IO;
+            }
+            free(txt);
+        }
+        cJSON_Delete(j);
+    }
+    if (bad) cli_err("%llu line(s) without a string field \"%s\" skipped", bad, field);
+    return HM_OK;
+}
+
 int cli_attack(int argc, char **argv)
 {
     static const struct option lo[] = {
         {"type", required_argument, 0, 'T'},  {"rate", required_argument, 0, 'r'},
         {"seed", required_argument, 0, 's'},  {"human", required_argument, 0, 'H'},
         {"wordnet", required_argument, 0, 'W'}, {"stats", no_argument, 0, 'S'},
+        {"jsonl", no_argument, 0, 'J'},       {"field", required_argument, 0, 'F'},
         {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
-    const char *type = NULL, *human = NULL, *wndir = WORDNET_DIR, *input = "-";
+    const char *type = NULL, *human = NULL, *wndir = WORDNET_DIR, *input = "-", *field = "text";
+    int jsonl = 0;
     double rate = -1;
     unsigned long long seed = 1;
     int c, s = HM_OK, stats = 0, rc = CLI_ERROR;
@@ -732,6 +845,8 @@ int cli_attack(int argc, char **argv)
         case 'H': human = optarg; break;
         case 'W': wndir = optarg; break;
         case 'S': stats = 1; break;
+        case 'J': jsonl = 1; break;
+        case 'F': field = optarg; break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("attack", "option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error("attack", "unknown option '%s'", argv[optind - 1]);
@@ -746,46 +861,19 @@ int cli_attack(int argc, char **argv)
     if (optind < argc) input = argv[optind];
     s = cli_read_file(input, &buf, &len);
     if (s != HM_OK) return cli_fail(s, input);
-    C.t = (const char *)buf;
-    C.len = len;
     C.rate = rate;
-    C.rng = seed ^ 0x6A09E667F3BCC908ull;
-    (void)rng_next(&C.rng);
-    if ((s = split_words(C.t, len, &C.w)) != HM_OK) goto done;
-    if (!strcmp(type, "delete")) s = per_word(&C, NULL, w_delete);
-    else if (!strcmp(type, "substitute")) {
-        unsigned char *el = malloc(C.w.n ? C.w.n : 1);
-        size_t i;
-        if (!el) { s = HM_E_NOMEM; goto done; }
-        if ((s = wn_load(&wn, wndir)) != HM_OK) { free(el); goto done; }
-        WN = &wn;
-        for (i = 0; i < C.w.n; i++) {
-            size_t cs, ce;
-            word_core(C.t, C.w.ws[i], C.w.we[i], &cs, &ce);
-            el[i] = wn_synonym(&wn, C.t + cs, ce - cs, NULL) != NULL;
+    if (jsonl) {
+        s = run_jsonl(&C, type, buf, len, field, seed, human, &wn, wndir);
+        if (s != HM_OK) goto done;
+        if (fflush(stdout) != 0) {
+            cli_err("stdout: write error");
+            goto done;
         }
-        s = per_word(&C, el, w_substitute);
-        free(el);
+        rc = CLI_OK;
+        goto done;
     }
-    else if (!strcmp(type, "insert")) s = per_word(&C, NULL, w_insert);
-    else if (!strcmp(type, "swap")) s = a_swap(&C);
-    else if (!strcmp(type, "typo")) s = per_word(&C, NULL, w_typo);
-    else if (!strcmp(type, "copy-paste")) s = a_copy_paste(&C, human);
-    else if (!strcmp(type, "truncate")) s = a_truncate(&C);
-    else if (!strcmp(type, "case")) s = per_word(&C, NULL, w_case);
-    else if (!strcmp(type, "punctuation")) s = a_punctuation(&C);
-    else if (!strcmp(type, "nbsp")) s = per_space(&C, s_nbsp);
-    else if (!strcmp(type, "unicode-spaces")) s = per_space(&C, s_unicode);
-    else if (!strcmp(type, "double-space")) s = per_space(&C, s_double);
-    else if (!strcmp(type, "line-breaks")) s = per_space(&C, s_lines);
-    else if (!strcmp(type, "zero-width")) s = per_word(&C, NULL, w_zero_width);
-    else if (!strcmp(type, "soft-hyphen")) s = per_word(&C, NULL, w_soft_hyphen);
-    else if (!strcmp(type, "format")) s = per_word(&C, NULL, w_format);
-    else if (!strcmp(type, "homoglyph")) s = per_word(&C, NULL, w_homoglyph);
-    else if (!strcmp(type, "fullwidth")) s = per_word(&C, NULL, w_fullwidth);
-    else if (!strcmp(type, "combining")) s = per_word(&C, NULL, w_combining);
-    if (s == HM_OK && C.out.oom) s = HM_E_NOMEM;
-    if (s != HM_OK) goto done;
+    seed_rng(&C, seed);
+    if ((s = apply(&C, type, (const char *)buf, len, human, &wn, wndir)) != HM_OK) goto done;
     if (C.out.n && fwrite(C.out.p, 1, C.out.n, stdout) != C.out.n) {
         cli_err("stdout: write error");
         goto done;

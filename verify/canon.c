@@ -301,6 +301,20 @@ static int pass1(const hm_canon *c, const unsigned char *t, size_t len, hm_canon
         if (t[i] < 0x80) {
             cp = t[i];
             n = 1;
+            if (t[i] > ' ' && (i + 1 >= len || t[i + 1] < 0x80)) {
+                /* a printable ASCII byte that no combining mark follows */
+                if (st.nseg && (s = flush_seg(c, &st)) != HM_OK) return s;
+                if (grow(o, o->len + 1) != HM_OK) return HM_E_NOMEM;
+                o->text[o->len] = (char)cp;
+                o->src_start[o->len] = i;
+                o->src_end[o->len] = i + 1;
+                o->len++;
+                st.last = LAST_OTHER;
+                st.nl_run = 0;
+                st.cr_end = SIZE_MAX;
+                i++;
+                continue;
+            }
         } else {
             n = utf8_get(t + i, len - i, &cp);
             if (n == 0) {
@@ -391,8 +405,29 @@ static int is_word_cp(uint32_t cp)
     return u_isalnum((UChar32)cp) || (U_GET_GC_MASK((UChar32)cp) & U_GC_M_MASK);
 }
 
+/* A direct-mapped cache of fold_to results for one call (skeletons are
+ * slow to compute). */
+#define FOLD_CACHE 1024
+struct fold_cache {
+    uint32_t cp[FOLD_CACHE];
+    int32_t to[FOLD_CACHE];
+    uint32_t res[FOLD_CACHE];
+};
+
+static uint32_t fold_to_uncached(const hm_canon *c, uint32_t cp, UScriptCode to);
+
+static uint32_t fold_to(const hm_canon *c, struct fold_cache *fc, uint32_t cp, UScriptCode to)
+{
+    size_t h = (cp * 2654435761u + (uint32_t)to) % FOLD_CACHE;
+    if (fc->cp[h] == cp && fc->to[h] == (int32_t)to) return fc->res[h];
+    fc->cp[h] = cp;
+    fc->to[h] = (int32_t)to;
+    fc->res[h] = fold_to_uncached(c, cp, to);
+    return fc->res[h];
+}
+
 /* The folded letter for cp in script `to`, or 0. */
-static uint32_t fold_to(const hm_canon *c, uint32_t cp, UScriptCode to)
+static uint32_t fold_to_uncached(const hm_canon *c, uint32_t cp, UScriptCode to)
 {
     UChar in[2], sk[SK_MAX * 2];
     int32_t ni = 0, ns, k, j;
@@ -428,6 +463,15 @@ static void word_scripts(const char *t, struct word *w)
     UScriptCode sc[8];
     int cnt[8], ns = 0, i, best = -1;
     size_t p = w->b;
+    for (p = w->b; p < w->e && (unsigned char)t[p] < 0x80; p++) {}
+    if (p == w->e) { /* ASCII: Latin if it has a letter */
+        for (p = w->b; p < w->e; p++)
+            if ((t[p] | 0x20) >= 'a' && (t[p] | 0x20) <= 'z') break;
+        w->n_scripts = p < w->e;
+        w->major = p < w->e ? USCRIPT_LATIN : USCRIPT_COMMON;
+        return;
+    }
+    p = w->b;
     while (p < w->e) {
         uint32_t cp;
         size_t n = utf8_get((const unsigned char *)t + p, w->e - p, &cp);
@@ -462,8 +506,8 @@ static void word_scripts(const char *t, struct word *w)
 
 /* Folds the letters of word w that are not in script `to`; returns the
  * number folded, or -1 when `all` is set and some letter does not fold. */
-static long fold_word(const hm_canon *c, const hm_canon_output *in, const struct word *w,
-                      UScriptCode to, int all, hm_canon_output *o, int dry)
+static long fold_word(const hm_canon *c, struct fold_cache *fc, const hm_canon_output *in,
+                      const struct word *w, UScriptCode to, int all, hm_canon_output *o, int dry)
 {
     size_t p = w->b;
     long folded = 0;
@@ -475,7 +519,7 @@ static long fold_word(const hm_canon *c, const hm_canon_output *in, const struct
         if (cp != 0xFFFFFFFFu && u_isalpha((UChar32)cp)) {
             s = script_of(cp);
             if (s != to && s != USCRIPT_COMMON && s != USCRIPT_INHERITED) {
-                f = fold_to(c, cp, to);
+                f = fold_to(c, fc, cp, to);
                 if (!f && all) return -1;
             }
         }
@@ -515,6 +559,9 @@ static int pass2(const hm_canon *c, const hm_canon_output *in, hm_canon_output *
     struct word *w = NULL;
     size_t nw = 0, capw = 0, p = 0, i, done = 0;
     int rc = HM_OK;
+    struct fold_cache *fc = calloc(1, sizeof *fc);
+    if (!fc) return HM_E_NOMEM;
+    fc->cp[0] = 1; /* no entry matches code point 0 */
     /* find the words */
     while (p < in->len) {
         uint32_t cp;
@@ -528,6 +575,7 @@ static int pass2(const hm_canon *c, const hm_canon_output *in, hm_canon_output *
             struct word *nwp = realloc(w, nc * sizeof *w);
             if (!nwp) {
                 free(w);
+                free(fc);
                 return HM_E_NOMEM;
             }
             w = nwp;
@@ -564,10 +612,10 @@ static int pass2(const hm_canon *c, const hm_canon_output *in, hm_canon_output *
             }
         }
         if (to == USCRIPT_INVALID_CODE || to == USCRIPT_COMMON) continue;
-        f = fold_word(c, in, &w[i], to, all, o, 1);
+        f = fold_word(c, fc, in, &w[i], to, all, o, 1);
         if (f <= 0) continue;
         if ((rc = copy_range(in, done, w[i].b, o)) != HM_OK) break;
-        f = fold_word(c, in, &w[i], to, all, o, 0);
+        f = fold_word(c, fc, in, &w[i], to, all, o, 0);
         if (f < 0) {
             rc = HM_E_NOMEM;
             break;
@@ -577,6 +625,7 @@ static int pass2(const hm_canon *c, const hm_canon_output *in, hm_canon_output *
     }
     if (rc == HM_OK) rc = copy_range(in, done, in->len, o);
     free(w);
+    free(fc);
     return rc;
 }
 
