@@ -38,21 +38,9 @@ void cli_canon_close(struct cli_canon *cc)
     cc->canon = NULL;
 }
 
-static void add_counts(hm_canon_counts *a, const hm_canon_counts *b)
-{
-    a->removed_invisible += b->removed_invisible;
-    a->normalized += b->normalized;
-    a->fullwidth += b->fullwidth;
-    a->spaces_mapped += b->spaces_mapped;
-    a->spaces_collapsed += b->spaces_collapsed;
-    a->line_breaks_folded += b->line_breaks_folded;
-    a->lookalikes_folded += b->lookalikes_folded;
-    a->invalid_bytes += b->invalid_bytes;
-}
-
 void cli_canon_merge(struct cli_canon *into, const struct cli_canon *from)
 {
-    add_counts(&into->total, &from->total);
+    hm_canon_counts_add(&into->total, &from->total);
     into->docs += from->docs;
     into->docs_changed += from->docs_changed;
 }
@@ -67,7 +55,7 @@ int cli_canon_encode(struct cli_canon *cc, const hm_tokenizer *tok, hm_tok_scrat
     cc->docs++;
     if (!cc->out.changed) return hm_tokenizer_encode(tok, sc, text, len, flags, out);
     cc->docs_changed++;
-    add_counts(&cc->total, &cc->out.counts);
+    hm_canon_counts_add(&cc->total, &cc->out.counts);
     {
         size_t first = out->len;
         s = hm_tokenizer_encode(tok, sc, cc->out.text, cc->out.len, flags, out);

@@ -336,15 +336,7 @@ static void set_headline(cJSON *out, double ln_p, double alpha, int *detected)
 static cJSON *canon_json(const hm_canon_output *t, const hm_canon_output *p)
 {
     hm_canon_counts n = t->counts;
-    if (p) { /* the prompt's changes count too */
-        n.removed_invisible += p->counts.removed_invisible;
-        n.normalized += p->counts.normalized;
-        n.fullwidth += p->counts.fullwidth;
-        n.spaces_mapped += p->counts.spaces_mapped;
-        n.spaces_collapsed += p->counts.spaces_collapsed;
-        n.line_breaks_folded += p->counts.line_breaks_folded;
-        n.lookalikes_folded += p->counts.lookalikes_folded;
-    }
+    if (p) hm_canon_counts_add(&n, &p->counts); /* the prompt's changes count too */
     return cli_canon_counts_json(&n, t->changed || (p && p->changed));
 }
 

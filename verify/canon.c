@@ -750,6 +750,19 @@ int hm_canon_map(const hm_canon_output *out, size_t start, size_t end, size_t *o
     return HM_OK;
 }
 
+void hm_canon_counts_add(hm_canon_counts *a, const hm_canon_counts *b)
+{
+    if (!a || !b) return;
+    a->removed_invisible += b->removed_invisible;
+    a->normalized += b->normalized;
+    a->fullwidth += b->fullwidth;
+    a->spaces_mapped += b->spaces_mapped;
+    a->spaces_collapsed += b->spaces_collapsed;
+    a->line_breaks_folded += b->line_breaks_folded;
+    a->lookalikes_folded += b->lookalikes_folded;
+    a->invalid_bytes += b->invalid_bytes;
+}
+
 int hm_canon_map_tokens(const hm_canon_output *out, hm_tok_output *t)
 {
     size_t i;

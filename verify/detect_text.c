@@ -52,18 +52,6 @@ static int same(const hm_tok_output *a, const hm_tok_output *b)
     return a->len == b->len && (!a->len || !memcmp(a->ids, b->ids, a->len * sizeof *a->ids));
 }
 
-static void add_counts(hm_canon_counts *a, const hm_canon_counts *b)
-{
-    a->removed_invisible += b->removed_invisible;
-    a->normalized += b->normalized;
-    a->fullwidth += b->fullwidth;
-    a->spaces_mapped += b->spaces_mapped;
-    a->spaces_collapsed += b->spaces_collapsed;
-    a->line_breaks_folded += b->line_breaks_folded;
-    a->lookalikes_folded += b->lookalikes_folded;
-    a->invalid_bytes += b->invalid_bytes;
-}
-
 int hm_detect_text(const hm_detector *d, const hm_tokenizer *tok, const hm_canon *canon,
                    unsigned tok_flags, unsigned flags, const char *prompt, size_t prompt_len,
                    const char *text, size_t len, hm_text_result *res)
@@ -90,7 +78,7 @@ int hm_detect_text(const hm_detector *d, const hm_tokenizer *tok, const hm_canon
         if (s == HM_OK && prompt) s = hm_canon_text(canon, prompt, prompt_len, &cpt);
         if (s == HM_OK) {
             res->counts = ct.counts;
-            if (prompt) add_counts(&res->counts, &cpt.counts);
+            if (prompt) hm_canon_counts_add(&res->counts, &cpt.counts);
             res->text_changed = ct.changed || cpt.changed;
         }
         if (s == HM_OK && res->text_changed) {

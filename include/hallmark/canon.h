@@ -76,6 +76,10 @@ typedef struct hm_canon_output {
     hm_canon_counts counts;
 } hm_canon_output;
 
+/* Adds the counts of b to a (e.g. a document's prompt and text, or a
+ * corpus's documents).  Since 0.1.0. */
+HM_API void hm_canon_counts_add(hm_canon_counts *a, const hm_canon_counts *b);
+
 /* Creates a canonicalizer (opens ICU's NFKC instance and a spoof checker).
  * Returns HM_OK, HM_E_NOMEM or HM_E_UNSUPPORTED (ICU data missing).
  * Free with hm_canon_free.  Since 0.1.0. */
