@@ -16,7 +16,7 @@ import sys
 rows = {}
 for l in open(sys.argv[1]):
     f = [x.strip() for x in l.strip().strip("|").split("|")]
-    if len(f) == 9 and f[0] not in ("scheme",) and not f[0].startswith("-"):
+    if len(f) == 10 and f[0] not in ("scheme",) and not f[0].startswith("-"):
         rows[(f[0], f[1])] = f
 def num(x): return float(x) if x not in ("-", "") else None
 schemes = sorted({k[0] for k in rows})

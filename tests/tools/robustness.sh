@@ -6,11 +6,14 @@
 # attack on human text (The Devil's Dictionary, tests/data/devil.txt), with
 # the default test of `hallmark detect` (whole document + span, text as given
 # + canonical text).  Scrub rows also give the TPR at 1e-6 with
-# --no-canonical (what a detector without canonical text sees).
+# --no-canonical (what a detector without canonical text sees), and every
+# row the TPR at 1e-6 of the whole-document test alone (the default test
+# before issue #14, `detect --whole-only`).
 #
 # Environment: N (texts per cell, default 40), TOKENS (default 300; texts
 # shorter than MIN_TOKENS, default 200, are dropped, so each cell has at most
-# N texts of 200-300 tokens), CELLS=full|small, SCHEMES (names below),
+# N texts of 200-300 tokens), CELLS=full|small or ATTACKS="type:rate ...",
+# SCHEMES (names below),
 # JOBS (parallel cells, default 2).  Deterministic: fixed keys, prompts and
 # seeds.  Exit status 0; prints the table (Markdown) and writes it to OUT.md.
 set -euo pipefail
@@ -51,8 +54,10 @@ scheme_args() {
     esac
 }
 
-# attack cells: "type rate"
-if [ "$CELLS" = small ]; then
+# attack cells: "type:rate" (ATTACKS overrides CELLS)
+if [ -n "${ATTACKS:-}" ]; then
+    :
+elif [ "$CELLS" = small ]; then
     ATTACKS="none:0 delete:0.3 substitute:0.3 copy-paste:0.1 nbsp:1 zero-width:1 soft-hyphen:1 homoglyph:1 fullwidth:1 double-space:1"
 else
     ATTACKS="none:0 delete:0.1 delete:0.3 delete:0.5 substitute:0.1 substitute:0.3 substitute:0.5
@@ -96,16 +101,18 @@ for l in sys.stdin:
         print(json.dumps({"text": j["completion"]})); k += 1' "$N" "$MIN_TOKENS" > "$W/marked-$s.jsonl"
 done
 
-# rate FILE: "detected@1e-6 detected@1e-2 n" from detect --jsonl output
+# rate FILE: "detected@1e-6 detected@1e-2 n whole@1e-6" from detect --jsonl
+# output (whole: the whole-document test alone, as before the default test)
 rate() {
     $PY -c '
 import json, sys, math
-a = b = n = 0
+a = b = n = w = 0
 for l in open(sys.argv[1]):
     j = json.loads(l)
     if j.get("summary") or "ln_p" not in j: continue
     n += 1; a += j["ln_p"] <= math.log(1e-6); b += j["ln_p"] <= math.log(1e-2)
-print(a, b, n)' "$1"
+    w += j.get("whole_document", j)["ln_p"] <= math.log(1e-6)
+print(a, b, n, w)' "$1"
 }
 
 cell() { # scheme type rate -> one result line
@@ -127,6 +134,7 @@ cell() { # scheme type rate -> one result line
         nc=$(rate "$d/nc.out" | awk '{ printf "%.2f", $3 ? $1 / $3 : 0 }')
     fi
     echo "$s $t $r $(rate "$d/marked.out") $(rate "$d/human.out") $nc"
+    rm -rf "$d"
 }
 export -f cell rate scheme_args
 export H W HUMAN PY SCRUBS
@@ -141,20 +149,21 @@ import sys
 rows = {}
 for l in open(sys.argv[1]):
     f = l.split()
-    if len(f) < 10: continue
+    if len(f) < 12: continue
     rows[(f[0], f[1], f[2])] = f[3:]
 schemes = sys.argv[2].split()
 attacks = [a.split(":") for a in sys.argv[3].split()]
-print("| scheme | attack | rate | n | TPR@1e-6 | TPR@1e-2 | FPR@1e-6 | FPR@1e-2 | TPR@1e-6 without canonical text |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| scheme | attack | rate | n | TPR@1e-6 | TPR@1e-2 | FPR@1e-6 | FPR@1e-2 | TPR@1e-6 without canonical text | TPR@1e-6 whole document only |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for s in schemes:
     for t, r in attacks:
         v = rows.get((s, t, r))
         if not v:
-            print("| %s | %s | %s | - | - | - | - | - | - |" % (s, t, r)); continue
-        a, b, n, ha, hb, hn, nc = int(v[0]), int(v[1]), int(v[2]), int(v[3]), int(v[4]), int(v[5]), v[6]
+            print("| %s | %s | %s | - | - | - | - | - | - | - |" % (s, t, r)); continue
+        a, b, n, wa = int(v[0]), int(v[1]), int(v[2]), int(v[3])
+        ha, hb, hn, nc = int(v[4]), int(v[5]), int(v[6]), v[8]
         fr = lambda x, m: "%.2f" % (x / m) if m else "-"
-        print("| %s | %s | %s | %d | %s | %s | %s | %s | %s |" % (s, t, r, n, fr(a, n), fr(b, n), fr(ha, hn), fr(hb, hn), nc))
+        print("| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (s, t, r, n, fr(a, n), fr(b, n), fr(ha, hn), fr(hb, hn), nc, fr(wa, n)))
 print()
 print("%s texts per cell; %d s." % (sys.argv[4], int(sys.argv[5])))
 PY
