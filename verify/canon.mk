@@ -5,3 +5,4 @@ DEB_PKGS += libicu-dev
 ALL_CPPFLAGS += $(shell $(PKG_CONFIG) --cflags icu-uc icu-i18n 2>/dev/null)
 LDLIBS_ALL += $(shell $(PKG_CONFIG) --libs icu-uc icu-i18n 2>/dev/null)
 PC_REQUIRES += icu-uc icu-i18n
+FUZZ_TARGETS += fuzz_canon

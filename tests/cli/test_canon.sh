@@ -75,3 +75,17 @@ expect_status "scan --no-canonical does not" 1 "$H" scan --key k.key --scheme kg
 expect_status "payload decode finds the payload after U+00A0 spaces" 0 "$H" payload decode --key k.key s6-nbsp.txt
 expect_grep "... the right one" "0xc0ffee42" out
 expect_status "payload decode --no-canonical does not" 1 "$H" payload decode --key k.key --no-canonical s6-nbsp.txt
+
+# --per-token offsets of the canonical text point into the original bytes
+"$H" detect --key k.key --scheme kgw --json --per-token s1-homoglyph.txt > pt.json 2>/dev/null
+if /usr/bin/python3 - pt.json s1-homoglyph.txt <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); raw = open(sys.argv[2], "rb").read()
+t = j["tokens"]; ok = j["canonical"]["fired"] == "canonical"
+ok = ok and all(0 <= x["start"] <= x["end"] <= len(raw) for x in t)
+ok = ok and all(a["start"] <= b["start"] for a, b in zip(t, t[1:]))
+ok = ok and t[-1]["end"] in (len(raw), len(raw.rstrip(b"\n")))
+sys.exit(0 if ok else 1)
+PY
+then ok "per-token offsets of the canonical text are offsets into the original text"; else
+    notok "per-token offsets" "$(head -c 400 pt.json)"; fi
