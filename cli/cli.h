@@ -51,6 +51,7 @@ int cli_custody_append(const char *log, int argc, char **argv, int status);
 int cli_trace(int argc, char **argv);
 int cli_fingerprint(int argc, char **argv);
 int cli_payload(int argc, char **argv);
+int cli_attack(int argc, char **argv);
 
 /* `hallmark bench <what>` targets, defined beside the feature they measure. */
 int cli_bench_tokenize(int argc, char **argv);
@@ -241,6 +242,33 @@ const char *cli_escape(const char *s, size_t max_in, char *buf, size_t cap);
  * into why and returns CLI_ERROR. */
 int cli_read_regular(const char *path, unsigned long long max, unsigned char **out, size_t *len,
                      char *why, size_t why_cap);
+
+/* cli/canon_cli.c: the canonical-text step (hallmark/canon.h) of scan,
+ * radioactivity, trace and payload decode, which test the canonical text
+ * only (detect tests both, cli/cmd_detect.c).  open: `shared` is borrowed
+ * (threads share one hm_canon; each needs its own struct cli_canon), NULL
+ * opens one; enabled 0 (--no-canonical) makes encode plain tokenizing.
+ * encode appends ids (offsets mapped to the input with HM_TOK_OFFSETS) and
+ * totals the changes; returns an hm_status. */
+struct cli_canon {
+    int enabled;
+    const hm_canon *canon;
+    hm_canon *own;
+    hm_canon_output out;
+    hm_canon_counts total;
+    unsigned long long docs, docs_changed;
+};
+int cli_canon_open(struct cli_canon *cc, const hm_canon *shared, int enabled);
+void cli_canon_close(struct cli_canon *cc);
+void cli_canon_merge(struct cli_canon *into, const struct cli_canon *from);
+int cli_canon_encode(struct cli_canon *cc, const hm_tokenizer *tok, hm_tok_scratch *sc,
+                     const char *text, size_t len, unsigned flags, hm_tok_output *out);
+/* cJSON objects (caller frees): the counts of one document, and a command's
+ * totals ({"enabled": false} when off). */
+void *cli_canon_counts_json(const hm_canon_counts *n, int changed);
+void *cli_canon_json(const struct cli_canon *cc);
+/* One line on stderr when something changed. */
+void cli_canon_print(const struct cli_canon *cc);
 
 /* A progress bar on stderr, shown only when stderr is a TTY. */
 struct cli_progress {

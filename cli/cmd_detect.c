@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "hallmark/canon.h"
 #include "hallmark/detect.h"
+#include "hallmark/detect_text.h"
 #include "hallmark/key.h"
 #include "hallmark/stats.h"
 #include "hallmark/tokenizer.h"
@@ -35,7 +37,8 @@ struct dopts {
     const char *prompt_field;
     const char *input;
     double alpha;
-    int json, ids, jsonl, per_token, localize, special, allow_invalid, dedup;
+    int json, ids, jsonl, per_token, localize, special, allow_invalid, dedup, no_canonical;
+    int whole_only;
     long long eos;
     unsigned long long max_bytes;
     char interop_param[2][CLI_INTEROP_PARAM_MAX];
@@ -51,6 +54,9 @@ struct dctx {
     hm_tokenizer *tok;
     hm_tok_scratch *scratch;
     char tok_sha[65];
+    hm_canon *canon;           /* NULL with --no-canonical or --ids */
+    hm_canon_output ctext;     /* the canonical text of the document */
+    hm_canon_output cprompt;   /* and of the prompt */
 };
 
 static void usage(FILE *out)
@@ -85,12 +91,21 @@ static void usage(FILE *out)
 "  --dedup P           tuple (default), context or none\n"
 "  --eos ID            do not score positions from the first EOS token on\n"
 "  --alpha A           significance level (default 1e-6)\n"
+"  --no-canonical      test only the text as given.  By default the canonical text\n"
+"                      (NFKC, invisible characters removed, spaces and line breaks\n"
+"                      folded, look-alike letters folded in mixed-script words) is\n"
+"                      tested too when it differs, with a Bonferroni correction\n"
+"                      for the two tests; \"canonical\" says what was changed\n"
 "Output:\n"
 "  --json              a JSON object (scheme, params, prf_version, key_id, dedup,\n"
 "                      n_scored, score, log10_p, p, detected, ...)\n"
 "  --per-token         add \"tokens\": per-token id, offsets, counted, green/u/g\n"
 "  --localize          add \"span\": the most significant span, with a p-value\n"
 "                      corrected for every window tried\n"
+"  --whole-only        test the whole document only.  By default the whole-document\n"
+"                      test and the most significant span are combined (Bonferroni\n"
+"                      x2), so that a marked passage inside a longer human text is\n"
+"                      found; \"whole_document\" and \"default_test\" give both\n"
 "  --special           recognize special tokens in text\n"
 "  --allow-invalid-utf8  score text that is not valid UTF-8 (bytes are tokenized\n"
 "                      as tiktoken does) instead of refusing it\n"
@@ -193,6 +208,8 @@ static cJSON *result_json(struct dctx *dc, size_t k, const hm_detect_result *r)
     return o;
 }
 
+static void set_headline(cJSON *out, double ln_p, double alpha, int *detected);
+
 /* Scores one document; returns a JSON result (caller frees) and sets
  * *detected.  NULL on an internal error (message printed). */
 static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_tok_output *doc,
@@ -202,10 +219,13 @@ static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_
     hm_detect_result res[MAX_KEYS];
     hm_token_detail *det = NULL;
     double ln_family = 0, holm[MAX_KEYS];
-    size_t best = 0, k;
+    size_t best = 0, k, span_key = 0;
+    hm_span sp;
+    int have_span = 0;
     cJSON *out;
     int s;
-    if (o->per_token || o->localize) {
+    memset(&sp, 0, sizeof sp);
+    if (o->per_token || o->localize || !o->whole_only) {
         det = calloc(doc->len ? doc->len : 1, sizeof *det);
         if (!det) {
             cli_fail(HM_E_NOMEM, "detect");
@@ -268,20 +288,14 @@ static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_
     *detected = ln_family <= log(o->alpha);
     cJSON_AddNumberToObject(out, "alpha", o->alpha);
     cJSON_AddBoolToObject(out, "detected", *detected);
-    if (!o->ids && dc->tok) {
-        cJSON_AddStringToObject(out, "tokenizer", hm_tokenizer_name(dc->tok));
-        cJSON_AddStringToObject(out, "tokenizer_sha256", dc->tok_sha);
-    }
-    if (o->localize) {
-        hm_span sp, spk;
-        size_t span_key = best;
-        int have = 0;
+    /* The most significant span over every key: the best key of the whole
+     * document need not hold the best span, and choosing the key by either
+     * is a selection that must be corrected for (Sidak over the keys, each
+     * key's span already Bonferroni-corrected over its windows; keys are
+     * independent under H0).  Used by --localize and by the default test. */
+    if (o->localize || !o->whole_only) {
+        hm_span spk;
         memset(&sp, 0, sizeof sp);
-        /* every key's most significant span: the best key of the whole
-         * document need not hold the best span, and choosing the key by
-         * either is a selection that must be corrected for (Sidak over the
-         * keys, each key's span already Bonferroni-corrected over its
-         * windows; keys are independent under H0) */
         for (k = 0; k < dc->n_dets; k++) {
             hm_token_detail *dk = det;
             int sk = HM_OK;
@@ -300,44 +314,204 @@ static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_
                 cli_fail(sk, "localize");
                 return NULL;
             }
-            if (spk.n_scored && (!have || spk.ln_p < sp.ln_p)) {
+            if (spk.n_scored && (!have_span || spk.ln_p < sp.ln_p)) {
                 sp = spk;
                 span_key = k;
-                have = 1;
+                have_span = 1;
             }
         }
-        if (have) {
-            cJSON *js = cJSON_CreateObject();
-            char corr[160];
-            cJSON_AddNumberToObject(js, "first_token", (double)sp.first);
-            cJSON_AddNumberToObject(js, "last_token", (double)sp.last);
-            if (doc->offsets) {
-                cJSON_AddNumberToObject(js, "start", (double)doc->offsets[sp.first].start);
-                cJSON_AddNumberToObject(js, "end", (double)doc->offsets[sp.last - 1].end);
-            }
-            add_u64_string(js, "n_scored", sp.n_scored);
-            cJSON_AddNumberToObject(js, "score", sp.score);
-            /* the selected window's own tail is the minimum over many
-             * windows: a statistic, not a p-value (docs/statistics.md) */
-            cJSON_AddNumberToObject(js, "window_log10_tail", sp.ln_p_window / log(10.0));
-            add_u64_string(js, "n_windows", sp.n_windows);
-            if (dc->n_dets > 1) {
-                cJSON_AddStringToObject(js, "key_id", dc->key_ids[span_key]);
-                add_u64_string(js, "n_keys", dc->n_dets); /* counts as strings */
-                snprintf(corr, sizeof corr,
-                         "bonferroni over every window tried, then sidak over the %zu keys",
-                         dc->n_dets);
-                sp.ln_p = hm_stats_sidak_logp(sp.ln_p, (double)dc->n_dets);
-            } else {
-                snprintf(corr, sizeof corr, "bonferroni over every window tried");
-            }
-            cJSON_AddStringToObject(js, "correction", corr);
-            add_pvalue(js, sp.ln_p, "");
-            cJSON_AddItemToObject(out, "span", js);
+        if (have_span && dc->n_dets > 1) sp.ln_p = hm_stats_sidak_logp(sp.ln_p, (double)dc->n_dets);
+    }
+    if (!o->whole_only) {
+        /* the default test: the whole document and the most significant span
+         * (already corrected for the keys above), Bonferroni over the two
+         * (hm_detect_combine_span_logp) */
+        cJSON *dt = cJSON_CreateObject(), *wd = cJSON_CreateObject();
+        int fired = HM_DEFAULT_FIRED_WHOLE;
+        double l = ln_family;
+        if (have_span) l = hm_detect_combine_span_logp(ln_family, &sp, 1.0, &fired);
+        cJSON_AddNumberToObject(wd, "ln_p", ln_family);
+        add_pvalue(wd, ln_family, "");
+        cJSON_AddItemToObject(out, "whole_document", wd);
+        cJSON_AddNumberToObject(dt, "tests", have_span && sp.n_windows > 1 ? 2 : 1);
+        cJSON_AddStringToObject(dt, "correction",
+                                have_span && sp.n_windows > 1
+                                    ? "bonferroni over the whole-document test and the most "
+                                      "significant span (x2; the span is corrected for its "
+                                      "windows and for the keys)"
+                                    : "none (one window: the span is the whole document)");
+        cJSON_AddStringToObject(dt, "fired", fired == HM_DEFAULT_FIRED_SPAN ? "span" : "whole");
+        cJSON_AddItemToObject(out, "default_test", dt);
+        set_headline(out, l, o->alpha, detected);
+        ln_family = l;
+    }
+    if (!o->ids && dc->tok) {
+        cJSON_AddStringToObject(out, "tokenizer", hm_tokenizer_name(dc->tok));
+        cJSON_AddStringToObject(out, "tokenizer_sha256", dc->tok_sha);
+    }
+    if (have_span) {
+        cJSON *js = cJSON_CreateObject();
+        char corr[160];
+        cJSON_AddNumberToObject(js, "first_token", (double)sp.first);
+        cJSON_AddNumberToObject(js, "last_token", (double)sp.last);
+        if (doc->offsets) {
+            cJSON_AddNumberToObject(js, "start", (double)doc->offsets[sp.first].start);
+            cJSON_AddNumberToObject(js, "end", (double)doc->offsets[sp.last - 1].end);
         }
+        add_u64_string(js, "n_scored", sp.n_scored);
+        cJSON_AddNumberToObject(js, "score", sp.score);
+        /* the selected window's own tail is the minimum over many
+         * windows: a statistic, not a p-value (docs/statistics.md) */
+        cJSON_AddNumberToObject(js, "window_log10_tail", sp.ln_p_window / log(10.0));
+        add_u64_string(js, "n_windows", sp.n_windows);
+        if (dc->n_dets > 1) {
+            cJSON_AddStringToObject(js, "key_id", dc->key_ids[span_key]);
+            add_u64_string(js, "n_keys", dc->n_dets); /* counts as strings */
+            snprintf(corr, sizeof corr,
+                     "bonferroni over every window tried, then sidak over the %zu keys",
+                     dc->n_dets);
+        } else {
+            snprintf(corr, sizeof corr, "bonferroni over every window tried");
+        }
+        cJSON_AddStringToObject(js, "correction", corr);
+        add_pvalue(js, sp.ln_p, "");
+        cJSON_AddItemToObject(out, "span", js);
     }
     if (o->per_token) cJSON_AddItemToObject(out, "tokens", cli_tokens_json(det, doc, doc->len));
     free(det);
+    return out;
+}
+
+/* Replaces the headline p-value of a result by ln_p and recomputes
+ * "detected". */
+static void set_headline(cJSON *out, double ln_p, double alpha, int *detected)
+{
+    static const char *const f[] = {"ln_p", "log10_p", "p", "p_text", "alpha", "detected"};
+    size_t i;
+    for (i = 0; i < sizeof f / sizeof f[0]; i++) cJSON_DeleteItemFromObject(out, f[i]);
+    cJSON_AddNumberToObject(out, "ln_p", ln_p);
+    add_pvalue(out, ln_p, "");
+    *detected = ln_p <= log(alpha);
+    cJSON_AddNumberToObject(out, "alpha", alpha);
+    cJSON_AddBoolToObject(out, "detected", *detected);
+}
+
+static cJSON *canon_json(const hm_canon_output *t, const hm_canon_output *p)
+{
+    hm_canon_counts n = t->counts;
+    if (p) hm_canon_counts_add(&n, &p->counts); /* the prompt's changes count too */
+    return cli_canon_counts_json(&n, t->changed || (p && p->changed));
+}
+
+static int same_ids(const hm_tok_output *a, const hm_tok_output *b)
+{
+    return a->len == b->len && (a->len == 0 || !memcmp(a->ids, b->ids, a->len * sizeof *a->ids));
+}
+
+/* Canonicalizes text into *ct and encodes it into *cdoc, with offsets into
+ * the original text. */
+static int canon_ids(struct dctx *dc, const char *what, const unsigned char *buf, size_t len,
+                     hm_canon_output *ct, hm_tok_output *cdoc)
+{
+    int s = hm_canon_text(dc->canon, (const char *)buf, len, ct);
+    cdoc->len = 0;
+    if (s != HM_OK) return cli_fail(s, what);
+    if (!ct->changed) return CLI_OK;
+    s = hm_tokenizer_encode(dc->tok, dc->scratch, ct->text, ct->len,
+                            HM_TOK_OFFSETS | (dc->o->special ? HM_TOK_SPECIAL : 0u), cdoc);
+    if (s == HM_OK) s = hm_canon_map_tokens(ct, cdoc);
+    if (s != HM_OK) return cli_fail(s, what);
+    return CLI_OK;
+}
+
+/* Tests one document (text or ids, and an optional prompt): the text as
+ * given and, unless --no-canonical, the canonical text when it changes the
+ * token ids, combined by hm_canon_combine_logp.  Returns the JSON result
+ * (caller frees) or NULL after printing a message; *bad_input is set when
+ * the input itself was refused. */
+static cJSON *detect_input(struct dctx *dc, const char *what, const unsigned char *pbuf,
+                           size_t plen, int has_prompt, const unsigned char *buf, size_t len,
+                           int *detected, int *bad_input)
+{
+    hm_tok_output doc, prompt, cdoc, cprompt;
+    cJSON *g = NULL, *c = NULL, *out = NULL, *cj;
+    int differ = 0, dg = 0, dcan = 0, fired = 0;
+    *bad_input = 0;
+    hm_tok_output_init(&doc);
+    hm_tok_output_init(&prompt);
+    hm_tok_output_init(&cdoc);
+    hm_tok_output_init(&cprompt);
+    if (to_ids(dc, what, buf, len, &doc) != CLI_OK ||
+        (has_prompt && to_ids(dc, what, pbuf, plen, &prompt) != CLI_OK)) {
+        *bad_input = 1;
+        goto done;
+    }
+    if (doc.len == 0) {
+        cli_err("%s: the input is empty: nothing to test", what);
+        *bad_input = 1;
+        goto done;
+    }
+    if (dc->canon) {
+        if (canon_ids(dc, what, buf, len, &dc->ctext, &cdoc) != CLI_OK ||
+            (has_prompt && canon_ids(dc, what, pbuf, plen, &dc->cprompt, &cprompt) != CLI_OK))
+            goto done;
+        if (!dc->ctext.changed) {
+            free(cdoc.ids);
+            free(cdoc.offsets);
+            cdoc = doc; /* shallow: same arrays, not freed twice */
+        }
+        if (has_prompt && !dc->cprompt.changed) {
+            free(cprompt.ids);
+            free(cprompt.offsets);
+            cprompt = prompt;
+        }
+        differ = !same_ids(&doc, &cdoc) || (has_prompt && !same_ids(&prompt, &cprompt));
+    }
+    g = detect_doc(dc, has_prompt ? &prompt : NULL, &doc, &dg);
+    if (!g) goto done;
+    if (differ) {
+        c = detect_doc(dc, has_prompt ? &cprompt : NULL, &cdoc, &dcan);
+        if (!c) goto done;
+    }
+    if (!dc->canon) {
+        out = g;
+        g = NULL;
+        *detected = dg;
+        if (!dc->o->ids) {
+            cj = cJSON_CreateObject();
+            cJSON_AddBoolToObject(cj, "enabled", 0);
+            cJSON_AddItemToObject(out, "canonical", cj);
+        }
+        goto done;
+    }
+    cj = canon_json(&dc->ctext, has_prompt ? &dc->cprompt : NULL);
+    if (differ) {
+        double lg = cJSON_GetNumberValue(cJSON_GetObjectItem(g, "ln_p"));
+        double lc = cJSON_GetNumberValue(cJSON_GetObjectItem(c, "ln_p"));
+        double l = hm_canon_combine_logp(lg, lc, 1, &fired);
+        out = fired == HM_CANON_FIRED_CANONICAL ? c : g;
+        if (out == c) c = NULL; else g = NULL;
+        set_headline(out, l, dc->o->alpha, detected);
+        cJSON_AddNumberToObject(cj, "tests", 2);
+        cJSON_AddStringToObject(cj, "correction", "bonferroni over the text as given and the canonical text (x2)");
+        add_pvalue(cj, lg, "given_");
+        add_pvalue(cj, lc, "canonical_");
+    } else {
+        out = g;
+        g = NULL;
+        *detected = dg;
+        cJSON_AddNumberToObject(cj, "tests", 1);
+        cJSON_AddStringToObject(cj, "correction", "none (the canonical text has the same token ids)");
+    }
+    cJSON_AddStringToObject(cj, "fired", fired == HM_CANON_FIRED_CANONICAL ? "canonical" : "given");
+    cJSON_AddItemToObject(out, "canonical", cj);
+done:
+    cJSON_Delete(g);
+    cJSON_Delete(c);
+    if (cdoc.ids != doc.ids) hm_tok_output_clear(&cdoc);
+    if (cprompt.ids != prompt.ids) hm_tok_output_clear(&cprompt);
+    hm_tok_output_clear(&doc);
+    hm_tok_output_clear(&prompt);
     return out;
 }
 
@@ -378,6 +552,26 @@ static void print_human(const cJSON *r)
         printf("best key %s of %s\n",
                cJSON_GetStringValue(cJSON_GetObjectItem(fam, "best_key_id")),
                cJSON_GetStringValue(cJSON_GetObjectItem(fam, "n_keys")));
+    {
+        const cJSON *dt = cJSON_GetObjectItem(r, "default_test");
+        const cJSON *wd = cJSON_GetObjectItem(r, "whole_document");
+        if (dt && wd && cJSON_GetNumberValue(cJSON_GetObjectItem(dt, "tests")) > 1)
+            printf("default test: whole document p = %s; %s (2 tests, Bonferroni)\n",
+                   cJSON_GetStringValue(cJSON_GetObjectItem(wd, "p_text")),
+                   strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(dt, "fired")), "span")
+                       ? "the whole document gave the smaller p"
+                       : "the most significant span gave the smaller p");
+    }
+    {
+        const cJSON *cj = cJSON_GetObjectItem(r, "canonical");
+        if (cj && cJSON_IsTrue(cJSON_GetObjectItem(cj, "changed")))
+            printf("canonical text: %s; %s (%d tests, Bonferroni)\n",
+                   cJSON_GetStringValue(cJSON_GetObjectItem(cj, "changes")),
+                   strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cj, "fired")), "canonical")
+                       ? "the text as given gave the smaller p"
+                       : "the canonical text gave the smaller p",
+                   (int)cJSON_GetNumberValue(cJSON_GetObjectItem(cj, "tests")));
+    }
     if (span) {
         const cJSON *nk = cJSON_GetObjectItem(span, "n_keys");
         printf("most significant span: tokens %d..%d, p = %s corrected for %s windows",
@@ -435,6 +629,8 @@ static int setup(struct dctx *dc)
         if (cli_open_tokenizer(o->tokenizer, NULL, &dc->tok) != CLI_OK) return CLI_ERROR;
         if (hm_tok_scratch_new(&dc->scratch) != HM_OK) return cli_fail(HM_E_NOMEM, "tokenizer");
         if (hm_tokenizer_sha256(dc->tok, sha) == HM_OK) sodium_bin2hex(dc->tok_sha, 65, sha, 32);
+        if (!o->no_canonical && (s = hm_canon_new(&dc->canon)) != HM_OK)
+            return cli_fail(s, "canonical text");
     }
     return CLI_OK;
 }
@@ -443,17 +639,14 @@ static int run_jsonl(struct dctx *dc, const unsigned char *buf, size_t len)
 {
     size_t pos = 0;
     unsigned long long line = 0, docs = 0, detected = 0, malformed = 0, empty = 0;
-    hm_tok_output doc, prompt;
     int rc = CLI_OK;
     cJSON *sum;
-    hm_tok_output_init(&doc);
-    hm_tok_output_init(&prompt);
     while (pos < len) {
         const unsigned char *nl = memchr(buf + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - buf) : len, l = end - pos;
         cJSON *j, *f, *pf, *id, *r;
         char what[64];
-        int det = 0;
+        int det = 0, bad = 0;
         line++;
         snprintf(what, sizeof what, "line %llu", line);
         if (l == 0 || (l == 1 && buf[pos] == '\r')) {
@@ -479,16 +672,15 @@ static int run_jsonl(struct dctx *dc, const unsigned char *buf, size_t len)
             continue;
         }
         pf = dc->o->prompt_field ? cJSON_GetObjectItem(j, dc->o->prompt_field) : NULL;
-        if (to_ids(dc, what, (const unsigned char *)f->valuestring, strlen(f->valuestring), &doc) !=
-                CLI_OK ||
-            (cJSON_IsString(pf) && to_ids(dc, what, (const unsigned char *)pf->valuestring,
-                                          strlen(pf->valuestring), &prompt) != CLI_OK)) {
+        r = detect_input(dc, what, cJSON_IsString(pf) ? (const unsigned char *)pf->valuestring : NULL,
+                         cJSON_IsString(pf) ? strlen(pf->valuestring) : 0, cJSON_IsString(pf),
+                         (const unsigned char *)f->valuestring, strlen(f->valuestring), &det, &bad);
+        if (!r && bad) {
             printf("{\"line\":\"%llu\",\"error\":\"bad input\"}\n", line);
             malformed++;
             cJSON_Delete(j);
             continue;
         }
-        r = detect_doc(dc, cJSON_IsString(pf) ? &prompt : NULL, &doc, &det);
         if (!r) {
             cJSON_Delete(j);
             rc = CLI_ERROR;
@@ -503,8 +695,6 @@ static int run_jsonl(struct dctx *dc, const unsigned char *buf, size_t len)
         docs++;
         detected += (unsigned long long)det;
     }
-    hm_tok_output_clear(&doc);
-    hm_tok_output_clear(&prompt);
     if (rc != CLI_OK) return rc;
     sum = cJSON_CreateObject();
     cJSON_AddBoolToObject(sum, "summary", 1);
@@ -537,6 +727,7 @@ int cli_detect(int argc, char **argv)
         {"sglang-key", required_argument, 0, 'G'}, {"synthid-keys", required_argument, 0, 'S'},
         {"special", no_argument, 0, 'c'},          {"allow-invalid-utf8", no_argument, 0, 'u'},
         {"max-bytes", required_argument, 0, 'm'},  {"help", no_argument, 0, 'h'},
+        {"no-canonical", no_argument, 0, 'C'},     {"whole-only", no_argument, 0, 'W'},
         {0, 0, 0, 0}};
     struct dopts o;
     struct dctx dc;
@@ -602,6 +793,8 @@ int cli_detect(int argc, char **argv)
                 return CLI_ERROR;
             break;
         case 'c': o.special = 1; break;
+        case 'C': o.no_canonical = 1; break;
+        case 'W': o.whole_only = 1; break;
         case 'u': o.allow_invalid = 1; break;
         case 'm': o.max_bytes = strtoull(optarg, NULL, 10); break;
         case 'h': usage(stdout); return CLI_OK;
@@ -648,15 +841,11 @@ int cli_detect(int argc, char **argv)
             cli_fail(s, o.prompt_file);
             goto done;
         }
-        if (to_ids(&dc, o.prompt_file, pbuf, plen, &prompt) != CLI_OK) goto done;
-    }
-    if (to_ids(&dc, o.input, buf, len, &doc) != CLI_OK) goto done;
-    if (doc.len == 0) {
-        cli_err("%s: the input is empty: nothing to test", o.input);
-        goto done;
     }
     {
-        cJSON *r = detect_doc(&dc, o.prompt_file ? &prompt : NULL, &doc, &det);
+        int bad = 0;
+        cJSON *r = detect_input(&dc, o.input, pbuf, plen, o.prompt_file != NULL, buf, len, &det,
+                                &bad);
         if (!r) goto done;
         if (o.json) {
             cli_json_add_argv(r);
@@ -674,5 +863,8 @@ done:
     for (k = 0; k < dc.n_dets; k++) hm_detector_free(dc.dets[k]);
     hm_tok_scratch_free(dc.scratch);
     hm_tokenizer_free(dc.tok);
+    hm_canon_free(dc.canon);
+    hm_canon_output_clear(&dc.ctext);
+    hm_canon_output_clear(&dc.cprompt);
     return rc;
 }

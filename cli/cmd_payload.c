@@ -45,7 +45,9 @@ static void usage(FILE *out)
 "  --alpha A           default 1e-6\n"
 "  --expect X          the payload of a suspect (decimal or 0x hex): found\n"
 "                      only when the text carries X against every other one\n"
-"  --json              one JSON object (payload as a decimal string and hex)\n");
+"  --json              one JSON object (payload as a decimal string and hex)\n"
+"  --no-canonical      tokenize the text as given (default: its canonical text,\n"
+"                      docs/canonical.md; the result says what changed)\n");
 }
 
 /* PREFIX_log10_p, PREFIX_p (null below the normal doubles, never 0) and
@@ -72,6 +74,7 @@ struct decode_record {
     size_t np;
     const hm_tokenizer *tok;
     const char *tokname;
+    void *canonical; /* cJSON: what canonicalization changed (text input), or NULL; taken */
 };
 
 static int report(const hm_payload_result *r, double alpha, int have_expect, uint64_t expect,
@@ -146,6 +149,7 @@ static int report(const hm_payload_result *r, double alpha, int have_expect, uin
                                 "check_bits bits: max(watermark_p, 2^-check_bits) when it "
                                 "matches, else 1");
         cJSON_AddNumberToObject(j, "alpha", alpha);
+        if (rec->canonical) cJSON_AddItemToObject(j, "canonical", (cJSON *)rec->canonical);
         if (have_expect) {
             char eh[32];
             snprintf(eh, sizeof eh, "0x%llx", (unsigned long long)expect);
@@ -156,6 +160,7 @@ static int report(const hm_payload_result *r, double alpha, int have_expect, uin
         cli_print_json(j, 0);
         cJSON_Delete(j);
     } else {
+        cJSON_Delete((cJSON *)rec->canonical); /* JSON only */
         printf("key %s%s%s%s, %u payload bits + %u check bits, %llu of %llu tokens scored\n",
                key_id, account ? " (account '" : "", account ? account : "", account ? "')" : "",
                (unsigned)r->bits, (unsigned)r->check_bits, (unsigned long long)r->n_scored,
@@ -211,14 +216,16 @@ static int cmd_decode(int argc, char **argv)
         {"tokenizer", required_argument, 0, 't'}, {"ids", no_argument, 0, 'i'},
         {"alpha", required_argument, 0, 'a'}, {"json", no_argument, 0, 'j'},
         {"passphrase-file", required_argument, 0, 'P'}, {"help", no_argument, 0, 'h'},
-        {"expect", required_argument, 0, 'e'}, {0, 0, 0, 0}};
+        {"expect", required_argument, 0, 'e'}, {"no-canonical", no_argument, 0, 'C'},
+        {0, 0, 0, 0}};
     const char *keyf = NULL, *passf = NULL, *tokname = "cl100k_base", *input = "-";
     const char *params[MAX_PARAMS];
     size_t np = 0;
     double alpha = 1e-6;
-    int ids = 0, json = 0, c, s, bad = -1, rc = CLI_ERROR, have_expect = 0;
+    int ids = 0, json = 0, c, s, bad = -1, rc = CLI_ERROR, have_expect = 0, no_canonical = 0;
     unsigned long long expect = 0;
     char key_id[HM_KEY_ID_BUFSIZE];
+    struct cli_canon cc;
     hm_key *key = NULL;
     hm_detector *d = NULL;
     hm_tokenizer *tok = NULL;
@@ -226,6 +233,7 @@ static int cmd_decode(int argc, char **argv)
     unsigned char *buf = NULL;
     size_t len = 0;
     hm_payload_result r;
+    memset(&cc, 0, sizeof cc);
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
@@ -236,6 +244,7 @@ static int cmd_decode(int argc, char **argv)
         case 't': tokname = optarg; break;
         case 'i': ids = 1; break;
         case 'j': json = 1; break;
+        case 'C': no_canonical = 1; break;
         case 'p':
             if (np == MAX_PARAMS) return cli_usage_error("payload decode", "too many --param");
             params[np++] = optarg;
@@ -288,7 +297,8 @@ static int cmd_decode(int argc, char **argv)
         }
     } else {
         if (cli_open_tokenizer(tokname, NULL, &tok) != CLI_OK) goto done;
-        s = hm_tokenizer_encode(tok, NULL, buf, len, 0, &out);
+        if (cli_canon_open(&cc, NULL, !no_canonical) != CLI_OK) goto done;
+        s = cli_canon_encode(&cc, tok, NULL, (const char *)buf, len, 0, &out);
     }
     if (s != HM_OK) {
         cli_fail(s, input);
@@ -305,7 +315,7 @@ static int cmd_decode(int argc, char **argv)
     }
     if (hm_key_id(key, key_id) != HM_OK) snprintf(key_id, sizeof key_id, "?");
     {
-        struct decode_record rec = {params, np, tok, tokname};
+        struct decode_record rec = {params, np, tok, tokname, ids ? NULL : cli_canon_json(&cc)};
         rc = report(&r, alpha, have_expect, expect, key_id,
                     hm_key_kind(key) == HM_KEY_DERIVED ? hm_key_tenant(key) : NULL, &rec, json);
     }
@@ -313,6 +323,7 @@ done:
     hm_tok_output_clear(&out);
     free(buf);
     hm_tokenizer_free(tok);
+    cli_canon_close(&cc);
     hm_detector_free(d);
     hm_key_free(key);
     return rc;

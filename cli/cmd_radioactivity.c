@@ -25,7 +25,7 @@ struct ropts {
     const char *params[MAX_PARAMS];
     size_t np;
     double alpha;
-    int json, special;
+    int json, special, no_canonical;
     unsigned partitions;
     uint32_t shard, n_shards;
 };
@@ -69,6 +69,8 @@ static void usage(FILE *out)
 "                        `hallmark merge`\n"
 "  --tmpdir DIR, --partitions N   the tape's spill files (default $TMPDIR, 64)\n"
 "  --json                print a JSON object (main and control results)\n"
+"  --no-canonical        tokenize texts as given (default: their canonical text,\n"
+"                        docs/canonical.md; the result says what changed)\n"
 "\n"
 "Exit status: 0 detected at --alpha (with --accounts: some account's Holm-\n"
 "adjusted p-value), 1 not detected, 2 error.\n");
@@ -86,7 +88,7 @@ static int parse_args(int argc, char **argv, struct ropts *o, const char **input
         {"tmpdir", required_argument, 0, 'T'},    {"partitions", required_argument, 0, 'N'},
         {"special", no_argument, 0, 'x'},         {"json", no_argument, 0, 'J'},
         {"master", required_argument, 0, 'm'},    {"accounts", required_argument, 0, 'A'},
-        {"epoch", required_argument, 0, 'e'},
+        {"epoch", required_argument, 0, 'e'},     {"no-canonical", no_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
     int c;
     char *end;
@@ -135,6 +137,7 @@ static int parse_args(int argc, char **argv, struct ropts *o, const char **input
             break;
         }
         case 'x': o->special = 1; break;
+        case 'C': o->no_canonical = 1; break;
         case 'J': o->json = 1; break;
         case 'm': o->master = optarg; break;
         case 'A': o->accounts = optarg; break;
@@ -171,6 +174,7 @@ struct lazy_tok {
     const char *name;
     hm_tokenizer *tok;
     int failed;
+    struct cli_canon cc; /* the canonical text of every prompt, completion and filter record */
 };
 
 static const hm_tokenizer *need_tok(struct lazy_tok *lt)
@@ -190,8 +194,8 @@ static const char *field_ids(const cJSON *v, struct lazy_tok *lt, hm_tok_scratch
         if (!cli_utf8_valid((const unsigned char *)v->valuestring, n, &bad))
             return "invalid UTF-8";
         if (!need_tok(lt)) return NULL;
-        if (hm_tokenizer_encode(lt->tok, scr, v->valuestring, n, special ? HM_TOK_SPECIAL : 0u,
-                                out) != HM_OK)
+        if (cli_canon_encode(&lt->cc, lt->tok, scr, v->valuestring, n,
+                             special ? HM_TOK_SPECIAL : 0u, out) != HM_OK)
             return "tokenizer failure";
         return NULL;
     }
@@ -382,6 +386,7 @@ int cli_radioactivity(int argc, char **argv)
     meta.alpha = o.alpha;
     meta.filter = o.filter != NULL;
     lt.name = o.tokenizer;
+    if (cli_canon_open(&lt.cc, NULL, !o.no_canonical) != CLI_OK) goto done;
     if (hm_tok_scratch_new(&scr) != HM_OK) {
         cli_fail(HM_E_NOMEM, "radioactivity");
         goto done;
@@ -411,7 +416,7 @@ int cli_radioactivity(int argc, char **argv)
                     msg = "invalid UTF-8";
                 else if (!need_tok(&lt))
                     goto done;
-                else if (hm_tokenizer_encode(lt.tok, scr, p, len, 0, &cids) != HM_OK)
+                else if (cli_canon_encode(&lt.cc, lt.tok, scr, (const char *)p, len, 0, &cids) != HM_OK)
                     msg = "tokenizer failure";
             }
             if (lt.failed) goto done;
@@ -544,6 +549,10 @@ int cli_radioactivity(int argc, char **argv)
         int detected = 0;
         cJSON *res = radio_result_json(&meta, &stats, &detected);
         if (o.out && cli_write_json_line(o.out, res) != HM_OK) cli_err("%s: cannot write", o.out);
+        if (o.json)
+            cJSON_AddItemToObject(res, "canonical", cli_canon_json(&lt.cc));
+        else
+            cli_canon_print(&lt.cc);
         if (o.json) {
             cli_json_add_argv(res);
             cli_print_json(res, 0);
@@ -565,6 +574,7 @@ done:
     free(all_stats);
     cli_accounts_free(&acc);
     hm_tokenizer_free(lt.tok);
+    cli_canon_close(&lt.cc);
     hm_key_free(key);
     return rc;
 }

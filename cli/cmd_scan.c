@@ -29,7 +29,7 @@ struct sopts {
     unsigned long long epoch;
     const char *params[MAX_PARAMS];
     size_t np;
-    int format, threads, json, special;
+    int format, threads, json, special, no_canonical;
     unsigned partitions;
     double fdr, alpha;
     uint32_t shard, n_shards;
@@ -57,6 +57,7 @@ struct worker {
     hm_tok_output ids;
     hm_scanner **scanners; /* one per key (one key, or one per account) */
     size_t n_keys;
+    struct cli_canon canon;
     const unsigned char *arena;
     struct line *lines;
     size_t first, last;
@@ -102,6 +103,8 @@ static void usage(FILE *out)
 "  --partitions N       tuple-tape partitions (default 64)\n"
 "  --max-line-bytes N   longer lines are reported malformed (default 64 MiB)\n"
 "  --special            recognize special tokens in text\n"
+"  --no-canonical       tokenize each document as given (default: its canonical\n"
+"                       text, docs/canonical.md; the summary says what changed)\n"
 "  --json               print the summary as JSON on standard output\n"
 "\n"
 "Malformed records are reported with their line number and skipped; the summary\n"
@@ -161,8 +164,8 @@ static void *worker_run(void *arg)
             continue;
         }
         w->ids.len = 0;
-        st = hm_tokenizer_encode(w->tok, w->scratch, text, tlen, w->o->special ? HM_TOK_SPECIAL : 0u,
-                                 &w->ids);
+        st = cli_canon_encode(&w->canon, w->tok, w->scratch, text, tlen,
+                              w->o->special ? HM_TOK_SPECIAL : 0u, &w->ids);
         cJSON_Delete(root);
         {
             size_t a;
@@ -269,6 +272,7 @@ static int parse_args(int argc, char **argv, struct sopts *o, const char **input
         {"shard", required_argument, 0, 'S'},     {"tmpdir", required_argument, 0, 'T'},
         {"partitions", required_argument, 0, 'N'}, {"format", required_argument, 0, 'F'},
         {"max-line-bytes", required_argument, 0, 'M'}, {"special", no_argument, 0, 'x'},
+        {"no-canonical", no_argument, 0, 'C'},
         {"json", no_argument, 0, 'J'},            {"help", no_argument, 0, 'h'},
         {"master", required_argument, 0, 'm'},    {"accounts", required_argument, 0, 'a'},
         {"epoch", required_argument, 0, 'e'},     {0, 0, 0, 0}};
@@ -286,6 +290,7 @@ static int parse_args(int argc, char **argv, struct sopts *o, const char **input
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'k': o->key = optarg; break;
+        case 'C': o->no_canonical = 1; break;
         case 'P': o->passfile = optarg; break;
         case 's': o->scheme = optarg; break;
         case 'p':
@@ -538,7 +543,10 @@ int cli_scan(int argc, char **argv)
     hm_tape_result tr;
     cJSON *acc_json = NULL;
     size_t acc_best = 0, acc_fired = 0;
+    hm_canon *canon = NULL;
+    struct cli_canon canon_total;
 
+    memset(&canon_total, 0, sizeof canon_total);
     st = parse_args(argc, argv, &o, &input);
     if (st < 0) return CLI_OK;
     if (st > 0) return st;
@@ -635,9 +643,15 @@ int cli_scan(int argc, char **argv)
         cli_fail(HM_E_NOMEM, "scan");
         goto done;
     }
+    if (!o.no_canonical && (st = hm_canon_new(&canon)) != HM_OK) {
+        cli_fail(st, "canonical text");
+        goto done;
+    }
+    canon_total.enabled = !o.no_canonical;
     for (t = 0; t < o.threads; t++) {
         W[t].o = &o;
         W[t].tok = tok;
+        (void)cli_canon_open(&W[t].canon, canon, !o.no_canonical);
         W[t].scanners = calloc(nk, sizeof *W[t].scanners);
         if (!W[t].scanners || hm_tok_scratch_new(&W[t].scratch) != HM_OK) {
             cli_fail(HM_E_NOMEM, "scan");
@@ -881,6 +895,13 @@ int cli_scan(int argc, char **argv)
             goto done;
         }
         final = NULL;
+        /* the canonical step's totals: printed, not in the records file
+         * (shards merge to the same bytes as one process) */
+        for (t = 0; t < o.threads; t++) cli_canon_merge(&canon_total, &W[t].canon);
+        if (o.json)
+            cJSON_AddItemToObject(sj, "canonical", cli_canon_json(&canon_total));
+        else
+            cli_canon_print(&canon_total);
         if (o.json) {
             cli_json_add_argv(sj);
             cli_print_json(sj, 0);
@@ -926,6 +947,7 @@ done:
             if (W[t].scanners)
                 for (a = 0; a < nk; a++) hm_scanner_free(W[t].scanners[a]);
             free(W[t].scanners);
+            cli_canon_close(&W[t].canon);
         }
         free(W);
     }
@@ -950,5 +972,6 @@ done:
     (void)det;
     cli_accounts_free(&acc);
     hm_key_free(key);
+    hm_canon_free(canon);
     return rc;
 }

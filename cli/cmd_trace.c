@@ -27,7 +27,7 @@ struct topts {
     unsigned long long epoch;
     double alpha;
     unsigned threads;
-    int json, dedup, text, top;
+    int json, dedup, text, top, no_canonical;
     char tokenizer_sha256[65]; /* "" when no text was tokenized */
 };
 
@@ -38,6 +38,7 @@ struct docs {
     size_t *lens;
     size_t nd, capd;
     unsigned long long lines, empty, malformed; /* every input line, accounted */
+    struct cli_canon canon; /* texts are tokenized from their canonical text */
 };
 
 static void usage(FILE *out)
@@ -70,7 +71,9 @@ static void usage(FILE *out)
 "  --tokenizer T       cl100k_base (default), o200k_base, ... or a path\n"
 "Output:\n"
 "  --top N             also list the N most significant accounts (default 5)\n"
-"  --json              one JSON object (verdict, fired, top, n_scored, ...)\n");
+"  --json              one JSON object (verdict, fired, top, n_scored, ...)\n"
+"  --no-canonical      tokenize texts as given (default: their canonical text,\n"
+"                      docs/canonical.md; the result says what changed)\n");
 }
 
 static int docs_add(struct docs *d, const uint32_t *ids, size_t n)
@@ -113,7 +116,7 @@ static int add_text(struct docs *d, struct lazy_tok *lt, hm_tok_output *o, const
         if (hm_tok_scratch_new(&lt->sc) != HM_OK) return cli_fail(HM_E_NOMEM, "tokenizer");
     }
     o->len = 0;
-    s = hm_tokenizer_encode(lt->tok, lt->sc, text, len, 0, o);
+    s = cli_canon_encode(&d->canon, lt->tok, lt->sc, text, len, 0, o);
     if (s != HM_OK) return cli_fail(s, what);
     s = docs_add(d, o->ids, o->len);
     if (s != HM_OK) return cli_fail(s, what);
@@ -298,11 +301,13 @@ static int report(const struct topts *o, hm_trace *t, const struct docs *d, int 
         for (i = 0; i < ntop; i++) cJSON_AddItemToArray(top, account_json(&all[i]));
         cJSON_AddItemToObject(j, "fired", fired);
         cJSON_AddItemToObject(j, "top", top);
+        cJSON_AddItemToObject(j, "canonical", cli_canon_json(&d->canon));
         cJSON_AddNumberToObject(j, "seconds", secs);
         cli_json_add_argv(j);
         cli_print_json(j, 0);
         cJSON_Delete(j);
     } else {
+        cli_canon_print(&d->canon);
         printf("trace: %zu accounts, %zu documents, %llu tokens, %llu scored (%s, dedup %s), "
                "alpha %g (Holm over accounts)\n",
                n, d->nd, (unsigned long long)hm_trace_n_tokens(t),
@@ -339,6 +344,7 @@ int cli_trace(int argc, char **argv)
         {"tokenizer", required_argument, 0, 't'}, {"field", required_argument, 0, 'f'},
         {"text", no_argument, 0, 'x'},           {"top", required_argument, 0, 'n'},
         {"json", no_argument, 0, 'j'},           {"passphrase-file", required_argument, 0, 'P'},
+        {"no-canonical", no_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     struct topts o;
     struct docs d;
@@ -409,6 +415,7 @@ int cli_trace(int argc, char **argv)
         case 'f': o.field = optarg; break;
         case 'x': o.text = 1; break;
         case 'j': o.json = 1; break;
+        case 'C': o.no_canonical = 1; break;
         case 'P': o.passfile = optarg; break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("trace", "option '%s' needs a value", argv[optind - 1]);
@@ -458,6 +465,7 @@ int cli_trace(int argc, char **argv)
         goto out;
     }
     lt.name = o.tokenizer;
+    if (cli_canon_open(&d.canon, NULL, !o.no_canonical) != CLI_OK) goto out;
     if (o.text) {
         hm_tok_output to;
         int r;
@@ -484,6 +492,7 @@ out:
     free(buf);
     free(d.ids);
     free(d.lens);
+    cli_canon_close(&d.canon);
     hm_tok_scratch_free(lt.sc);
     hm_tokenizer_free(lt.tok);
     hm_trace_free(t);

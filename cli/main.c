@@ -22,6 +22,7 @@ static const struct cli_command commands[] = {
     {"merge", cli_merge, "merge partial results of sharded scans and radioactivity runs"},
     {"trace", cli_trace, "which account leaked a text: test every account's derived key"},
     {"fingerprint", cli_fingerprint, "secret Q/A fingerprints for fine-tuning, and their test"},
+    {"attack", cli_attack, "apply an attack (edits, copy-paste, scrubs) to a text, for robustness tests"},
     {"payload", cli_payload, "decode the multi-bit payload (scheme mpac) of a text"},
     {"bench", cli_bench, "measure speed against side-by-side baselines"},
     {"report", cli_report, "write, sign, timestamp and verify evidence reports"},

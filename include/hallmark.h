@@ -26,6 +26,8 @@
 #include "hallmark/key.h"
 #include "hallmark/stats.h"
 #include "hallmark/tokenizer.h"
+#include "hallmark/canon.h"
+#include "hallmark/detect_text.h"
 #include "hallmark/embed.h"
 #include "hallmark/detect.h"
 #include "hallmark/scan.h"

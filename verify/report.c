@@ -809,12 +809,45 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
         const cJSON *keys = cJSON_GetObjectItemCaseSensitive(r, "keys");
         const cJSON *fam = cJSON_GetObjectItemCaseSensitive(r, "family");
         const cJSON *span = cJSON_GetObjectItemCaseSensitive(r, "span");
+        /* The default test of `hallmark detect` (hallmark/detect_text.h)
+         * combines the whole-document test with the span, and the text as
+         * given with its canonical text: the "$" entry is the whole-document
+         * test, recomputable from the token ids of the text as given unless
+         * the canonical text's test fired; the combined headline is recorded
+         * as printed. */
+        const cJSON *wd = cJSON_GetObjectItemCaseSensitive(r, "whole_document");
+        const cJSON *cn = cJSON_GetObjectItemCaseSensitive(r, "canonical");
+        const cJSON *dt = cJSON_GetObjectItemCaseSensitive(r, "default_test");
+        cJSON *wv = NULL;
+        const cJSON *rw = r;
+        int rec = !(hm_report_str(cn, "fired") && strcmp(hm_report_str(cn, "fired"), "canonical") == 0);
+        if (cJSON_IsObject(wd) && (wv = cJSON_Duplicate(r, 1)) != NULL) {
+            cJSON_ReplaceItemInObject(wv, "ln_p", cJSON_CreateNumber(hm_report_num(wd, "ln_p")));
+            cJSON_ReplaceItemInObject(wv, "log10_p",
+                                      cJSON_CreateNumber(hm_report_num(wd, "log10_p")));
+            rw = wv;
+        }
+        if (cJSON_IsObject(dt) || (cJSON_IsObject(cn) && hm_report_num(cn, "tests") > 1)) {
+            cJSON *dte = test_entry("default test (whole document and span; text as given and "
+                                    "canonical text)", "$.default_test", r, dedup, 0);
+            cJSON *c = cJSON_CreateObject();
+            cJSON_AddItemToArray(tests, dte);
+            cJSON_AddStringToObject(c, "applies_to", "$.default_test");
+            cJSON_AddStringToObject(c, "method", "bonferroni");
+            cJSON_AddNumberToObject(c, "m", (cJSON_IsObject(dt) ? hm_report_num(dt, "tests") : 1) *
+                                                (cJSON_IsObject(cn) && hm_report_num(cn, "tests") > 1 ? 2 : 1));
+            cJSON_AddStringToObject(c, "over", "the whole-document test and the most significant "
+                                               "span; the text as given and its canonical text");
+            cJSON_AddNumberToObject(c, "log10_p_uncorrected", hm_report_num(rw, "log10_p"));
+            cJSON_AddNumberToObject(c, "log10_p_corrected", hm_report_num(r, "log10_p"));
+            cJSON_AddItemToArray(corr, c);
+        }
         if (cJSON_IsArray(keys)) {
             const cJSON *k;
             int idx = 0;
-            cJSON *hl = test_entry("family-wise (best key)", "$", r, dedup, 1);
+            cJSON *hl = test_entry("family-wise (best key)", "$", rw, dedup, rec);
             cJSON_ReplaceItemInObject(hl, "statistic",
-                                      cJSON_CreateNumber(hm_report_num(r, "score")));
+                                      cJSON_CreateNumber(hm_report_num(rw, "score")));
             cJSON_AddItemToArray(tests, hl);
             cJSON_ArrayForEach(k, keys)
             {
@@ -823,7 +856,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
                                                                  ? hm_report_str(k, "key_id")
                                                                  : "?");
                 snprintf(path, sizeof path, "$.keys[%d]", idx++);
-                cJSON_AddItemToArray(tests, test_entry(nm, path, k, dedup, 1));
+                cJSON_AddItemToArray(tests, test_entry(nm, path, k, dedup, rec));
             }
             if (cJSON_IsObject(fam)) {
                 cJSON *c = cJSON_CreateObject();
@@ -834,7 +867,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
                 cJSON_AddItemToObject(c, "best_key_id", dup_or_null(fam, "best_key_id"));
                 cJSON_AddNumberToObject(c, "log10_selected_tail",
                                         hm_report_num(fam, "best_log10_tail"));
-                cJSON_AddNumberToObject(c, "log10_p_corrected", hm_report_num(r, "log10_p"));
+                cJSON_AddNumberToObject(c, "log10_p_corrected", hm_report_num(rw, "log10_p"));
                 cJSON_AddItemToArray(corr, c);
                 c = cJSON_CreateObject();
                 cJSON_AddStringToObject(c, "applies_to", "$.keys[*]");
@@ -847,7 +880,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
             char nm[96];
             snprintf(nm, sizeof nm, "detection, key %s",
                      hm_report_str(r, "key_id") ? hm_report_str(r, "key_id") : "?");
-            cJSON_AddItemToArray(tests, test_entry(nm, "$", r, dedup, 1));
+            cJSON_AddItemToArray(tests, test_entry(nm, "$", rw, dedup, rec));
         }
         if (cJSON_IsObject(span)) {
             cJSON *sp = cJSON_CreateObject(), *c;
@@ -872,7 +905,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
                 "64, ... tokens at strides of a quarter of its length; the smallest window "
                 "p-value is multiplied by the number of windows tried (Bonferroni), which is "
                 "valid under any dependence between windows.");
-            cJSON_AddBoolToObject(sp, "recomputable", 1);
+            cJSON_AddBoolToObject(sp, "recomputable", rec);
             cJSON_AddItemToArray(tests, sp);
             c = cJSON_CreateObject();
             cJSON_AddStringToObject(c, "applies_to", "$.span");
@@ -883,6 +916,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
             cJSON_AddNumberToObject(c, "log10_p_corrected", lc / LN10);
             cJSON_AddItemToArray(corr, c);
         }
+        cJSON_Delete(wv);
     } else if (!corpus) {
         collect_generic(r, "$", tests, 0);
     }

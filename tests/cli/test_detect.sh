@@ -94,7 +94,7 @@ expect_status "detect --help: 0" 0 $H detect --help
 # vLLM's golden key42-cw4 through the CLI (S 296.27295787856264, p 7.128196280874065e-61)
 echo "46 24 45 80 14 26 22 124 21 45 16 30 5 89 0 10 27 70 80 62 1 11 117 53 10 45 94 37 43 22 78 49 119 9 22 118 82 75 32 24 84 27 122 66 78 64 124 17 91 12 51 15 75 64 127 45 112 15 83 114 121 109 24 77" > "$TMP/golden.ids"
 expect_status "vLLM golden via hallmark detect" 0 $H detect --scheme vllm --vllm-key 42 \
-    --param context_width=4 --ids --json "$TMP/golden.ids"
+    --param context_width=4 --ids --whole-only --json "$TMP/golden.ids"
 if json_get "$TMP/out" "abs(j['score']-296.27295787856264)<=1e-9*296.27 and abs(j['p']-7.128196280874065e-61)<=1e-9*7.128196280874065e-61 and j['n_scored']=='64'" | grep -q True; then
     ok "vLLM golden: S, n and p to rtol 1e-9"; else notok "vLLM golden: S, n and p" "$(cat "$TMP/out" | head -c 600)"; fi
 expect_status "vLLM golden with the wrong key: 1" 1 $H detect --scheme vllm --vllm-key 43 \

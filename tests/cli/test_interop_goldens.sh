@@ -39,7 +39,7 @@ for c in cases:
     algo = "dual_key_gumbel" if c["scheme"][0] == "dual_key_gumbel" else "gumbel"
     cmd = [sys.argv[2], "detect", "--scheme", "vllm", "--vllm-key", c["detection_key"][0],
            "--param", "context_width=" + c["width"][0], "--param", "alpha=" + c["detection_alpha"][0],
-           "--param", "algorithm=" + algo, "--ids", "--json", "g.ids"]
+           "--param", "algorithm=" + algo, "--ids", "--whole-only", "--json", "g.ids"]
     if c["detection_dedup"][0] == "0":
         cmd.insert(-3, "--no-dedup")
     p = subprocess.run(cmd, capture_output=True, text=True)
