@@ -340,7 +340,7 @@ static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_
                                       "significant span (x2; the span is corrected for its "
                                       "windows and for the keys)"
                                     : "none (one window: the span is the whole document)");
-        cJSON_AddStringToObject(dt, "fired", fired == HM_DEFAULT_FIRED_SPAN ? "span" : "whole");
+        cJSON_AddStringToObject(dt, "fired_test", fired == HM_DEFAULT_FIRED_SPAN ? "span" : "whole");
         cJSON_AddItemToObject(out, "default_test", dt);
         set_headline(out, l, o->alpha, detected);
         ln_family = l;
@@ -503,7 +503,7 @@ static cJSON *detect_input(struct dctx *dc, const char *what, const unsigned cha
         cJSON_AddNumberToObject(cj, "tests", 1);
         cJSON_AddStringToObject(cj, "correction", "none (the canonical text has the same token ids)");
     }
-    cJSON_AddStringToObject(cj, "fired", fired == HM_CANON_FIRED_CANONICAL ? "canonical" : "given");
+    cJSON_AddStringToObject(cj, "fired_test", fired == HM_CANON_FIRED_CANONICAL ? "canonical" : "given");
     cJSON_AddItemToObject(out, "canonical", cj);
 done:
     cJSON_Delete(g);
@@ -558,7 +558,7 @@ static void print_human(const cJSON *r)
         if (dt && wd && cJSON_GetNumberValue(cJSON_GetObjectItem(dt, "tests")) > 1)
             printf("default test: whole document p = %s; %s (2 tests, Bonferroni)\n",
                    cJSON_GetStringValue(cJSON_GetObjectItem(wd, "p_text")),
-                   strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(dt, "fired")), "span")
+                   strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(dt, "fired_test")), "span")
                        ? "the whole document gave the smaller p"
                        : "the most significant span gave the smaller p");
     }
@@ -567,7 +567,7 @@ static void print_human(const cJSON *r)
         if (cj && cJSON_IsTrue(cJSON_GetObjectItem(cj, "changed")))
             printf("canonical text: %s; %s (%d tests, Bonferroni)\n",
                    cJSON_GetStringValue(cJSON_GetObjectItem(cj, "changes")),
-                   strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cj, "fired")), "canonical")
+                   strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cj, "fired_test")), "canonical")
                        ? "the text as given gave the smaller p"
                        : "the canonical text gave the smaller p",
                    (int)cJSON_GetNumberValue(cJSON_GetObjectItem(cj, "tests")));

@@ -820,7 +820,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
         const cJSON *dt = cJSON_GetObjectItemCaseSensitive(r, "default_test");
         cJSON *wv = NULL;
         const cJSON *rw = r;
-        int rec = !(hm_report_str(cn, "fired") && strcmp(hm_report_str(cn, "fired"), "canonical") == 0);
+        int rec = !(hm_report_str(cn, "fired_test") && strcmp(hm_report_str(cn, "fired_test"), "canonical") == 0);
         if (cJSON_IsObject(wd) && (wv = cJSON_Duplicate(r, 1)) != NULL) {
             cJSON_ReplaceItemInObject(wv, "ln_p", cJSON_CreateNumber(hm_report_num(wd, "ln_p")));
             cJSON_ReplaceItemInObject(wv, "log10_p",
@@ -889,7 +889,12 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
             long long n = hm_report_int(span, "n_scored");
             cJSON_AddStringToObject(sp, "name", "most significant span (localization)");
             cJSON_AddStringToObject(sp, "path", "$.span");
-            cJSON_AddItemToObject(sp, "key_id", dup_or_null(r, "key_id"));
+            /* with several keys the span is the best over every key's span
+             * (span.key_id says whose), Sidak-corrected over the keys */
+            cJSON_AddItemToObject(sp, "key_id", dup_or_null(hm_report_str(span, "key_id") ? span : r,
+                                                            "key_id"));
+            if (hm_report_int(span, "n_keys") > 1)
+                add_u64(sp, "n_keys", (unsigned long long)hm_report_int(span, "n_keys"));
             cJSON_AddItemToObject(sp, "test", dup_or_null(r, "test"));
             cJSON_AddNumberToObject(sp, "statistic", hm_report_num(span, "score"));
             add_u64(sp, "n", n >= 0 ? (unsigned long long)n : 0);
@@ -911,7 +916,9 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
             cJSON_AddStringToObject(c, "applies_to", "$.span");
             cJSON_AddStringToObject(c, "method", "bonferroni");
             cJSON_AddNumberToObject(c, "m", (double)hm_report_int(span, "n_windows"));
-            cJSON_AddStringToObject(c, "over", "every window tried");
+            cJSON_AddStringToObject(c, "over", hm_report_int(span, "n_keys") > 1
+                                                   ? "every window tried, then sidak over the keys"
+                                                   : "every window tried");
             cJSON_AddNumberToObject(c, "log10_selected_tail", lw / LN10);
             cJSON_AddNumberToObject(c, "log10_p_corrected", lc / LN10);
             cJSON_AddItemToArray(corr, c);
@@ -1216,6 +1223,8 @@ int hm_report_recompute(const char *report, size_t len, const hm_key *const *key
             if (s == HM_OK && det) {
                 hm_span sp;
                 s = hm_detect_localize(d, det, n_ids, &sp);
+                if (s == HM_OK && hm_report_int(t, "n_keys") > 1)
+                    sp.ln_p = hm_stats_sidak_logp(sp.ln_p, (double)hm_report_int(t, "n_keys"));
                 if (s == HM_OK)
                     check_line(&log, n_diff, name ? name : "span", hm_report_num(t, "statistic"),
                                sp.score, hm_report_int(t, "n"), sp.n_scored,
@@ -1242,7 +1251,12 @@ int hm_report_recompute(const char *report, size_t len, const hm_key *const *key
         if (cJSON_IsArray(keysarr)) {
             if (matched == n_keys_res && best_set) {
                 double fam = hm_stats_sidak_logp(best, (double)n_keys_res);
-                double rec = hm_report_num(cJSON_GetArrayItem(tests, 0), "ln_p");
+                const cJSON *ft = NULL, *tt;
+                double rec;
+                cJSON_ArrayForEach(tt, tests)
+                if (!ft && hm_report_str(tt, "path") && strcmp(hm_report_str(tt, "path"), "$") == 0)
+                    ft = tt;
+                rec = hm_report_num(ft, "ln_p");
                 if (close_rel(fam, rec, 1e-9)) {
                     hm_sbuf_printf(&log, "ok family-wise (sidak over %zu keys): ln p %.17g\n",
                                    n_keys_res, fam);

@@ -42,6 +42,6 @@ if [ "$n" -ge 265 ] && [ "$n" -le 275 ] && grep -q "God created the heaven" cp.t
 for t in nbsp unicode-spaces double-space zero-width soft-hyphen format homoglyph fullwidth combining; do
     "$H" attack --type $t --seed 9 t.txt > sc.txt
     "$H" detect --scheme kgw --key "$HM_ROOT/tests/vectors/keys/master-insecure.key" --json --per-token sc.txt > det.json 2>/dev/null
-    if json_get det.json "j['canonical']['fired'] in ('canonical','given') and j['canonical']['changed'] == True" | grep -q True; then
+    if json_get det.json "j['canonical']['fired_test'] in ('canonical','given') and j['canonical']['changed'] == True" | grep -q True; then
         ok "$t: the canonical step reports a change"; else notok "$t: canonical change" "$(head -c 300 det.json)"; fi
 done

@@ -40,7 +40,7 @@ sys.stdout.write(t)' "$1"
 
 SCRUBS="nbsp zwsp shy homoglyph fullwidth double"
 i=0
-for s in "kgw" "kgw --param seeding=lefthash" "unigram" "gumbel" "synthid --synthid-keys synthid.keys" "mpac --param payload=0xC0FFEE42"; do
+for s in "kgw" "kgw --param seeding=lefthash" "unigram" "gumbel" "synthid --synthid-keys synthid.keys"; do
     i=$((i + 1))
     name=$(echo "$s" | tr -d ' ' | cut -c1-20)
     case $s in synthid*) kk="";; *) kk="--key k.key";; esac
@@ -52,7 +52,7 @@ for s in "kgw" "kgw --param seeding=lefthash" "unigram" "gumbel" "synthid --synt
         scrub "$sc" < m$i.txt > s$i-$sc.txt
         # shellcheck disable=SC2086
         expect_status "$name after $sc: detected" 0 "$H" detect $kk --scheme $s --json s$i-$sc.txt
-        if json_get out "j['canonical']['fired'] == 'canonical' and j['canonical']['tests'] == 2 and j['canonical']['changes'] != 'no change'" | grep -q True; then
+        if json_get out "j['canonical']['fired_test'] == 'canonical' and j['canonical']['tests'] == 2 and j['canonical']['changes'] != 'no change'" | grep -q True; then
             ok "$name after $sc: the canonical test fired and the changes are named"; else
             notok "$name after $sc: canonical record" "$(head -c 600 out)"; fi
         # doubled spaces leave kgw selfhash and unigram detectable (few contexts change)
@@ -63,8 +63,21 @@ for s in "kgw" "kgw --param seeding=lefthash" "unigram" "gumbel" "synthid --synt
     # clean text: one test, nothing changed
     # shellcheck disable=SC2086
     "$H" detect $kk --scheme $s --json m$i.txt > out 2>/dev/null
-    if json_get out "j['canonical']['tests'] == 1 and j['canonical']['changed'] == False and j['canonical']['fired'] == 'given'" | grep -q True; then
+    if json_get out "j['canonical']['tests'] == 1 and j['canonical']['changed'] == False and j['canonical']['fired_test'] == 'given'" | grep -q True; then
         ok "$name: clean text is tested once, unchanged"; else notok "$name: clean text" "$(head -c 600 out)"; fi
+done
+
+# mpac: detect refuses a payload scheme (docs/payload.md); payload decode
+# reads the payload through every scrub, and not without canonical text
+"$H" generate --model "$MODEL" --key k.key --scheme mpac --param payload=0xC0FFEE42 \
+    --prompt "And God said" -n 250 --seed 8 > m6.txt 2>/dev/null
+expect_status "mpac: payload found in the marked text" 0 "$H" payload decode --key k.key m6.txt
+for sc in $SCRUBS; do
+    scrub "$sc" < m6.txt > s6-$sc.txt
+    expect_status "mpac after $sc: payload found" 0 "$H" payload decode --key k.key --json s6-$sc.txt
+    if json_get out "j['payload_hex'] == '0xc0ffee42' and j['canonical']['changed'] == True" | grep -q True; then
+        ok "mpac after $sc: the right payload, and the changes are named"; else
+        notok "mpac after $sc: payload record" "$(head -c 600 out)"; fi
 done
 
 # the other detection paths tokenize the canonical text
@@ -81,7 +94,7 @@ expect_status "payload decode --no-canonical does not" 1 "$H" payload decode --k
 if /usr/bin/python3 - pt.json s1-homoglyph.txt <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1])); raw = open(sys.argv[2], "rb").read()
-t = j["tokens"]; ok = j["canonical"]["fired"] == "canonical"
+t = j["tokens"]; ok = j["canonical"]["fired_test"] == "canonical"
 ok = ok and all(0 <= x["start"] <= x["end"] <= len(raw) for x in t)
 ok = ok and all(a["start"] <= b["start"] for a, b in zip(t, t[1:]))
 ok = ok and t[-1]["end"] in (len(raw), len(raw.rstrip(b"\n")))
