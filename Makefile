@@ -224,6 +224,7 @@ clean:
 	rm -rf $(BUILD)
 
 # Module fragments: each adds its own deps hooks, benches and fuzz targets.
-include $(sort $(wildcard watermark/*.mk verify/*.mk verify/*/*.mk cli/*.mk samples/*.mk tests/*.mk))
+include $(sort $(wildcard watermark/*.mk verify/*.mk verify/*/*.mk cli/*.mk samples/*.mk tests/*.mk \
+  integrations/*/*.mk python/*.mk))
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(SAMPLE_OBJ:.o=.d)
