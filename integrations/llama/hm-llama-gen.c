@@ -44,7 +44,8 @@ static void usage(FILE *f)
           "  --mode          bias: hm_session_apply_sparse in the chain, dist chooses;\n"
           "                  sample: the Hallmark sampler chooses (last in the chain);\n"
           "                  auto (default): bias for kgw/unigram, sample otherwise\n"
-          "  --ids-out F     writes the prompt ids (line 1) and completion ids (line 2)\n"
+          "  --ids-out F     writes the prompt ids (line 1) and completion ids (line 2);\n"
+          "                  with -n 0 only tokenizes the prompt (any length)\n"
           "  --ids-in F      with --logits-out: evaluates these ids one position at a\n"
           "                  time and writes every position's logits as float32\n"
           "  --backend-dir D the ggml CPU backends ($GGML_BACKEND_DIR; default: the\n"
@@ -288,6 +289,15 @@ int main(int argc, char **argv)
     int32_t np = toks ? llama_tokenize(vocab, text, (int32_t)plen, toks, cap, false, false) : -1;
     free(ptext);
     uint32_t n_ctx = llama_n_ctx(ctx);
+    if (np >= 0 && n_gen == 0) { /* tokenize only: --ids-out gets the prompt's ids */
+        FILE *f = ids_out ? fopen(ids_out, "w") : stdout;
+        if (!f || write_ids(f, toks, (size_t)np) || (ids_out && fclose(f) != 0)) rc = 2;
+        if (rc) fprintf(stderr, "hm-llama-gen: cannot write the ids\n");
+        free(toks);
+        llama_free(ctx);
+        llama_model_free(model);
+        return rc;
+    }
     if (np <= 0 || (uint64_t)np + (uint64_t)n_gen > n_ctx) {
         fprintf(stderr, "hm-llama-gen: the prompt (%d tokens) plus -n %ld must be 1..%u tokens\n",
                 (int)np, n_gen, n_ctx);

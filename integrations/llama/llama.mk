@@ -52,7 +52,7 @@ $(LLAMA_BUILD)/%.o: integrations/llama/%.c integrations/llama/hallmark_llama.h $
 
 $(LLAMA_PROGS): $(LLAMA_BUILD)/%: $(LLAMA_BUILD)/%.o $(LLAMA_BUILD)/hallmark_llama.o $(STATIC)
 	$(call say,LD,$@)
-	$(Q)$(CC) -o $@ $^ $(LLAMA_LIBS) $(LDLIBS_ALL)
+	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(LLAMA_LIBS) $(LDLIBS_ALL)
 
 $(NEURAL_GGUF): $(NEURAL_SRC) $(CLI) $(LLAMA_GEN)
 	@bash samples/neural/build.sh $(BUILD) $(NEURAL_DIR) $(LLAMA_DIR)
