@@ -3,6 +3,7 @@
 #   make            build libhallmark.a, libhallmark.so and the `hallmark` CLI
 #   make test       install missing Debian packages, build, run every test
 #   make demo       install missing packages, build, run the end-to-end demo
+#   make llama-demo llama.cpp + Hallmark sampler on the sample neural model
 #   make asan       the whole test suite under AddressSanitizer + UBSan
 #   make bench      speed against side-by-side baselines (prints ratios)
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS each, default 600)
