@@ -10,7 +10,8 @@
 #   bench hook          bench-llama: per-token cost beside llama.cpp's own chain
 #
 # The vendor tree and the model live in build/ but outside $(BUILD), so
-# `make asan` (BUILD=build/asan) reuses them.
+# `make asan` (BUILD=build/asan) reuses them: the programs the model build
+# uses are order-only prerequisites, so a rebuilt CLI does not retrain it.
 
 LLAMA_DIR ?= build/vendor/llama
 LLAMA_STAMP := $(LLAMA_DIR)/.stamp
@@ -54,7 +55,7 @@ $(LLAMA_PROGS): $(LLAMA_BUILD)/%: $(LLAMA_BUILD)/%.o $(LLAMA_BUILD)/hallmark_lla
 	$(call say,LD,$@)
 	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(LLAMA_LIBS) $(LDLIBS_ALL)
 
-$(NEURAL_GGUF): $(NEURAL_SRC) $(CLI) $(LLAMA_GEN)
+$(NEURAL_GGUF): $(NEURAL_SRC) | $(CLI) $(LLAMA_GEN)
 	@bash samples/neural/build.sh $(BUILD) $(NEURAL_DIR) $(LLAMA_DIR)
 
 neural-model: $(NEURAL_GGUF)
