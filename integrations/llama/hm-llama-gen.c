@@ -268,66 +268,80 @@ int main(int argc, char **argv)
         llama_model_free(model);
         return 2;
     }
-    int rc = 0;
+    int rc = 0, st = HM_OK;
+    char *ptext = NULL;
+    llama_token *toks = NULL;
+    hm_key *key = NULL;
+    hm_embedder *emb = NULL;
+    struct llama_sampler *hm = NULL, *chain = NULL;
+    int32_t np = 0, ng = 0;
     if (logits_out) {
         rc = dump_logits(ctx, V, ids_in, logits_out);
-        llama_free(ctx);
-        llama_model_free(model);
-        return rc;
+        goto done;
     }
 
     size_t plen = 0;
-    char *ptext = prompt_file ? read_all(prompt_file, &plen) : NULL;
-    if (prompt_file && !ptext) {
+    if (prompt_file && !(ptext = read_all(prompt_file, &plen))) {
         fprintf(stderr, "hm-llama-gen: cannot read %s\n", prompt_file);
-        return 2;
+        rc = 2;
+        goto done;
     }
     if (!prompt_file) plen = strlen(prompt);
+    if (plen > INT32_MAX / 2) {
+        fprintf(stderr, "hm-llama-gen: the prompt is too long\n");
+        rc = 2;
+        goto done;
+    }
     const char *text = prompt_file ? ptext : prompt;
-    int32_t cap = (int32_t)plen + 16;
-    llama_token *toks = malloc(((size_t)cap + (size_t)n_gen) * sizeof *toks);
-    int32_t np = toks ? llama_tokenize(vocab, text, (int32_t)plen, toks, cap, false, false) : -1;
-    free(ptext);
+    int32_t cap = (int32_t)plen + 16; /* byte-level BPE: at most one token per byte */
+    toks = malloc(((size_t)cap + (size_t)n_gen) * sizeof *toks);
+    np = toks ? llama_tokenize(vocab, text, (int32_t)plen, toks, cap, false, false) : -1;
     uint32_t n_ctx = llama_n_ctx(ctx);
     if (np >= 0 && n_gen == 0) { /* tokenize only: --ids-out gets the prompt's ids */
         FILE *f = ids_out ? fopen(ids_out, "w") : stdout;
-        if (!f || write_ids(f, toks, (size_t)np) || (ids_out && fclose(f) != 0)) rc = 2;
+        if (!f || write_ids(f, toks, (size_t)np)) rc = 2;
+        if (f && ids_out && fclose(f) != 0) rc = 2;
         if (rc) fprintf(stderr, "hm-llama-gen: cannot write the ids\n");
-        free(toks);
-        llama_free(ctx);
-        llama_model_free(model);
-        return rc;
+        goto done;
     }
     if (np <= 0 || (uint64_t)np + (uint64_t)n_gen > n_ctx) {
         fprintf(stderr, "hm-llama-gen: the prompt (%d tokens) plus -n %ld must be 1..%u tokens\n",
                 (int)np, n_gen, n_ctx);
-        free(toks);
-        llama_free(ctx);
-        llama_model_free(model);
-        return 2;
+        rc = 2;
+        goto done;
     }
 
-    hm_key *key = NULL;
-    hm_embedder *emb = NULL;
-    struct llama_sampler *hm = NULL;
-    int st = HM_OK;
     if (!plain) {
-        if (key_path && load_key(key_path, &key)) return 2;
+        if (key_path && load_key(key_path, &key)) {
+            rc = 2;
+            goto done;
+        }
         int bad = -1;
         st = hm_embedder_new(&emb, scheme, key, params, n_params, (uint32_t)V, &bad);
         hm_key_free(key);
+        key = NULL;
         if (st != HM_OK) {
-            if (bad >= 0) fprintf(stderr, "hm-llama-gen: --param %s: ", params[bad]);
-            return fail(scheme, st);
+            char what[256];
+            if (bad >= 0) snprintf(what, sizeof what, "%s, --param %s", scheme, params[bad]);
+            else snprintf(what, sizeof what, "%s", scheme);
+            rc = fail(what, st);
+            goto done;
         }
         hm = hm_llama_sampler_init(emb, mode, seed, &st);
-        if (!hm) return fail("hallmark sampler (bias mode needs kgw or unigram)", st);
+        if (!hm) {
+            rc = fail("hallmark sampler (bias mode needs kgw or unigram)", st);
+            goto done;
+        }
         st = hm_llama_sampler_seed(hm, toks, (size_t)np);
-        if (st != HM_OK) return fail("prompt", st);
+        if (st != HM_OK) {
+            llama_sampler_free(hm);
+            rc = fail("prompt", st);
+            goto done;
+        }
         mode = hm_embedder_is_logit_bias(emb) && mode != HM_LLAMA_SAMPLE ? HM_LLAMA_BIAS
                                                                          : HM_LLAMA_SAMPLE;
     }
-    struct llama_sampler *chain = llama_sampler_chain_init(llama_sampler_chain_default_params());
+    chain = llama_sampler_chain_init(llama_sampler_chain_default_params());
     if (hm && mode == HM_LLAMA_BIAS && !after_topk) llama_sampler_chain_add(chain, hm);
     if (top_k > 0) llama_sampler_chain_add(chain, llama_sampler_init_top_k((int32_t)top_k));
     if (hm && mode == HM_LLAMA_BIAS && after_topk) llama_sampler_chain_add(chain, hm);
@@ -338,7 +352,6 @@ int main(int argc, char **argv)
     else llama_sampler_chain_add(chain, llama_sampler_init_dist((uint32_t)seed));
 
     if (llama_decode(ctx, llama_batch_get_one(toks, np)) != 0) rc = 2;
-    int32_t ng = 0;
     while (rc == 0 && ng < n_gen) {
         llama_token t = llama_sampler_sample(chain, ctx, -1);
         if (llama_vocab_is_eog(vocab, t)) break;
@@ -359,15 +372,17 @@ int main(int argc, char **argv)
     }
     if (rc == 0 && ids_out) {
         FILE *f = fopen(ids_out, "w");
-        if (!f || write_ids(f, toks, (size_t)np) || write_ids(f, toks + np, (size_t)ng) ||
-            fclose(f) != 0) {
+        int bad = !f || write_ids(f, toks, (size_t)np) || write_ids(f, toks + np, (size_t)ng);
+        if ((f && fclose(f) != 0) || bad) {
             fprintf(stderr, "hm-llama-gen: cannot write %s\n", ids_out);
             rc = 2;
         }
     }
-    llama_sampler_free(chain);
+done:
+    llama_sampler_free(chain); /* frees hm, which it owns */
     hm_embedder_free(emb);
     free(toks);
+    free(ptext);
     llama_free(ctx);
     llama_model_free(model);
     return rc;
