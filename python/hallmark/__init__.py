@@ -25,6 +25,19 @@ from collections import namedtuple
 
 from . import _lib as L
 
+try:
+    import numpy as np
+except ImportError:  # numpy only speeds up the sparse calls
+    np = None
+
+_CAND_DTYPE = np.dtype([("id", "<i4"), ("logit", "<f4"), ("p", "<f4")]) if np is not None else None
+
+
+def _np_of(x):
+    if hasattr(x, "detach"):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
 __all__ = ["HallmarkError", "Key", "Embedder", "Session", "Detector", "DetectResult",
            "TokenDetail", "Tokenizer", "version", "sample_batch", "apply_batch_"]
 
@@ -355,6 +368,7 @@ class Session(_Handle):
         _check(L.hm_session_new(embedder._h, ctypes.byref(h)), "session")
         self._h = h
         self._cands = None
+        self._rec = None
         if seed is not None:
             self.set_seed(seed)
         if prompt is not None:
@@ -383,26 +397,43 @@ class Session(_Handle):
     def _cand_view(self, n):
         if self._cands is None:
             self._cands = (L.Cand * self.vocab)()
+            self._rec = np.frombuffer(self._cands, dtype=_CAND_DTYPE) if np is not None else None
         if n > self.vocab:
             raise RangeError(11, f"{n} candidates for a vocabulary of {self.vocab}")
         return self._cands
 
     def _fill(self, ids, logits):
-        ids = ids.tolist() if hasattr(ids, "tolist") else list(ids)
-        vals = logits.tolist() if hasattr(logits, "tolist") else list(logits)
-        if len(ids) != len(vals):
-            raise MisuseError(1, f"{len(ids)} ids but {len(vals)} logits")
-        c = self._cand_view(len(ids))
-        for i, (t, v) in enumerate(zip(ids, vals)):
-            c[i].id, c[i].logit, c[i].p = int(t), float(v), 0.0
-        return c, len(ids)
+        n_ids, n_val = len(ids), len(logits)
+        if n_ids != n_val:
+            raise MisuseError(1, f"{n_ids} ids but {n_val} logits")
+        c = self._cand_view(n_ids)
+        if self._rec is not None:
+            r = self._rec[:n_ids]
+            r["id"] = _np_of(ids)
+            r["logit"] = _np_of(logits)
+            r["p"] = 0.0
+        else:
+            for i, (t, v) in enumerate(zip(list(ids), list(logits))):
+                c[i].id, c[i].logit, c[i].p = int(t), float(v), 0.0
+        return c, n_ids
 
     def apply_sparse_(self, ids, logits):
         """Biases the candidates (ids[i], logits[i]) (e.g. after top-k); writes
-        the biased values back into logits (a float32 buffer / tensor, or a
-        list) and returns it."""
+        the biased values back into logits (a torch tensor, numpy array, any
+        writable float32 buffer, or a list) and returns it."""
         c, n = self._fill(ids, logits)
         _check(L.hm_session_apply_sparse(self._h, c, n), "apply_sparse_")
+        if self._rec is not None:
+            out = self._rec["logit"][:n]
+            if isinstance(logits, list):
+                logits[:] = out.tolist()
+            elif hasattr(logits, "copy_"):
+                import torch
+                logits.copy_(torch.from_numpy(out.copy()).to(logits.dtype))
+            else:
+                np.copyto(np.frombuffer(memoryview(logits).cast("B"), dtype=np.float32)[:n]
+                          if not isinstance(logits, np.ndarray) else logits, out, casting="unsafe")
+            return logits
         out = [c[i].logit for i in range(n)]
         if isinstance(logits, list):
             logits[:] = out

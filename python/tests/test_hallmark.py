@@ -111,6 +111,11 @@ class TestSessions(unittest.TestCase):
         vals = self.logits.clone()
         self.emb.session(prompt=prompt).apply_sparse_(ids, vals)
         self.assertTrue(torch.equal(vals, dense))
+        for vals2 in (self.logits.tolist(), array.array("f", self.logits.tolist()),
+                      self.logits.numpy().copy()):
+            self.emb.session(prompt=prompt).apply_sparse_(ids, vals2)
+            self.assertTrue(np.array_equal(np.asarray(vals2, dtype=np.float32), dense.numpy()),
+                            type(vals2).__name__)
         # llama_token_data-style records through the buffer protocol
         rec = np.zeros(self.V, dtype=[("id", "<i4"), ("logit", "<f4"), ("p", "<f4")])
         rec["id"] = np.arange(self.V)
