@@ -47,7 +47,7 @@ LDLIBS_ALL := $(PKG_LIBS) -lpthread -lm
 # Debian packages that `make deps` installs when missing.  Fragments add more.
 DEB_PKGS := build-essential pkg-config libsodium-dev libssl-dev libcjson-dev \
             libpcre2-dev zlib1g-dev python3 python3-scipy parallel \
-            bible-kjv clang libclang-rt-14-dev
+            bible-kjv clang libclang-rt-14-dev faketime
 # Targets that `make deps` runs after apt (e.g. pinned downloads); fragments add.
 DEPS_HOOKS :=
 # Targets that `make bench` runs; fragments add.
@@ -93,6 +93,15 @@ $(BUILD)/obj/cli/%.o: cli/%.c
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -DHM_DATADIR='"$(DATADIR)"' -c $< -o $@
+
+# The data directory compiled into the CLI follows DATADIR (and so PREFIX):
+# `make install PREFIX=...` after a plain `make` rebuilds what names it.
+$(BUILD)/datadir.txt: FORCE
+	@mkdir -p $(BUILD)
+	@[ "$$(cat $@ 2>/dev/null)" = '$(DATADIR)' ] || printf '%s\n' '$(DATADIR)' > $@
+$(BUILD)/obj/cli/cmd_tokenize.o: $(BUILD)/datadir.txt
+.PHONY: FORCE
+FORCE:
 
 $(BUILD)/obj/samples/%.o: samples/%.c
 	$(call say,CC,$<)

@@ -131,10 +131,28 @@ void cli_json_add_argv(void *cjson_object);
 #define CLI_REDACTED "<redacted>"
 int cli_secret_param(const char *name_eq_value);
 
+/* An output written beside its destination and renamed over it only when
+ * complete, so an interrupted or failed run leaves no partial file and a
+ * planted link at the temporary name is never followed: creates
+ * "DEST.tmpXXXXXX" with mkstemp (O_EXCL) in DEST's directory, its name in
+ * tmp (cap bytes); NULL with errno on failure.  cli_commit_beside flushes,
+ * syncs and closes f and renames tmp to dest (HM_OK), or removes tmp
+ * (HM_E_IO); either way tmp[0] becomes 0.  A caller that gives up closes f
+ * and unlinks tmp when tmp[0] != 0. */
+FILE *cli_create_beside(const char *dest, char *tmp, size_t cap);
+int cli_commit_beside(FILE *f, char *tmp, const char *dest);
+
 /* cli/interop_cli.c: a SynthID key file (a JSON array) as the parameter
  * "keys=[...]" in out (CLI_OK, or CLI_ERROR with a message); and the public
  * id of an engine key parameter: "SCHEME:" + 16 hex of BLAKE2b-64. */
 int cli_synthid_param(const char *file, char *out, size_t cap);
+/* The message for a scheme or parameter that hm_embedder_new or
+ * hm_detector_new refused with status (bad: the index of the parameter, or
+ * -1), naming what is valid; returns CLI_ERROR. */
+int cli_scheme_error(const char *scheme, const char *const *params, int bad, int status);
+/* Room for an engine key parameter: "keys=" and up to 64 SynthID keys of
+ * 20 digits and a sign each, with separators (docs/interop.md: 1-64 keys). */
+#define CLI_INTEROP_PARAM_MAX 2048
 
 /* cli/evidence.c: the "tokens" array (a cJSON array, caller frees) of n
  * scored tokens: det[i] with offsets from t (when t->offsets is set). */

@@ -37,7 +37,7 @@ struct dopts {
     int json, ids, jsonl, per_token, localize, special, allow_invalid, dedup;
     long long eos;
     unsigned long long max_bytes;
-    char interop_param[2][600];
+    char interop_param[2][CLI_INTEROP_PARAM_MAX];
 };
 
 /* Everything loaded once and used for every document. */
@@ -326,16 +326,20 @@ static int setup(struct dctx *dc)
         } else {
             cli_interop_key_id(o->scheme, o->np ? o->params[o->np - 1] : "", dc->key_ids[k]);
         }
+        int kind = hm_key_kind(key);
         s = hm_detector_new(&dc->dets[k], o->scheme, key, o->params, o->np, 0, &bad);
         hm_key_free(key);
+        if (s != HM_OK && (kind == HM_KEY_SIGNING || kind == HM_KEY_PUBLIC)) {
+            cli_err("%s is %s key (for evidence reports); --key takes a watermark key: a "
+                    "master key ('key new') or an account key ('key derive')",
+                    o->keys[k], kind == HM_KEY_SIGNING ? "a signing" : "a public signing");
+            return CLI_ERROR;
+        }
         if (s != HM_OK) {
-            char rb[64]; /* an engine key's value is never echoed */
-            if (bad >= 0)
-                cli_err("parameter '%s': %s",
-                        cli_redact_arg("--param", o->params[bad], rb, sizeof rb), hm_strerror(s));
-            else if (s == HM_E_NOTFOUND) cli_err("unknown scheme '%s'", o->scheme);
-            else if (s == HM_E_MISUSE) cli_err("scheme '%s' needs --key FILE", o->scheme);
-            else cli_fail(s, o->scheme);
+            if (s == HM_E_MISUSE && bad < 0 && hm_scheme_params_doc(o->scheme))
+                cli_err("scheme '%s' needs --key FILE (or its engine's key)", o->scheme);
+            else
+                cli_scheme_error(o->scheme, o->params, bad, s);
             return CLI_ERROR;
         }
         dc->n_dets++;

@@ -27,8 +27,8 @@ struct gopts {
     unsigned long n;
     hm_sampling sp;
     uint64_t seed;
-    int have_seed, no_watermark, json;
-    char interop_param[600]; /* --vllm-key / --sglang-key / --synthid-keys as a param */
+    int have_seed, no_watermark, json, ignore_eos;
+    char interop_param[CLI_INTEROP_PARAM_MAX]; /* --vllm-key / --sglang-key / --synthid-keys as a param */
 };
 
 struct gen {
@@ -59,6 +59,8 @@ static void usage(FILE *out)
 "  --prompts FILE      one prompt per line; prints one JSON line per prompt:\n"
 "                      {\"prompt\", \"completion\", ...} (seeds advance per line)\n"
 "  -n, --tokens N      tokens to generate (default 100); stops early at EOS\n"
+"  --ignore-eos        never stop early: EOS is masked out, so exactly N tokens\n"
+"                      are generated (as llama.cpp's --ignore-eos)\n"
 "  --temperature T     default 1; 0 = greedy (unmarked)\n"
 "  --top-k K, --top-p P, --min-p M   truncation, applied in that order\n"
 "  --seed N            seeds the sampling RNG (the watermark does not depend on it)\n"
@@ -105,13 +107,7 @@ static int gen_setup(struct gen *g)
         hm_key_free(key);
     }
     if (s != HM_OK) {
-        char rb[64]; /* an engine key's value is never echoed */
-        if (bad >= 0)
-            cli_err("parameter '%s': %s", cli_redact_arg("--param", o->params[bad], rb, sizeof rb),
-                    hm_strerror(s));
-        else if (s == HM_E_NOTFOUND) cli_err("unknown scheme '%s'", o->scheme);
-        else cli_fail(s, "generate");
-        return CLI_ERROR;
+        return cli_scheme_error(o->scheme, o->params, bad, s);
     }
     (void)hm_embedder_describe(g->e, g->desc, sizeof g->desc);
     s = hm_session_new(g->e, &g->s);
@@ -162,6 +158,7 @@ static cJSON *gen_one(struct gen *g, const char *prompt, uint64_t seed)
         int m = 0;
         size_t order = 6, from = nctx > order ? nctx - order : 0;
         s = slm_logits(g->lm, g->ctx + from, nctx - from, g->logits);
+        if (o->ignore_eos) g->logits[eos] = -INFINITY; /* exactly N tokens */
         if (s == HM_OK) s = hm_session_sample(g->s, g->logits, V, &o->sp, &t, &m);
         if (s == HM_OK) s = hm_session_accept(g->s, t);
         if (s != HM_OK) {
@@ -269,7 +266,7 @@ int cli_generate(int argc, char **argv)
         {"tokenizer", required_argument, 0, 't'}, {"no-watermark", no_argument, 0, 'W'},
         {"passphrase-file", required_argument, 0, 'x'}, {"json", no_argument, 0, 'j'},
         {"vllm-key", required_argument, 0, 'V'}, {"sglang-key", required_argument, 0, 'G'},
-        {"synthid-keys", required_argument, 0, 'Y'},
+        {"synthid-keys", required_argument, 0, 'Y'}, {"ignore-eos", no_argument, 0, 'E'},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     int engine_key = 0;
     size_t k;
@@ -294,6 +291,7 @@ int cli_generate(int argc, char **argv)
             o.params[o.np++] = optarg;
             break;
         case 'P': o.prompt = optarg; break;
+        case 'E': o.ignore_eos = 1; break;
         case 'F': o.prompts_file = optarg; break;
         case 'n':
             o.n = strtoul(optarg, &end, 10);

@@ -111,11 +111,7 @@ static int check_shards(cJSON **ps, int k, char *const *paths)
             }
         }
     }
-    if ((uint32_t)k != n0) {
-        cli_err("expected %u partials (shards 0..%u), got %d", n0, n0 - 1, k);
-        return -1;
-    }
-    seen = calloc(n0, 1);
+    seen = calloc(n0 ? n0 : 1, 1);
     if (!seen) return -1;
     for (i = 0; i < k; i++) {
         uint32_t si, sn;
@@ -126,6 +122,28 @@ static int check_shards(cJSON **ps, int k, char *const *paths)
             return -1;
         }
         seen[si] = 1;
+    }
+    if ((uint32_t)k != n0) {
+        /* Name the shards that are missing, so the failed job can be rerun. */
+        char list[256];
+        size_t len = 0;
+        uint32_t s, n_missing = 0;
+        list[0] = 0;
+        for (s = 0; s < n0; s++) {
+            if (seen[s]) continue;
+            n_missing++;
+            if (len < sizeof list - 32)
+                len += (size_t)snprintf(list + len, sizeof list - len, "%s%u/%u",
+                                        n_missing > 1 ? ", " : "", s, n0);
+            else if (len < sizeof list - 1) {
+                len += (size_t)snprintf(list + len, sizeof list - len, ", ...");
+                len = sizeof list; /* full */
+            }
+        }
+        cli_err("expected %u partials (shards 0..%u), got %d: missing shard%s %s", n0, n0 - 1, k,
+                n_missing == 1 ? "" : "s", list);
+        free(seen);
+        return -1;
     }
     free(seen);
     return 0;
@@ -363,10 +381,9 @@ static int merge_scan(cJSON **ps, int k, char *const *paths, const char *out, co
         }
         ts_next(&ts[b]);
     }
-    snprintf(tmp_out, sizeof tmp_out, "%s.tmp", out);
-    final = fopen(tmp_out, "wb");
+    final = cli_create_beside(out, tmp_out, sizeof tmp_out);
     if (!final) {
-        cli_err("%s: cannot write (%s)", tmp_out, strerror(errno));
+        cli_err("%s: cannot write beside it (%s)", out, strerror(errno));
         goto done;
     }
     if (scan_flag_pass(recs, final, S.bh_log10_threshold, &S.flagged) != HM_OK) {
@@ -379,13 +396,12 @@ static int merge_scan(cJSON **ps, int k, char *const *paths, const char *out, co
         fprintf(final, "%s\n", txt ? txt : "{}");
         free(txt);
     }
-    if (fclose(final) != 0 || rename(tmp_out, out) != 0) {
+    if (cli_commit_beside(final, tmp_out, out) != HM_OK) {
         final = NULL;
         cli_err("%s: write error (%s)", out, strerror(errno));
         goto done;
     }
     final = NULL;
-    tmp_out[0] = 0;
     if (json) {
         cli_json_add_argv(sj);
         cli_print_json(sj, 0);

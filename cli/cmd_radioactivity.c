@@ -219,12 +219,7 @@ int cli_radioactivity(int argc, char **argv)
     ropt.n_shards = o.n_shards;
     st = hm_radio_new(&radio, o.scheme, key, o.params, o.np, &ropt, &bad);
     if (st != HM_OK) {
-        if (st == HM_E_NOTFOUND && bad >= 0)
-            cli_err("--param '%s': unknown parameter for scheme %s", o.params[bad], o.scheme);
-        else if (st == HM_E_NOTFOUND)
-            cli_err("unknown scheme '%s'", o.scheme);
-        else
-            cli_fail(st, "radioactivity");
+        cli_scheme_error(o.scheme, o.params, bad, st);
         goto done;
     }
     (void)hm_key_id(key, meta.key_id);

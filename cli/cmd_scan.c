@@ -341,7 +341,7 @@ int cli_scan(int argc, char **argv)
     struct scan_reader rd;
     struct cli_progress prog;
     int rc = CLI_ERROR, st, bad = -1, t, format;
-    char tmp_out[4096], tuples_path[4096];
+    char tmp_out[4096], tuples_path[4096], tmp_tuples[4096];
     FILE *final = NULL, *tuples = NULL;
     unsigned long long next_line_seen = 0;
     hm_tape_result tr;
@@ -351,6 +351,7 @@ int cli_scan(int argc, char **argv)
     if (st > 0) return st;
     memset(&S, 0, sizeof S);
     memset(&rd, 0, sizeof rd);
+    tmp_out[0] = tmp_tuples[0] = 0;
     S.o = &o;
     S.sum.fdr = o.fdr;
     S.sum.alpha = o.alpha;
@@ -361,12 +362,7 @@ int cli_scan(int argc, char **argv)
     /* a corpus is many tokens: build the per-vocabulary tables once */
     st = hm_detector_new(&det, o.scheme, key, o.params, o.np, hm_tokenizer_vocab_size(tok), &bad);
     if (st != HM_OK) {
-        if (st == HM_E_NOTFOUND && bad >= 0)
-            cli_err("--param '%s': unknown parameter for scheme %s", o.params[bad], o.scheme);
-        else if (st == HM_E_NOTFOUND)
-            cli_err("unknown scheme '%s'", o.scheme);
-        else
-            cli_fail(st, "detector");
+        cli_scheme_error(o.scheme, o.params, bad, st);
         goto done;
     }
     (void)hm_key_id(key, S.sum.key_id);
@@ -381,8 +377,7 @@ int cli_scan(int argc, char **argv)
         goto done;
     }
     if (o.n_shards) {
-        snprintf(tmp_out, sizeof tmp_out, "%s", o.out);
-        S.recs = fopen(o.out, "wb");
+        S.recs = cli_create_beside(o.out, tmp_out, sizeof tmp_out);
     } else {
         S.recs = scan_tmpfile(o.tmpdir);
     }
@@ -530,15 +525,19 @@ int cli_scan(int argc, char **argv)
         char *txt, fix[64], shard[32];
         const char *base;
         snprintf(tuples_path, sizeof tuples_path, "%s.tuples", o.out);
-        tuples = fopen(tuples_path, "wb");
+        tuples = cli_create_beside(tuples_path, tmp_tuples, sizeof tmp_tuples);
         if (!tuples) {
-            cli_err("%s: cannot write (%s)", tuples_path, strerror(errno));
+            cli_err("%s: cannot write beside it (%s)", tuples_path, strerror(errno));
             goto done;
         }
         st = hm_tape_finish(S.tape, &tr, emit_tuple, tuples);
-        if (st != HM_OK || fclose(tuples) != 0) {
+        if (st != HM_OK) {
+            cli_fail(st, tuples_path);
+            goto done;
+        }
+        if (cli_commit_beside(tuples, tmp_tuples, tuples_path) != HM_OK) {
             tuples = NULL;
-            cli_fail(st != HM_OK ? st : HM_E_IO, tuples_path);
+            cli_fail(HM_E_IO, tuples_path);
             goto done;
         }
         tuples = NULL;
@@ -571,7 +570,7 @@ int cli_scan(int argc, char **argv)
         if (!txt) goto done;
         fprintf(S.recs, "%s\n", txt);
         free(txt);
-        if (fclose(S.recs) != 0) {
+        if (cli_commit_beside(S.recs, tmp_out, o.out) != HM_OK) {
             S.recs = NULL;
             cli_err("%s: write error", o.out);
             goto done;
@@ -600,10 +599,9 @@ int cli_scan(int argc, char **argv)
         }
         S.sum.n_unique_tuples = tr.n_kept;
         S.sum.sum = tr.sum[0];
-        snprintf(tmp_out, sizeof tmp_out, "%s.tmp", o.out);
-        final = fopen(tmp_out, "wb");
+        final = cli_create_beside(o.out, tmp_out, sizeof tmp_out);
         if (!final) {
-            cli_err("%s: cannot write (%s)", tmp_out, strerror(errno));
+            cli_err("%s: cannot write beside it (%s)", o.out, strerror(errno));
             goto done;
         }
         if (scan_flag_pass(S.recs, final, S.sum.bh_log10_threshold, &S.sum.flagged) != HM_OK) {
@@ -614,10 +612,9 @@ int cli_scan(int argc, char **argv)
         txt = cJSON_PrintUnformatted(sj);
         fprintf(final, "%s\n", txt ? txt : "{}");
         free(txt);
-        if (fclose(final) != 0 || rename(tmp_out, o.out) != 0) {
+        if (cli_commit_beside(final, tmp_out, o.out) != HM_OK) {
             final = NULL;
             cli_err("%s: write error (%s)", o.out, strerror(errno));
-            unlink(tmp_out);
             cJSON_Delete(sj);
             goto done;
         }
@@ -649,12 +646,11 @@ int cli_scan(int argc, char **argv)
     }
 
 done:
-    if (final) {
-        fclose(final);
-        unlink(tmp_out);
-    }
+    if (final) fclose(final);
     if (tuples) fclose(tuples);
     if (S.recs) fclose(S.recs);
+    if (tmp_out[0]) unlink(tmp_out); /* a failed run leaves no partial output */
+    if (tmp_tuples[0]) unlink(tmp_tuples);
     if (W) {
         for (t = 0; t < o.threads; t++) {
             hm_tok_scratch_free(W[t].scratch);

@@ -6,7 +6,8 @@
  *
  * Tokenizer names are resolved here (the library takes paths only): in
  * $HALLMARK_TOKENIZERS, then <dir of the executable>/../samples/tokenizers,
- * then HM_DATADIR/tokenizers.
+ * then <dir of the executable>/../share/hallmark/tokenizers (an installed CLI,
+ * whatever PREFIX it was built with), then HM_DATADIR/tokenizers.
  */
 #include "cli.h"
 
@@ -96,6 +97,12 @@ static int resolve_tokenizer(const char *arg, char *path, size_t cap, const char
     }
     if (exe_relative("../samples/tokenizers/manifest.json", dir, sizeof dir)) {
         dir[strlen(dir) - strlen("/manifest.json")] = 0;
+        snprintf(path, cap, "%s/%s", dir, file);
+        if (file_exists(path)) return 1;
+    }
+    /* An installed CLI finds its data beside it (PREFIX/bin/hallmark and
+     * PREFIX/share/hallmark), whatever PREFIX the build was made with. */
+    if (exe_relative("../share/hallmark/tokenizers", dir, sizeof dir)) {
         snprintf(path, cap, "%s/%s", dir, file);
         if (file_exists(path)) return 1;
     }
@@ -233,10 +240,16 @@ int cli_tokenize(int argc, char **argv)
 static void detokenize_usage(FILE *out)
 {
     fprintf(out,
-            "Usage: hallmark detokenize --tokenizer NAME|PATH [--encoding NAME] [FILE|-]\n\n"
+            "Usage: hallmark detokenize --tokenizer NAME|PATH [--encoding NAME] [--lines]\n"
+            "                           [FILE|-]\n\n"
             "Turns token ids back into text (written to standard output as raw bytes).\n"
             "The input is either `hallmark tokenize --json` output ({\"ids\": [...]}) or\n"
-            "ids separated by spaces, commas or newlines.  Exit status 0 ok, 2 error.\n");
+            "ids separated by spaces, commas or newlines: one sequence in all.\n\n"
+            "  --lines   each input line is its own sequence (ids, or {\"ids\": [...]});\n"
+            "            prints one JSON line {\"line\", \"text\", \"valid_utf8\"} per\n"
+            "            input line (invalid UTF-8 as U+FFFD); a bad line is named and\n"
+            "            the rest are still decoded (exit 2 if any was bad)\n\n"
+            "Exit status 0 ok, 2 error.\n");
 }
 
 /* Parses ids from JSON {"ids": [...]} or a plain list. */
@@ -299,43 +312,17 @@ static int parse_ids(const unsigned char *text, size_t len, uint32_t **ids, size
     return 1;
 }
 
-int cli_detokenize(int argc, char **argv)
+#define CLI_IO_FAILED 3 /* decode_emit: the output could not be written */
+
+/* Decodes ids and writes the bytes (lineno 0), or one JSON line {"line",
+ * "text", "valid_utf8"} (lineno > 0).  CLI_OK, CLI_ERROR (said why), or
+ * CLI_IO_FAILED. */
+static int decode_emit(hm_tokenizer *tok, const uint32_t *ids, size_t n, size_t lineno)
 {
-    static const struct option opts[] = {{"tokenizer", required_argument, NULL, 't'},
-                                         {"encoding", required_argument, NULL, 'e'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const char *tname = NULL, *encoding = NULL, *input = "-";
-    hm_tokenizer *tok = NULL;
-    unsigned char *text = NULL, *buf = NULL;
-    uint32_t *ids = NULL;
-    size_t len = 0, n = 0, need = 0;
-    int c, rc;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 't': tname = optarg; break;
-        case 'e': encoding = optarg; break;
-        case 'h': detokenize_usage(stdout); return CLI_OK;
-        default: return cli_usage_error("detokenize", "invalid option");
-        }
-    }
-    if (!tname) return cli_usage_error("detokenize", "--tokenizer is required");
-    if (argc - optind > 1) return cli_usage_error("detokenize", "at most one input file");
-    if (optind < argc) input = argv[optind];
-    rc = cli_read_file(input, &text, &len);
-    if (rc) return cli_fail(rc, input);
-    if (!parse_ids(text, len, &ids, &n)) {
-        free(text);
-        return CLI_ERROR;
-    }
-    free(text);
-    if (cli_open_tokenizer(tname, encoding, &tok) != CLI_OK) {
-        free(ids);
-        return CLI_ERROR;
-    }
-    rc = hm_tokenizer_decode(tok, ids, n, NULL, 0, &need);
-    if (rc == HM_E_RANGE) {
+    unsigned char *buf = NULL;
+    size_t need = 0;
+    int rc = hm_tokenizer_decode(tok, ids, n, NULL, 0, &need);
+    if (rc == HM_E_RANGE || (rc == HM_OK && lineno)) {
         buf = malloc(need + 1);
         rc = buf ? hm_tokenizer_decode(tok, ids, n, buf, need, &need) : HM_E_NOMEM;
     }
@@ -346,17 +333,103 @@ int cli_detokenize(int argc, char **argv)
             size_t bl;
             if (hm_tokenizer_token_bytes(tok, ids[i], &b, &bl) != HM_OK) break;
         }
-        cli_err("detokenize: id %u (#%zu) is not in the vocabulary of %s (size %u)",
-                i < n ? ids[i] : 0, i, hm_tokenizer_name(tok), hm_tokenizer_vocab_size(tok));
+        if (lineno)
+            cli_err("detokenize: line %zu: id %u (#%zu) is not in the vocabulary of %s (size %u)",
+                    lineno, i < n ? ids[i] : 0, i, hm_tokenizer_name(tok),
+                    hm_tokenizer_vocab_size(tok));
+        else
+            cli_err("detokenize: id %u (#%zu) is not in the vocabulary of %s (size %u)",
+                    i < n ? ids[i] : 0, i, hm_tokenizer_name(tok), hm_tokenizer_vocab_size(tok));
         rc = CLI_ERROR;
     } else if (rc) {
         rc = cli_fail(rc, "detokenize");
+    } else if (!lineno) {
+        if (need && fwrite(buf, 1, need, stdout) != need) rc = CLI_IO_FAILED;
+        else rc = fflush(stdout) == 0 ? CLI_OK : CLI_IO_FAILED;
+        if (rc == CLI_IO_FAILED) cli_fail(HM_E_IO, "stdout");
     } else {
-        if (need && fwrite(buf, 1, need, stdout) != need) rc = cli_fail(HM_E_IO, "stdout");
-        else rc = fflush(stdout) == 0 ? CLI_OK : cli_fail(HM_E_IO, "stdout");
+        cJSON *o = cJSON_CreateObject();
+        int valid = cli_utf8_valid(buf, need, NULL);
+        char *safe = valid ? NULL : cli_utf8_sanitize(buf, need);
+        buf[need] = 0;
+        rc = CLI_ERROR;
+        if (o && (valid || safe)) {
+            cJSON_AddNumberToObject(o, "line", (double)lineno);
+            cJSON_AddStringToObject(o, "text", valid ? (const char *)buf : safe);
+            cJSON_AddBoolToObject(o, "valid_utf8", valid);
+            rc = cli_print_json(o, 1) == HM_OK ? CLI_OK : CLI_IO_FAILED;
+        }
+        free(safe);
+        cJSON_Delete(o);
     }
     free(buf);
-    free(ids);
+    return rc;
+}
+
+int cli_detokenize(int argc, char **argv)
+{
+    static const struct option opts[] = {{"tokenizer", required_argument, NULL, 't'},
+                                         {"encoding", required_argument, NULL, 'e'},
+                                         {"lines", no_argument, NULL, 'l'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *tname = NULL, *encoding = NULL, *input = "-";
+    hm_tokenizer *tok = NULL;
+    unsigned char *text = NULL;
+    uint32_t *ids = NULL;
+    size_t len = 0, n = 0;
+    int c, rc, lines = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 't': tname = optarg; break;
+        case 'e': encoding = optarg; break;
+        case 'l': lines = 1; break;
+        case 'h': detokenize_usage(stdout); return CLI_OK;
+        default: return cli_usage_error("detokenize", "invalid option");
+        }
+    }
+    if (!tname) return cli_usage_error("detokenize", "--tokenizer is required");
+    if (argc - optind > 1) return cli_usage_error("detokenize", "at most one input file");
+    if (optind < argc) input = argv[optind];
+    rc = cli_read_file(input, &text, &len);
+    if (rc) return cli_fail(rc, input);
+    if (cli_open_tokenizer(tname, encoding, &tok) != CLI_OK) {
+        free(text);
+        return CLI_ERROR;
+    }
+    if (!lines) {
+        rc = parse_ids(text, len, &ids, &n) ? decode_emit(tok, ids, n, 0) : CLI_ERROR;
+        free(ids);
+    } else {
+        /* One sequence per line; one JSON line per sequence (a text may
+         * hold newlines); a bad line is named and counted, the rest go on. */
+        size_t at = 0, lineno = 0, bad = 0;
+        rc = CLI_OK;
+        while (at < len) {
+            const unsigned char *nl = memchr(text + at, '\n', len - at);
+            size_t ll = nl ? (size_t)(nl - (text + at)) : len - at;
+            lineno++;
+            ids = NULL;
+            n = 0;
+            if (parse_ids(text + at, ll, &ids, &n)) {
+                int r = decode_emit(tok, ids, n, lineno);
+                if (r == CLI_IO_FAILED) rc = CLI_ERROR;
+                else if (r != CLI_OK) bad++;
+            } else {
+                cli_err("detokenize: line %zu skipped", lineno);
+                bad++;
+            }
+            free(ids);
+            at += ll + (nl ? 1 : 0);
+            if (rc != CLI_OK) break;
+        }
+        if (rc == CLI_OK && bad) {
+            cli_err("detokenize: %zu of %zu lines could not be decoded", bad, lineno);
+            rc = CLI_ERROR;
+        }
+    }
+    free(text);
     hm_tokenizer_free(tok);
     return rc;
 }

@@ -28,7 +28,10 @@ int cli_key_file_error(const char *path, int status)
         break;
     case HM_E_PASSPHRASE: cli_err("%s: wrong passphrase", path); break;
     case HM_E_LIMIT:
-        cli_err("%s: key file asks for Argon2id parameters beyond the allowed limits", path);
+        cli_err("%s: key file asks for Argon2id parameters that hallmark never writes (valid: "
+                "the presets min, interactive, moderate and sensitive); it was altered or not "
+                "made by hallmark",
+                path);
         break;
     case HM_E_CRYPTO: cli_err("%s: Argon2id failed (not enough memory?)", path); break;
     default: cli_fail(status, path); break;

@@ -4,9 +4,12 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 static const struct cli_command commands[] = {
     {"key", cli_key, "create, inspect, derive and commit to keys"},
@@ -45,6 +48,29 @@ static void usage(FILE *out)
             "Exit status: 0 success or detected, 1 not detected, 2 error.\n");
 }
 
+/* Every write error is an error: data that did not reach stdout (a full
+ * disk, a closed pipe's reader, /dev/full) turns any exit status into 2. */
+static int finish(int rc)
+{
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+        cli_err("writing the output failed: %s", errno ? strerror(errno) : "write error");
+        return CLI_ERROR;
+    }
+    return rc;
+}
+
+/* Commands load secret keys: no core dump of this process may carry them
+ * (a dump would hold the key and the per-scheme PRF subkeys in clear), and
+ * no other process of the same user may attach to it.  Best effort: where
+ * the system refuses, the process still runs. */
+static void protect_process(void)
+{
+    struct rlimit nocore = {0, 0};
+    (void)setrlimit(RLIMIT_CORE, &nocore);
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     size_t i;
@@ -53,6 +79,7 @@ int main(int argc, char **argv)
     const char *custody_log = NULL;
     static char **orig_argv, **stripped; /* static: still reachable at exit */
     int orig_argc = argc;
+    protect_process();
     for (i = 1; i < (size_t)argc; i++)
         if (strcmp(argv[i], "--custody-log") == 0 || strncmp(argv[i], "--custody-log=", 14) == 0)
             break;
@@ -87,8 +114,7 @@ int main(int argc, char **argv)
                 int rc;
                 if (hm_init() != HM_OK) return cli_fail(HM_E_CRYPTO, "initialization");
                 cli_set_invocation(argc - 1, argv + 1);
-                rc = commands[i].run(argc - 1, argv + 1);
-                fflush(stdout);
+                rc = finish(commands[i].run(argc - 1, argv + 1));
                 if (cli_custody_append(custody_log, orig_argc, orig_argv, rc) != CLI_OK &&
                     rc == CLI_OK)
                     rc = CLI_ERROR;
@@ -105,18 +131,18 @@ int main(int argc, char **argv)
     cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
-        return CLI_OK;
+        return finish(CLI_OK);
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
         printf("hallmark %s (library %s, build %s)\n", HM_VERSION_STRING,
                hm_version_string(), hm_build_id());
-        return CLI_OK;
+        return finish(CLI_OK);
     }
     if (strcmp(cmd, "help") == 0 && argc > 2) {
         char help[] = "--help";
         char *args[3] = {argv[2], help, NULL};
         for (i = 0; i < N_COMMANDS; i++)
-            if (strcmp(argv[2], commands[i].name) == 0) return commands[i].run(2, args);
+            if (strcmp(argv[2], commands[i].name) == 0) return finish(commands[i].run(2, args));
         cli_err("unknown command '%s'", argv[2]);
         return CLI_ERROR;
     }
@@ -124,7 +150,7 @@ int main(int argc, char **argv)
     for (i = 0; i < N_COMMANDS; i++) {
         if (strcmp(cmd, commands[i].name) == 0) {
             cli_set_invocation(argc - 1, argv + 1);
-            return commands[i].run(argc - 1, argv + 1);
+            return finish(commands[i].run(argc - 1, argv + 1));
         }
     }
     if (cmd[0] == '-')

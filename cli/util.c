@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,10 @@ void cli_err(const char *fmt, ...)
 
 int cli_fail(int status, const char *what)
 {
+    /* An I/O failure with a system reason says the reason, as coreutils do
+     * ("FILE: No such file or directory"), not a generic "input/output error". */
     if (status == HM_E_IO && errno != 0)
-        cli_err("%s: %s (%s)", what, hm_strerror(status), strerror(errno));
+        cli_err("%s: %s", what, strerror(errno));
     else
         cli_err("%s: %s", what, hm_strerror(status));
     return CLI_ERROR;
@@ -135,20 +138,51 @@ fail:
     return HM_E_IO;
 }
 
+/* The terminal's settings while echo is off at a passphrase prompt: a
+ * signal that ends the process (Ctrl-C, Ctrl-\\, hang-up, kill) restores
+ * them first, so the shell is never left without echo. */
+static struct termios tty_saved;
+static volatile sig_atomic_t tty_saved_fd = -1;
+static const int tty_signals[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
+#define N_TTY_SIGNALS (sizeof tty_signals / sizeof tty_signals[0])
+
+static void tty_restore_and_reraise(int sig)
+{
+    struct sigaction dfl;
+    if (tty_saved_fd >= 0) tcsetattr(tty_saved_fd, TCSAFLUSH, &tty_saved);
+    (void)!write(STDERR_FILENO, "\n", 1);
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+    raise(sig);
+}
+
 static int read_tty_line(FILE *tty, const char *prompt, char *out, size_t cap)
 {
     struct termios old, noecho;
+    struct sigaction sa, prev[N_TTY_SIGNALS];
     int fd = fileno(tty), have_attr = tcgetattr(fd, &old) == 0;
-    size_t n;
+    size_t n, i;
     fputs(prompt, stderr);
     fflush(stderr);
     if (have_attr) {
+        tty_saved = old;
+        tty_saved_fd = fd;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = tty_restore_and_reraise;
+        sigemptyset(&sa.sa_mask);
+        for (i = 0; i < N_TTY_SIGNALS; i++) sigaction(tty_signals[i], &sa, &prev[i]);
         noecho = old;
         noecho.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
         tcsetattr(fd, TCSAFLUSH, &noecho);
     }
     if (!fgets(out, (int)cap, tty)) out[0] = 0;
-    if (have_attr) tcsetattr(fd, TCSAFLUSH, &old);
+    if (have_attr) {
+        tcsetattr(fd, TCSAFLUSH, &old);
+        tty_saved_fd = -1;
+        for (i = 0; i < N_TTY_SIGNALS; i++) sigaction(tty_signals[i], &prev[i], NULL);
+    }
     fputc('\n', stderr);
     n = strcspn(out, "\r\n");
     if (out[n] == 0 && n == cap - 1) return HM_E_RANGE;
@@ -168,7 +202,17 @@ int cli_get_passphrase(const char *file, int confirm, char *out, size_t cap)
             cli_fail(s, file);
             return s;
         }
-        n = strcspn((char *)buf, "\r\n");
+        for (n = 0; n < len && buf[n] != '\n' && buf[n] != '\r'; n++)
+            if (buf[n] == 0) break;
+        if (n < len && buf[n] == 0) {
+            /* A NUL would silently cut the passphrase short (C strings end
+             * there): refuse it rather than use a weaker passphrase. */
+            sodium_memzero(buf, len);
+            free(buf);
+            cli_err("%s: the passphrase contains a NUL byte; a passphrase is one line of text",
+                    file);
+            return HM_E_RANGE;
+        }
         if (n >= cap) {
             sodium_memzero(buf, len);
             free(buf);
@@ -526,4 +570,63 @@ char *cli_utf8_sanitize(const unsigned char *s, size_t n)
     }
     *o = 0;
     return out;
+}
+
+int cli_scheme_error(const char *scheme, const char *const *params, int bad, int status)
+{
+    const char *doc = hm_scheme_params_doc(scheme);
+    char rb[64]; /* an engine key's value is never echoed */
+    if (!doc && (status == HM_E_NOTFOUND || bad < 0)) {
+        cli_err("unknown scheme '%s' (valid: %s)", scheme, hm_scheme_list());
+        return CLI_ERROR;
+    }
+    if (bad >= 0 && params) {
+        const char *shown = cli_redact_arg("--param", params[bad], rb, sizeof rb);
+        if (status == HM_E_NOTFOUND)
+            cli_err("%s takes no parameter '%s'; valid: %s; and skip_repeated (0 or 1), "
+                    "max_history (1 to 16777216)",
+                    scheme, shown, doc);
+        else if (status == HM_E_UNSUPPORTED)
+            cli_err("parameter '%s' of %s is not supported here; valid: %s", shown, scheme, doc);
+        else
+            cli_err("parameter '%s' is not a valid value for %s; valid: %s", shown, scheme, doc);
+        return CLI_ERROR;
+    }
+    return cli_fail(status, scheme);
+}
+
+FILE *cli_create_beside(const char *dest, char *tmp, size_t cap)
+{
+    int fd, n = snprintf(tmp, cap, "%s.tmpXXXXXX", dest);
+    FILE *f;
+    if (n < 0 || (size_t)n >= cap) {
+        tmp[0] = 0;
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    fd = mkstemp(tmp); /* O_CREAT|O_EXCL: never an existing name, never a link */
+    if (fd < 0) {
+        tmp[0] = 0;
+        return NULL;
+    }
+    if (fchmod(fd, 0644) != 0 || !(f = fdopen(fd, "w+b"))) {
+        close(fd);
+        unlink(tmp);
+        tmp[0] = 0;
+        return NULL;
+    }
+    return f;
+}
+
+int cli_commit_beside(FILE *f, char *tmp, const char *dest)
+{
+    int ok = fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) == 0;
+    ok = fclose(f) == 0 && ok;
+    if (ok && rename(tmp, dest) == 0) {
+        tmp[0] = 0;
+        return HM_OK;
+    }
+    unlink(tmp);
+    tmp[0] = 0;
+    return HM_E_IO;
 }

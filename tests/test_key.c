@@ -627,8 +627,14 @@ HM_TEST(key_file_version_format_and_limits)
     memcpy(copy, img, n);
     REQUIRE(set_field(copy, n, "KDF-Opslimit", "9"));
     reseal(copy, n);
-    /* 9 passes over 8 KiB is within bounds: the AEAD then fails. */
-    CHECK_EQ_INT(hm_key_load(copy, n, PASS, strlen(PASS), &k), HM_E_PASSPHRASE);
+    /* 9 passes over 8 KiB is no preset hallmark writes: refused before any
+     * Argon2id work (a header is authenticated only after the KDF). */
+    CHECK_EQ_INT(hm_key_load(copy, n, PASS, strlen(PASS), &k), HM_E_LIMIT);
+    memcpy(copy, img, n);
+    REQUIRE(set_field(copy, n, "KDF-Opslimit", "2"));
+    reseal(copy, n);
+    /* 2 passes is the interactive preset's count, but not over 8 KiB. */
+    CHECK_EQ_INT(hm_key_load(copy, n, PASS, strlen(PASS), &k), HM_E_LIMIT);
     memcpy(copy, img, n);
     REQUIRE(set_field(copy, n, "KDF-Opslimit", "0"));
     reseal(copy, n);

@@ -642,3 +642,8 @@ int hm_detector_plain_rules(const hm_detector *d)
     if (!d) return 0;
     return !d->e->rules.detect_history && !d->e->rules.detect_max_contexts;
 }
+
+uint64_t hm_detector_blind(const hm_detector *d, uint64_t hash)
+{
+    return hm_embedder_blind(d->e, hash);
+}

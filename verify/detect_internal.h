@@ -25,6 +25,10 @@ const struct hm_scheme_ops *hm_detector_internals(const hm_detector *d, const vo
                                                   size_t *width, int *rule, uint32_t *pad,
                                                   int *prompt_in_ctx, int *dedup);
 
+/* hm_embedder_blind() under the detector's key: the keyed id of a public
+ * tuple hash, for what is written to disk. */
+uint64_t hm_detector_blind(const hm_detector *d, uint64_t hash);
+
 /* Fills *res from aggregated sums exactly as hm_detect_final would for a
  * stream that scored n_scored positions with these sums.  HM_OK or
  * HM_E_MISUSE. */

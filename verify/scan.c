@@ -126,7 +126,10 @@ static int push_tuple(hm_scanner *s, const hm_walk_item *it)
         s->cap_tuples = nc;
     }
     s->tuples[s->n_tuples].ctx_hash = it->ctx_hash;
-    s->tuples[s->n_tuples].tuple_hash = it->tuple_hash;
+    /* Tuples leave the library (scan shards write them to disk): under a
+     * keyed id, so that a reader without the key cannot look up a token's
+     * public context hash and read the key's decision beside it. */
+    s->tuples[s->n_tuples].tuple_hash = hm_detector_blind(s->d, it->tuple_hash);
     s->tuples[s->n_tuples].value = it->value;
     s->n_tuples++;
     return 0;

@@ -9,9 +9,11 @@
 #include <openssl/pem.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hallmark/error.h"
 #include "hallmark/report.h"
@@ -136,6 +138,22 @@ int hm_report_ts_verify(const uint8_t *tsr, size_t tsr_len, const uint8_t *query
     if (n_certs == 0) {
         s = HM_E_FORMAT;
         goto done;
+    }
+    {
+        /* Validate the TSA's certificate chain at the token's genTime, not
+         * now: a token stays evidence of when the data existed after the
+         * TSA's certificate expires (the TSA's signature binds genTime, so
+         * a forged time fails the signature check).  Revocation is not
+         * checked (no CRL or OCSP is fetched): docs/evidence.md. */
+        TS_TST_INFO *pre = resp ? TS_RESP_get_tst_info(resp) : PKCS7_to_TS_TST_INFO(token);
+        const ASN1_GENERALIZEDTIME *gt = pre ? TS_TST_INFO_get_time(pre) : NULL;
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        if (gt && ASN1_TIME_to_tm(gt, &tm) == 1) {
+            X509_VERIFY_PARAM *vp = X509_STORE_get0_param(store);
+            X509_VERIFY_PARAM_set_time(vp, timegm(&tm));
+        }
+        if (!resp) TS_TST_INFO_free(pre);
     }
     TS_VERIFY_CTX_set_store(ctx, store);
     store = NULL;

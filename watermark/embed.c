@@ -44,6 +44,9 @@ int hm_embedder_new_secret(hm_embedder **out, const char *scheme, const uint8_t 
     if (ops->needs_secret && !secret) return HM_E_MISUSE;
     e = calloc(1, sizeof *e);
     if (!e) return HM_E_NOMEM;
+    /* The scheme state holds the PRF subkey: locked out of swap and out of
+     * core dumps (MADV_DONTDUMP) where the system allows; best effort. */
+    (void)sodium_mlock(e, sizeof *e);
     e->ops = ops;
     e->vocab = vocab;
     if (n_params) {
@@ -79,6 +82,21 @@ int hm_embedder_new_secret(hm_embedder **out, const char *scheme, const uint8_t 
         map[n_rest] = i;
         rest[n_rest++] = params[i];
     }
+    {
+        static const unsigned char ctx[] = "hallmark-tuple-blind-v1";
+        crypto_generichash_state gh;
+        crypto_generichash_init(&gh, NULL, 0, sizeof e->blind_key);
+        crypto_generichash_update(&gh, ctx, sizeof ctx);
+        if (secret) {
+            crypto_generichash_update(&gh, secret, HM_KEY_SECRET_BYTES);
+        } else {
+            for (i = 0; i < n_params; i++)
+                crypto_generichash_update(&gh, (const unsigned char *)params[i],
+                                          strlen(params[i]) + 1);
+        }
+        crypto_generichash_final(&gh, e->blind_key, sizeof e->blind_key);
+        sodium_memzero(&gh, sizeof gh);
+    }
     s = ops->init(e->st, secret, rest, n_rest, vocab, &bad);
     if (s != HM_OK && bad < n_rest) bad = map[bad];
     if (s == HM_OK) e->initialized = 1;
@@ -112,11 +130,23 @@ int hm_embedder_new(hm_embedder **out, const char *scheme, const hm_key *key,
     return hm_embedder_new_secret(out, scheme, secret, params, n_params, vocab, bad_param);
 }
 
+uint64_t hm_embedder_blind(const hm_embedder *e, uint64_t hash)
+{
+    uint8_t in[8], out[8];
+    uint64_t v = 0;
+    int i;
+    for (i = 0; i < 8; i++) in[i] = (uint8_t)(hash >> (8 * i));
+    crypto_shorthash_siphash24(out, in, sizeof in, e->blind_key);
+    for (i = 7; i >= 0; i--) v = (v << 8) | out[i];
+    return v ? v : 1; /* never 0, like the hashes it stands for */
+}
+
 void hm_embedder_free(hm_embedder *e)
 {
     if (!e) return;
     if (e->ops && e->ops->destroy && e->initialized) e->ops->destroy(e->st);
     sodium_memzero(e, sizeof *e);
+    (void)sodium_munlock(e, sizeof *e);
     free(e);
 }
 

@@ -17,6 +17,9 @@ struct hm_embedder {
     size_t width;
     hm_scheme_rules rules; /* the scheme's rules, with generic overrides applied */
     int initialized; /* ops->init succeeded: destroy() is owed */
+    /* Keys hm_embedder_blind(): from the watermark secret, or for the
+     * engine-keyed schemes from their parameters (which hold the key). */
+    uint8_t blind_key[16];
 };
 
 struct hm_session {
@@ -30,6 +33,12 @@ struct hm_session {
 };
 
 /* hm_embedder_new with a raw 32-byte secret (tests, detection, interop). */
+/* A keyed 64-bit id for a public 64-bit hash (SipHash-2-4 under a key
+ * derived from the embedder's key): equal hashes give equal ids, and
+ * without the key an id cannot be linked to the text it came from.  Used
+ * for what is written to disk, e.g. the tuples of scan shards. */
+uint64_t hm_embedder_blind(const hm_embedder *e, uint64_t hash);
+
 int hm_embedder_new_secret(hm_embedder **out, const char *scheme, const uint8_t *secret,
                            const char *const *params, size_t n_params, uint32_t vocab,
                            int *bad_param);

@@ -4,6 +4,8 @@
  */
 #include "scheme.h"
 
+#include "hallmark/embed.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -84,4 +86,12 @@ int hm_param_str(const char *param, const char *name, char *out, size_t cap)
     if (n == 0 || n >= cap) return -1;
     memcpy(out, v, n + 1);
     return 1;
+}
+
+const char *hm_scheme_list(void) { return hm_scheme_names(); }
+
+const char *hm_scheme_params_doc(const char *scheme)
+{
+    const hm_scheme_ops *ops = hm_scheme_find(scheme);
+    return ops ? ops->params_doc : NULL;
 }

@@ -101,6 +101,9 @@ typedef struct hm_scheme_ops {
     /* Whether prompt tokens enter the context (1: yes, Hallmark and SGLang;
      * 0: vLLM, whose contexts use generated tokens only). */
     int (*prompt_in_context)(const void *st);
+    /* The scheme's parameters, their ranges or choices and defaults, in
+     * words (for messages; hm_scheme_params_doc()). */
+    const char *params_doc;
     /* Writes the canonical parameters as "k=v,k=v" into buf (for reports). */
     void (*describe)(const void *st, char *buf, size_t cap);
 

@@ -83,6 +83,17 @@ HM_API HM_WARN_UNUSED int hm_embedder_new(hm_embedder **out, const char *scheme,
                                           const hm_key *key, const char *const *params,
                                           size_t n_params, uint32_t vocab, int *bad_param);
 
+/* The names of every scheme, comma-separated ("kgw, unigram, ..."), for
+ * messages.  A static string.  Since 0.2.0. */
+HM_API const char *hm_scheme_list(void);
+
+/* The parameters that `scheme` takes, in words, with their ranges or
+ * choices and defaults (e.g. "gamma (a number in (0, 1); default 0.25),
+ * ..."), for messages that say what is valid; every scheme also takes the
+ * generation parameters skip_repeated (0 or 1) and max_history.  A static
+ * string, or NULL for an unknown scheme.  Since 0.2.0. */
+HM_API const char *hm_scheme_params_doc(const char *scheme);
+
 /* Frees an embedder (wiping its key material).  NULL is a no-op.  All its
  * sessions must have been freed first.  Since 0.1.0. */
 HM_API void hm_embedder_free(hm_embedder *e);

@@ -188,6 +188,55 @@ HM_API HM_WARN_UNUSED int hm_custody_append(const char *path, const char *const 
 HM_API HM_WARN_UNUSED int hm_custody_verify(const char *path, uint64_t *n_entries,
                                             uint64_t *bad_line, char tip[65]);
 
+/* Appends a signed checkpoint to the custody log: an entry whose
+ * "checkpoint" member holds the number of entries before it, the tip (the
+ * hash of the last of them), the signer's Ed25519 public key and its
+ * signature over "hallmark-custody-checkpoint-v1\n" N "\n" TIP "\n".  A
+ * reader with the public key can then tell that no entry up to N was
+ * edited, inserted, removed or reordered, even by someone who recomputed
+ * the hash chain (docs/evidence.md).  signer must be an HM_KEY_SIGNING
+ * key.  Writes N to *n_covered and the checkpoint entry's hash to hash_out
+ * (either may be NULL).  Returns HM_OK, HM_E_MISUSE, HM_E_IO,
+ * HM_E_CORRUPT (broken chain), HM_E_TRUNCATED (an incomplete last line:
+ * hm_custody_repair first), HM_E_NOMEM.  Since 0.2.0. */
+HM_API HM_WARN_UNUSED int hm_custody_checkpoint(const char *path, const hm_key *signer,
+                                                uint64_t *n_covered, char hash_out[65]);
+
+/* Repairs a custody log whose last line is incomplete (an append cut short
+ * by a crash; a full disk no longer causes one, appends are all or
+ * nothing): the incomplete bytes are moved to a new file
+ * "PATH.damaged-YYYYMMDDTHHMMSSZ" (its name written to evidence_path, cap
+ * bytes), and an entry ["custody", "repair"] is appended that records that
+ * file's SHA-256 and the number of bytes removed (*n_removed, may be NULL).
+ * A log whose chain is broken anywhere else is never changed
+ * (HM_E_CORRUPT): that is evidence of tampering or damage to keep.
+ * Returns HM_OK (also when there was nothing to repair: *n_removed 0),
+ * HM_E_CORRUPT, HM_E_IO, HM_E_RANGE (cap too small), HM_E_MISUSE,
+ * HM_E_NOMEM.  Since 0.2.0. */
+HM_API HM_WARN_UNUSED int hm_custody_repair(const char *path, char *evidence_path, size_t cap,
+                                            uint64_t *n_removed);
+
+/* What hm_custody_audit found.  Since 0.2.0. */
+typedef struct hm_custody_status {
+    uint64_t n_entries;              /* entries whose chain is intact */
+    uint64_t bad_line;               /* first line that does not chain; 0 if none */
+    int incomplete_tail;             /* that line is an incomplete last line (repairable) */
+    uint64_t n_checkpoints_valid;    /* checkpoints whose signature verified under pub */
+    uint64_t n_checkpoints_unchecked; /* well-formed checkpoints, no pub given */
+    uint64_t n_checkpoints_invalid;  /* bad signature, other key, or wrong count or tip */
+    uint64_t attested;               /* entries covered by the last good checkpoint */
+    char tip[65];                    /* hash of the last intact entry */
+    char last_checkpoint_tip[65];    /* tip covered by the last good checkpoint */
+} hm_custody_status;
+
+/* hm_custody_verify plus the signed checkpoints: every checkpoint is
+ * checked against pub (an HM_KEY_PUBLIC or HM_KEY_SIGNING key; NULL:
+ * checkpoints are counted as unchecked).  Returns HM_OK, HM_E_CORRUPT
+ * (broken chain: st says where), HM_E_SIGNATURE (a checkpoint does not
+ * verify under pub), HM_E_IO, HM_E_MISUSE, HM_E_NOMEM.  Since 0.2.0. */
+HM_API HM_WARN_UNUSED int hm_custody_audit(const char *path, const hm_key *pub,
+                                           hm_custody_status *st);
+
 HM_END_DECLS
 
 #endif /* HALLMARK_REPORT_H */

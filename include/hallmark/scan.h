@@ -70,7 +70,9 @@ typedef struct hm_scanner hm_scanner;
 /* One scorable tuple of a document: its (context, token) hash and score. */
 typedef struct hm_scan_tuple {
     uint64_t ctx_hash;   /* hash of the context alone */
-    uint64_t tuple_hash; /* hash of (context, token); never 0 */
+    uint64_t tuple_hash; /* keyed id of (context, token): equal tuples give
+                          * equal ids; without the detector's key an id
+                          * cannot be linked to text; never 0 */
     double value;        /* the per-token score under the detector's key */
 } hm_scan_tuple;
 

@@ -155,6 +155,7 @@ static double gumbel_null_param(const void *stv)
 
 const hm_scheme_ops hm_scheme_gumbel = {
     .name = "gumbel",
+    .params_doc = "h (an integer from 1 to 64; default 4)",
     .version = "gumbel-v1",
     .kind = HM_KIND_SAMPLING,
     .test = HM_TEST_GAMMA,

@@ -296,6 +296,7 @@ static double kgw_null_param(const void *stv)
 
 const hm_scheme_ops hm_scheme_kgw = {
     .name = "kgw",
+    .params_doc = "gamma (a number in (0, 1); default 0.25), delta (0 to 50; default 2), seeding (selfhash or lefthash; default selfhash), h (an integer from 1 to 64; default 4 for selfhash, 1 for lefthash)",
     .version = "kgw-v1",
     .kind = HM_KIND_LOGIT_BIAS,
     .test = HM_TEST_BINOMIAL,

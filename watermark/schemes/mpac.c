@@ -258,6 +258,7 @@ static double mpac_null_param(const void *stv)
 
 const hm_scheme_ops hm_scheme_mpac = {
     .name = "mpac",
+    .params_doc = "delta (0 to 50; default 2), bits (an integer from 1 to 64; default 32), payload (an integer below 2^bits; default 0), h (an integer from 1 to 64; default 2)",
     .version = "mpac-v1",
     .kind = HM_KIND_LOGIT_BIAS,
     .test = HM_TEST_BINOMIAL,

@@ -66,6 +66,7 @@ static double none_null_param(const void *st)
 
 const hm_scheme_ops hm_scheme_none = {
     .name = "none",
+    .params_doc = "(no parameters)",
     .version = "none",
     .kind = HM_KIND_SAMPLING,
     .test = 0,

@@ -793,6 +793,7 @@ static double sglang_null_param(const void *stv)
 
 const hm_scheme_ops hm_scheme_sglang = {
     .name = "sglang",
+    .params_doc = "key (16 hex digits, or 0x...; or --sglang-key), key_b (a second key), context_window (an integer from 1 to 64; default 4), max_contexts (1 to 4096; default 4096), mixing_probability (a number in (0, 1); default 0.5)",
     .version = "sglang-aaronson-v1",
     .prf_version = "murmur3-x86-32-v1",
     .kind = HM_KIND_SAMPLING,

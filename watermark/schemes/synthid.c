@@ -622,6 +622,7 @@ static double synthid_null_param(const void *stv)
 
 const hm_scheme_ops hm_scheme_synthid = {
     .name = "synthid",
+    .params_doc = "keys (a JSON array of 1 to 64 integer keys; or --synthid-keys FILE), ngram_len (2 to 17; default 5), top_k (2 to 1048576; default 40), num_leaves (2 to 64; default 2), context_history_size (1 to 1048576; default 1024)",
     .version = "synthid-text-addb4a1",
     .prf_version = "synthid-lcg-sha256iv-v1",
     .kind = HM_KIND_SAMPLING,

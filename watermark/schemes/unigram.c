@@ -156,6 +156,7 @@ static double unigram_null_param(const void *stv)
 
 const hm_scheme_ops hm_scheme_unigram = {
     .name = "unigram",
+    .params_doc = "gamma (a number in (0, 1); default 0.5), delta (0 to 50; default 2)",
     .version = "unigram-v1",
     .kind = HM_KIND_LOGIT_BIAS,
     .test = HM_TEST_BINOMIAL,

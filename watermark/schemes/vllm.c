@@ -700,6 +700,7 @@ static double vllm_null_param(const void *stv) { return ((const vllm_state *)stv
 
 const hm_scheme_ops hm_scheme_vllm = {
     .name = "vllm",
+    .params_doc = "key (the engine's integer key; or --vllm-key), context_width (an integer from 1 to 64; default 4), alpha (0 to 1; default 0.1), algorithm (gumbel or dual_key_gumbel), deduplicate_contexts (none or single_turn; default single_turn), deduplicate_contexts_max_history (0 to 1048576; default 8192)",
     .version = "vllm-gumbel-v1",
     .prf_version = HM_VLLM_PRF_VERSION,
     .kind = HM_KIND_SAMPLING,
