@@ -325,6 +325,9 @@ int main(int argc, char **argv)
             if (bad >= 0) snprintf(what, sizeof what, "%s, --param %s", scheme, params[bad]);
             else snprintf(what, sizeof what, "%s", scheme);
             rc = fail(what, st);
+            const char *doc = hm_scheme_params_doc(scheme);
+            if (!doc) fprintf(stderr, "hm-llama-gen: schemes: %s\n", hm_scheme_list());
+            else if (bad >= 0) fprintf(stderr, "hm-llama-gen: %s takes %s\n", scheme, doc);
             goto done;
         }
         hm = hm_llama_sampler_init(emb, mode, seed, &st);

@@ -38,7 +38,7 @@ def _np_of(x):
         return x.detach().cpu().numpy()
     return np.asarray(x)
 
-__all__ = ["HallmarkError", "Key", "Embedder", "Session", "Detector", "DetectResult",
+__all__ = ["HallmarkError", "schemes", "Key", "Embedder", "Session", "Detector", "DetectResult",
            "TokenDetail", "Tokenizer", "version", "sample_batch", "apply_batch_"]
 
 # --- errors -------------------------------------------------------------------
@@ -93,6 +93,11 @@ def _check(rc, what=""):
 def version():
     """The library's version string."""
     return L.hm_version_string().decode()
+
+
+def schemes():
+    """The scheme names the library knows."""
+    return [x.strip() for x in L.hm_scheme_list().decode().split(",")]
 
 
 # --- helpers -------------------------------------------------------------------
@@ -177,6 +182,11 @@ def _new_with_params(fn, kind, scheme, key, params, vocab):
         what = f"{kind} {scheme!r}"
         if 0 <= bad.value < len(items):
             what += f", parameter {items[bad.value]!r}"
+        doc = L.hm_scheme_params_doc(scheme.encode())
+        if doc is None:
+            what += f" (schemes: {L.hm_scheme_list().decode()})"
+        elif bad.value >= 0 or rc == 11:
+            what += f" ({scheme} takes {doc.decode()})"
         _check(rc, what)
     return out
 

@@ -115,6 +115,8 @@ hm_key_load = _fn("hm_key_load", c_int, c_u8p, c_size, c_char_p, c_size, P(vp))
 # embedding
 hm_sampling_default = _fn("hm_sampling_default", Sampling)
 hm_embedder_new = _fn("hm_embedder_new", c_int, P(vp), c_char_p, vp, P(c_char_p), c_size, c_u32, P(c_int))
+hm_scheme_list = _fn("hm_scheme_list", c_char_p)
+hm_scheme_params_doc = _fn("hm_scheme_params_doc", c_char_p, c_char_p)
 hm_embedder_free = _fn("hm_embedder_free", None, vp)
 hm_embedder_describe = _fn("hm_embedder_describe", c_int, vp, ctypes.c_char_p, c_size)
 hm_embedder_is_logit_bias = _fn("hm_embedder_is_logit_bias", c_int, vp)

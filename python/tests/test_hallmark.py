@@ -59,6 +59,10 @@ class TestKeysErrors(unittest.TestCase):
         with self.assertRaises(hm.RangeError) as cm:
             hm.Embedder("kgw", k, params={"gamma": 7}, vocab=100)
         self.assertIn("gamma=7", str(cm.exception))
+        self.assertIn("gumbel", hm.schemes())
+        with self.assertRaises(hm.NotFoundError) as cm:
+            hm.Embedder("kgx", k, vocab=100)
+        self.assertIn("kgw", str(cm.exception))
         with self.assertRaises(hm.NotFoundError):
             hm.Detector("kgw", k, params=["nonsense=1"])
         e = hm.Embedder("gumbel", k, vocab=100)
