@@ -52,6 +52,9 @@ DEB_PKGS := build-essential pkg-config libsodium-dev libssl-dev libcjson-dev \
 DEPS_HOOKS :=
 # Targets that `make bench` runs; fragments add.
 BENCH_HOOKS :=
+# Targets that `make calibrate` runs (statistics under H0; each prints
+# `calib: <row> n=... PASS|FAIL` lines and fails on a FAIL); fragments add.
+CALIBRATE_HOOKS :=
 # libFuzzer targets: tests/fuzz/<name>.c for each name; fragments add.
 FUZZ_TARGETS :=
 
@@ -78,7 +81,7 @@ Q := @
 say = @printf '  %-7s %s\n' $(1) $(2)
 endif
 
-.PHONY: all test check demo asan bench fuzz deps deps-apt install uninstall clean
+.PHONY: all test check demo asan bench calibrate fuzz deps deps-apt install uninstall clean
 
 all: $(STATIC) $(SHARED) $(CLI)
 
@@ -158,6 +161,11 @@ bench:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
 	@set -e; for t in $(BENCH_HOOKS); do $(MAKE) --no-print-directory $$t; done
+
+calibrate:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@set -e; for t in $(CALIBRATE_HOOKS); do $(MAKE) --no-print-directory $$t; done
 
 # --- fuzzing (clang libFuzzer) ------------------------------------------------
 FUZZ_BUILD := $(BUILD)/fuzz

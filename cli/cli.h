@@ -194,6 +194,13 @@ void cli_progress_update(struct cli_progress *p, unsigned long long done,
                          unsigned long long total, unsigned long long items);
 void cli_progress_end(struct cli_progress *p);
 
+/* hm_tokenizer_encode, except that with eos >= 0 and without HM_TOK_SPECIAL
+ * the first occurrence of the EOS token's text becomes the EOS id (when it
+ * is a special token the text would not otherwise produce); cli/eos_text.c.
+ * eos < 0: plain encode. */
+int cli_encode_text(const hm_tokenizer *tok, hm_tok_scratch *scratch, const unsigned char *text,
+                    size_t len, unsigned flags, long long eos, hm_tok_output *out);
+
 /* 1 if s[0..n) is valid UTF-8, else 0 with the offset of the first bad
  * byte in *bad (may be NULL). */
 int cli_utf8_valid(const unsigned char *s, size_t n, size_t *bad);

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <float.h>
 #include <math.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -125,12 +126,17 @@ static int to_ids(struct dctx *dc, const char *what, const unsigned char *buf, s
                     what, bad);
             return CLI_ERROR;
         }
-        s = hm_tokenizer_encode(dc->tok, dc->scratch, buf, len,
-                                HM_TOK_OFFSETS | (dc->o->special ? HM_TOK_SPECIAL : 0u), out);
+        s = cli_encode_text(dc->tok, dc->scratch, buf, len,
+                            HM_TOK_OFFSETS | (dc->o->special ? HM_TOK_SPECIAL : 0u), dc->o->eos,
+                            out);
         if (s != HM_OK) return cli_fail(s, what);
     }
     return CLI_OK;
 }
+
+#define CLI_DEDUP_OFF_WARNING                                                                 \
+    "deduplication is off: repeated (context, token) pairs are counted again, so on "         \
+    "repetitive text this p-value is too small (not a valid p-value); do not use it as evidence"
 
 static void add_u64_string(cJSON *o, const char *name, uint64_t v)
 {
@@ -142,10 +148,16 @@ static void add_u64_string(cJSON *o, const char *name, uint64_t v)
 static void add_pvalue(cJSON *o, double ln_p, const char *prefix)
 {
     char name[64], pstr[64];
+    double p = exp(ln_p);
     snprintf(name, sizeof name, "%slog10_p", prefix);
     cJSON_AddNumberToObject(o, name, ln_p / log(10.0));
     snprintf(name, sizeof name, "%sp", prefix);
-    cJSON_AddNumberToObject(o, name, exp(ln_p));
+    /* log10_p is authoritative; p is never printed as 0 for a p > 0: below
+     * the normal doubles (2.2e-308) it is null (p_text still has it) */
+    if (p < DBL_MIN && ln_p > -INFINITY)
+        cJSON_AddNullToObject(o, name);
+    else
+        cJSON_AddNumberToObject(o, name, p);
     (void)hm_stats_format_p(ln_p, pstr, sizeof pstr);
     snprintf(name, sizeof name, "%sp_text", prefix);
     cJSON_AddStringToObject(o, name, pstr);
@@ -182,6 +194,13 @@ static cJSON *result_json(struct dctx *dc, size_t k, const hm_detect_result *r)
     cJSON_AddNumberToObject(o, "z", r->z);
     cJSON_AddNumberToObject(o, "ln_p", r->ln_p);
     add_pvalue(o, r->ln_p, "");
+    if (r->null_samples) {
+        /* SynthID: p is a bound from the key set's Monte Carlo null; the
+         * estimate beside it shows how tight it is (docs/statistics.md) */
+        cJSON_AddNumberToObject(o, "ln_p_estimate", r->ln_p_estimate);
+        add_u64_string(o, "null_samples", r->null_samples);
+        cJSON_AddNumberToObject(o, "null_delta", r->null_delta);
+    }
     return o;
 }
 
@@ -235,7 +254,9 @@ static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_
         cJSON_AddStringToObject(fam, "correction", "sidak");
         cJSON_AddNumberToObject(fam, "n_keys", (double)dc->n_dets);
         cJSON_AddStringToObject(fam, "best_key_id", dc->key_ids[best]);
-        add_pvalue(fam, res[best].ln_p, "best_uncorrected_");
+        /* the best key's own tail is the minimum over the keys: a
+         * statistic, not a p-value (the family p above corrects it) */
+        cJSON_AddNumberToObject(fam, "best_log10_tail", res[best].ln_p / log(10.0));
         cJSON_AddItemToObject(out, "family", fam);
         cJSON_AddItemToObject(out, "keys", keys);
         /* the headline p-value is the family-wise one */
@@ -246,6 +267,15 @@ static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_
         cJSON_AddNumberToObject(out, "ln_p", ln_family);
         add_pvalue(out, ln_family, "");
     }
+    if (res[best].dedup == HM_DEDUP_NONE) {
+        /* repeated (context, token) pairs count again: the p-value is not
+         * valid on repetitive text (docs/calibration.md) */
+        static int warned;
+        cJSON *w = cJSON_AddArrayToObject(out, "warnings");
+        cJSON_AddItemToArray(w, cJSON_CreateString(CLI_DEDUP_OFF_WARNING));
+        if (!warned) cli_err("warning: %s", CLI_DEDUP_OFF_WARNING);
+        warned = 1;
+    }
     *detected = ln_family <= log(o->alpha);
     cJSON_AddNumberToObject(out, "alpha", o->alpha);
     cJSON_AddBoolToObject(out, "detected", *detected);
@@ -254,9 +284,42 @@ static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_
         cJSON_AddStringToObject(out, "tokenizer_sha256", dc->tok_sha);
     }
     if (o->localize) {
-        hm_span sp;
-        if (hm_detect_localize(dc->dets[best], det, doc->len, &sp) == HM_OK && sp.n_scored) {
+        hm_span sp, spk;
+        size_t span_key = best;
+        int have = 0;
+        memset(&sp, 0, sizeof sp);
+        /* every key's most significant span: the best key of the whole
+         * document need not hold the best span, and choosing the key by
+         * either is a selection that must be corrected for (Sidak over the
+         * keys, each key's span already Bonferroni-corrected over its
+         * windows; keys are independent under H0) */
+        for (k = 0; k < dc->n_dets; k++) {
+            hm_token_detail *dk = det;
+            int sk = HM_OK;
+            if (dc->n_dets > 1 && k != best) {
+                dk = calloc(doc->len ? doc->len : 1, sizeof *dk);
+                if (!dk) sk = HM_E_NOMEM;
+                else
+                    sk = hm_detect(dc->dets[k], prompt ? prompt->ids : NULL,
+                                   prompt ? prompt->len : 0, doc->ids, doc->len, &res[k], dk);
+            }
+            if (sk == HM_OK) sk = hm_detect_localize(dc->dets[k], dk, doc->len, &spk);
+            if (dk != det) free(dk);
+            if (sk != HM_OK) {
+                free(det);
+                cJSON_Delete(out);
+                cli_fail(sk, "localize");
+                return NULL;
+            }
+            if (spk.n_scored && (!have || spk.ln_p < sp.ln_p)) {
+                sp = spk;
+                span_key = k;
+                have = 1;
+            }
+        }
+        if (have) {
             cJSON *js = cJSON_CreateObject();
+            char corr[160];
             cJSON_AddNumberToObject(js, "first_token", (double)sp.first);
             cJSON_AddNumberToObject(js, "last_token", (double)sp.last);
             if (doc->offsets) {
@@ -265,9 +328,21 @@ static cJSON *detect_doc(struct dctx *dc, const hm_tok_output *prompt, const hm_
             }
             add_u64_string(js, "n_scored", sp.n_scored);
             cJSON_AddNumberToObject(js, "score", sp.score);
-            add_pvalue(js, sp.ln_p_window, "window_");
+            /* the selected window's own tail is the minimum over many
+             * windows: a statistic, not a p-value (docs/statistics.md) */
+            cJSON_AddNumberToObject(js, "window_log10_tail", sp.ln_p_window / log(10.0));
             add_u64_string(js, "n_windows", sp.n_windows);
-            cJSON_AddStringToObject(js, "correction", "bonferroni over every window tried");
+            if (dc->n_dets > 1) {
+                cJSON_AddStringToObject(js, "key_id", dc->key_ids[span_key]);
+                cJSON_AddNumberToObject(js, "n_keys", (double)dc->n_dets);
+                snprintf(corr, sizeof corr,
+                         "bonferroni over every window tried, then sidak over the %zu keys",
+                         dc->n_dets);
+                sp.ln_p = hm_stats_sidak_logp(sp.ln_p, (double)dc->n_dets);
+            } else {
+                snprintf(corr, sizeof corr, "bonferroni over every window tried");
+            }
+            cJSON_AddStringToObject(js, "correction", corr);
             add_pvalue(js, sp.ln_p, "");
             cJSON_AddItemToObject(out, "span", js);
         }
@@ -301,16 +376,33 @@ static void print_human(const cJSON *r)
            cJSON_GetNumberValue(cJSON_GetObjectItem(r, "score")),
            cJSON_GetNumberValue(cJSON_GetObjectItem(r, "mean_score")),
            cJSON_GetNumberValue(cJSON_GetObjectItem(r, "z")));
+    if (cJSON_IsNumber(cJSON_GetObjectItem(r, "ln_p_estimate"))) {
+        char est[40];
+        (void)hm_stats_format_p(cJSON_GetNumberValue(cJSON_GetObjectItem(r, "ln_p_estimate")),
+                                est, sizeof est);
+        printf("p is calibrated, not exact: an upper bound from this key set's Monte Carlo null "
+               "(%s draws, valid with probability 1 - %g); the estimate is %s\n",
+               cJSON_GetStringValue(cJSON_GetObjectItem(r, "null_samples")),
+               cJSON_GetNumberValue(cJSON_GetObjectItem(r, "null_delta")), est);
+    }
     if (fam)
         printf("best key %s of %d\n",
                cJSON_GetStringValue(cJSON_GetObjectItem(fam, "best_key_id")),
                (int)cJSON_GetNumberValue(cJSON_GetObjectItem(fam, "n_keys")));
-    if (span)
-        printf("most significant span: tokens %d..%d, p = %s corrected for %s windows\n",
+    if (span) {
+        const cJSON *nk = cJSON_GetObjectItem(span, "n_keys");
+        printf("most significant span: tokens %d..%d, p = %s corrected for %s windows",
                (int)cJSON_GetNumberValue(cJSON_GetObjectItem(span, "first_token")),
                (int)cJSON_GetNumberValue(cJSON_GetObjectItem(span, "last_token")),
                cJSON_GetStringValue(cJSON_GetObjectItem(span, "p_text")),
                cJSON_GetStringValue(cJSON_GetObjectItem(span, "n_windows")));
+        if (nk)
+            printf(" and %d keys (key %s)", (int)cJSON_GetNumberValue(nk),
+                   cJSON_GetStringValue(cJSON_GetObjectItem(span, "key_id")));
+        printf("\n");
+    }
+    if (cJSON_GetObjectItem(r, "warnings"))
+        printf("WARNING: deduplication is off: this p-value is not valid on repetitive text\n");
 }
 
 static int setup(struct dctx *dc)

@@ -181,6 +181,7 @@ static int merge_radio(cJSON **ps, int k, char *const *paths, const char *out, i
         st.n_excluded = ju64(s, "n_excluded", &ok);
         st.n_filtered = ju64(s, "n_filtered", &ok);
         st.n_kept = ju64(s, "n_kept", &ok);
+        st.n_kept_control = ju64(s, "n_kept_control", &ok);
         st.layers = (uint32_t)jnum(s, "layers", &ok);
         if (scan_fixsum_parse(jstr(s, "sum_main"), &st.sum_main) != 0 ||
             scan_fixsum_parse(jstr(s, "sum_control"), &st.sum_control) != 0)

@@ -136,10 +136,9 @@ static int cmd_decode(int argc, char **argv)
         goto done;
     }
     {
-        char p[64], pf[64], dec[32], hex[32];
+        char p[64], dec[32], hex[32];
         int found = r.ln_p <= log(alpha);
         hm_stats_format_p(r.ln_p, p, sizeof p);
-        hm_stats_format_p(r.ln_p_fixed, pf, sizeof pf);
         snprintf(dec, sizeof dec, "%llu", (unsigned long long)r.payload);
         snprintf(hex, sizeof hex, "0x%llx", (unsigned long long)r.payload);
         if (json) {
@@ -159,7 +158,10 @@ static int cmd_decode(int argc, char **argv)
             cJSON_AddNumberToObject(j, "positions_seen", r.positions_seen);
             cJSON_AddStringToObject(j, "p", p);
             cJSON_AddNumberToObject(j, "log10_p", r.log10_p);
-            cJSON_AddStringToObject(j, "p_fixed", pf);
+            /* the decoded payload's own binomial tail: it was chosen to
+             * agree best, so this is a statistic, not a p-value (a p-value
+             * only for a payload fixed before looking: detect --scheme mpac) */
+            cJSON_AddNumberToObject(j, "agreement_log10_tail", r.ln_p_fixed / log(10.0));
             cJSON_AddStringToObject(j, "correction", "union bound over 2^bits payloads");
             cJSON_AddNumberToObject(j, "alpha", alpha);
             cJSON_AddBoolToObject(j, "found", found);

@@ -38,15 +38,17 @@ static void usage(FILE *out)
 "Tests whether a suspect model was trained on text watermarked with our key\n"
 "(Sander et al., arXiv 2402.14904, closed-model setting).  OUTPUTS.jsonl holds\n"
 "the suspect's answers, one JSON object per line with a prompt and a completion\n"
-"(text, or arrays of token ids); gzip is accepted.  Every (context, token) tuple\n"
-"of the completions is scored once over the whole input (a global\n"
-"deduplication tape, in bounded memory), tuples whose context occurs in any\n"
-"prompt are dropped, and the survivors enter the scheme's exact test.  The\n"
-"same pipeline under an unrelated control key (derived from ours) is reported\n"
-"beside it: its p-value should look uniform.\n"
+"(text, or arrays of token ids); gzip is accepted.  Tuples whose context\n"
+"occurs in any prompt are dropped, and every distinct unit of the rest (the\n"
+"random variable behind a score: the (context, token) tuple, or kgw selfhash's\n"
+"(anchor, token) pair) is scored once over the whole input (a global\n"
+"deduplication tape, in bounded memory) and enters the scheme's exact test.\n"
+"The same pipeline under an unrelated control key (derived from ours, with its\n"
+"own units) is reported beside it: its p-value should look uniform.  Schemes:\n"
+"kgw, unigram, gumbel (an engine profile's key is a parameter: no control).\n"
 "\n"
 "  --key FILE            our key; --passphrase-file F for encrypted keys\n"
-"  --scheme S            kgw, unigram, gumbel, ...; --param k=v (repeatable)\n"
+"  --scheme S            kgw, unigram or gumbel; --param k=v (repeatable)\n"
 "  --tokenizer T         cl100k_base (default), ... or a path\n"
 "  --prompt-field NAME   (default \"prompt\"); --completion-field NAME\n"
 "                        (default \"completion\")\n"
@@ -54,7 +56,7 @@ static void usage(FILE *out)
 "                        watermarked corpus (JSON lines with --filter-field,\n"
 "                        default \"text\", or plain text lines; gzip accepted)\n"
 "  --alpha A             significance level (default 1e-6)\n"
-"  --shard i/n           keep only contexts whose hash falls in shard i of n and\n"
+"  --shard i/n           keep only the units that fall in shard i of n and\n"
 "                        write partial statistics (--out, default stdout) for\n"
 "                        `hallmark merge`\n"
 "  --tmpdir DIR, --partitions N   the tape's spill files (default $TMPDIR, 64)\n"
@@ -219,7 +221,12 @@ int cli_radioactivity(int argc, char **argv)
     ropt.n_shards = o.n_shards;
     st = hm_radio_new(&radio, o.scheme, key, o.params, o.np, &ropt, &bad);
     if (st != HM_OK) {
-        cli_scheme_error(o.scheme, o.params, bad, st);
+        if (st == HM_E_UNSUPPORTED && bad < 0)
+            cli_err("--scheme %s: radioactivity supports kgw, unigram and gumbel (an engine "
+                    "profile's key is a parameter, so no control key can be derived from it)",
+                    o.scheme);
+        else
+            cli_scheme_error(o.scheme, o.params, bad, st);
         goto done;
     }
     (void)hm_key_id(key, meta.key_id);
@@ -359,6 +366,7 @@ int cli_radioactivity(int argc, char **argv)
         scan_add_u64(s, "n_excluded", stats.n_excluded);
         scan_add_u64(s, "n_filtered", stats.n_filtered);
         scan_add_u64(s, "n_kept", stats.n_kept);
+        scan_add_u64(s, "n_kept_control", stats.n_kept_control);
         scan_fixsum_str(&stats.sum_main, fix, sizeof fix);
         cJSON_AddStringToObject(s, "sum_main", fix);
         scan_fixsum_str(&stats.sum_control, fix, sizeof fix);

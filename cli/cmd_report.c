@@ -117,6 +117,17 @@ static int ids_from_tokens(const cJSON *res, uint32_t **ids, size_t *n)
 }
 
 /* Tokenizes text with the result's tokenizer, checking the tokenizer's hash. */
+/* A detect result's --eos (a decimal string, or null): -1 when absent. */
+static long long result_eos(const cJSON *res)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(res, "eos");
+    char *end;
+    long long v;
+    if (!cJSON_IsString(e)) return -1;
+    v = strtoll(e->valuestring, &end, 10);
+    return (*end || v < 0 || v > 4294967295LL) ? -1 : v;
+}
+
 static int ids_from_text(const cJSON *res, const unsigned char *text, size_t len, uint32_t **ids,
                          size_t *n)
 {
@@ -157,11 +168,11 @@ static int ids_from_text(const cJSON *res, const unsigned char *text, size_t len
     }
     hm_tok_output_init(&out);
     /* detect --special: special tokens were recognized in the text */
-    s = hm_tokenizer_encode(tok, NULL, text, len,
-                            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "special"))
-                                ? HM_TOK_SPECIAL
-                                : 0u,
-                            &out);
+    s = cli_encode_text(tok, NULL, text, len,
+                        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "special"))
+                            ? HM_TOK_SPECIAL
+                            : 0u,
+                        result_eos(res), &out);
     hm_tokenizer_free(tok);
     if (s != HM_OK) {
         hm_tok_output_clear(&out);
@@ -241,12 +252,12 @@ static char *token_evidence(const cJSON *res, const hm_key *key, const unsigned 
         np++;
     }
     if (cli_open_tokenizer(tname, NULL, &tok) != CLI_OK ||
-        hm_tokenizer_encode(tok, NULL, text, len,
-                            HM_TOK_OFFSETS |
-                                (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "special"))
-                                     ? HM_TOK_SPECIAL
-                                     : 0u),
-                            &o) != HM_OK ||
+        cli_encode_text(tok, NULL, text, len,
+                        HM_TOK_OFFSETS |
+                            (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "special"))
+                                 ? HM_TOK_SPECIAL
+                                 : 0u),
+                        result_eos(res), &o) != HM_OK ||
         hm_detector_new(&d, scheme, key, pp, np, 0, NULL) != HM_OK)
         goto done;
     if (dedup && hm_detector_set_dedup(d, hm_dedup_parse(dedup)) != HM_OK) goto done;

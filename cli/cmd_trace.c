@@ -262,6 +262,11 @@ static int cmp_lnp(const void *x, const void *y)
     return (a->ln_p > b->ln_p) - (a->ln_p < b->ln_p);
 }
 
+#define TRACE_DEDUP_OFF_WARNING                                                               \
+    "deduplication is off: repeated (context, token) pairs are counted again, so on "         \
+    "repetitive text these p-values are too small (not valid p-values); do not use them as "  \
+    "evidence"
+
 static int report(const struct topts *o, hm_trace *t, const struct docs *d, int verdict,
                   const char *key_id, double secs)
 {
@@ -269,6 +274,7 @@ static int report(const struct topts *o, hm_trace *t, const struct docs *d, int 
     hm_trace_account *all = malloc(n * sizeof *all);
     static const char *vname[] = {"none", "one", "several"};
     if (!all) return cli_fail(HM_E_NOMEM, "trace");
+    if (hm_trace_dedup(t) == HM_DEDUP_NONE) cli_err("warning: %s", TRACE_DEDUP_OFF_WARNING);
     for (i = 0; i < n; i++) {
         if (hm_trace_result(t, i, &all[i]) != HM_OK) {
             free(all);
@@ -304,6 +310,9 @@ static int report(const struct topts *o, hm_trace *t, const struct docs *d, int 
         add_u64(j, "n_scored", hm_trace_n_scored(t));
         cJSON_AddStringToObject(j, "test", hm_trace_test_name(t));
         cJSON_AddStringToObject(j, "dedup", hm_dedup_name(hm_trace_dedup(t)));
+        if (hm_trace_dedup(t) == HM_DEDUP_NONE)
+            cJSON_AddItemToArray(cJSON_AddArrayToObject(j, "warnings"),
+                                 cJSON_CreateString(TRACE_DEDUP_OFF_WARNING));
         cJSON_AddStringToObject(j, "correction", "holm");
         cJSON_AddNumberToObject(j, "alpha", o->alpha);
         cJSON_AddStringToObject(j, "verdict", vname[verdict]);

@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 
 void *cli_tokens_json(const hm_token_detail *det, const hm_tok_output *t, size_t n)
 {
@@ -31,7 +32,11 @@ void *cli_tokens_json(const hm_token_detail *det, const hm_tok_output *t, size_t
                     cJSON_AddItemToArray(g, cJSON_CreateNumber((double)((det[i].gbits >> l) & 1)));
                 cJSON_AddItemToObject(o, "g", g);
             } else if (!isnan(det[i].u)) {
-                cJSON_AddNumberToObject(o, "u", det[i].u);
+                /* exact: %.17g round-trips every double (cJSON's own
+                 * printing may drop the last digit: 1 ulp off) */
+                char ub[32];
+                snprintf(ub, sizeof ub, "%.17g", det[i].u);
+                cJSON_AddRawToObject(o, "u", ub);
             } else {
                 cJSON_AddBoolToObject(o, "green", det[i].green);
             }

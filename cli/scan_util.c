@@ -290,7 +290,7 @@ void *radio_result_json(const struct radio_meta *m, const hm_radio_stats *st, in
     hm_detect_result rm, rc;
     double sm = hm_fixsum_value(&st->sum_main), sc = hm_fixsum_value(&st->sum_control);
     (void)hm_scan_test(m->test, m->null_param, st->layers, sm, st->n_kept, &rm);
-    (void)hm_scan_test(m->test, m->null_param, st->layers, sc, st->n_kept, &rc);
+    (void)hm_scan_test(m->test, m->null_param, st->layers, sc, st->n_kept_control, &rc);
     cJSON_AddStringToObject(o, "type", "radioactivity");
     cli_add_description(o, m->scheme_desc, 0);
     cJSON_AddStringToObject(o, "key_id", m->key_id);
@@ -316,7 +316,7 @@ void *radio_result_json(const struct radio_meta *m, const hm_radio_stats *st, in
     b = cJSON_AddObjectToObject(o, "control");
     cJSON_AddStringToObject(b, "key", "derived: BLAKE2b(key, \"hallmark radioactivity control v1\")");
     cJSON_AddStringToObject(b, "test", rc.test_name);
-    scan_add_u64(b, "n_scored", st->n_kept);
+    scan_add_u64(b, "n_scored", st->n_kept_control);
     cJSON_AddNumberToObject(b, "score", rc.score);
     cJSON_AddNumberToObject(b, "mean_score", rc.mean_score);
     cJSON_AddNumberToObject(b, "z", rc.z);
@@ -334,7 +334,7 @@ void radio_print_text(const struct radio_meta *m, const hm_radio_stats *st)
     (void)hm_scan_test(m->test, m->null_param, st->layers, hm_fixsum_value(&st->sum_main),
                        st->n_kept, &rm);
     (void)hm_scan_test(m->test, m->null_param, st->layers, hm_fixsum_value(&st->sum_control),
-                       st->n_kept, &rc);
+                       st->n_kept_control, &rc);
     (void)hm_stats_format_p(rm.ln_p, pm, sizeof pm);
     (void)hm_stats_format_p(rc.ln_p, pc, sizeof pc);
     printf("radioactivity: %s over %llu unique tuples (%llu outputs, %llu positions;\n"
@@ -343,7 +343,10 @@ void radio_print_text(const struct radio_meta *m, const hm_radio_stats *st)
            (unsigned long long)st->n_positions, (unsigned long long)st->n_excluded,
            (unsigned long long)st->n_filtered);
     printf("  our key:     mean score %.4f  p = %s\n", rm.mean_score, pm);
-    printf("  control key: mean score %.4f  p = %s\n", rc.mean_score, pc);
+    printf("  control key: mean score %.4f  p = %s", rc.mean_score, pc);
+    if (st->n_kept_control != st->n_kept)
+        printf("  (%llu units under the control key)", (unsigned long long)st->n_kept_control);
+    printf("\n");
     printf("  %s at alpha %g\n",
            st->n_kept > 0 && rm.log10_p <= log10(m->alpha) ? "RADIOACTIVE: detected"
                                                             : "not detected",

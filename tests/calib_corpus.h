@@ -29,25 +29,20 @@ static inline int calib_sanitized(void)
     return s && *s && strcmp(s, "0") != 0;
 }
 
-/* Reads at most max_bytes (0 = all) of tests/data/<name>, cut at the last
- * newline inside the limit, and tokenizes it.  Returns HM_OK, HM_E_NOTFOUND
- * when the corpus or the tokenizer file is missing (`make deps` not run),
- * or another status. */
-static inline int calib_corpus_load(const char *name, size_t max_bytes, calib_corpus *c)
+/* Reads at most max_bytes (0 = all) of the file at `path`, cut at the last
+ * newline inside the limit, and tokenizes it with `tok` into *c.  Needs
+ * nothing from the test harness (tests/calibrate.c uses it too).  Returns
+ * HM_OK, HM_E_NOTFOUND when the file is missing, or another status. */
+static inline int calib_read_ids(const char *path, const hm_tokenizer *tok, size_t max_bytes,
+                                 calib_corpus *c)
 {
-    char path[4096], tpath[4096], err[256];
     FILE *f;
     char *text = NULL;
     size_t len = 0, cap = 0, got;
-    hm_tokenizer *tok = NULL;
     hm_tok_output out;
     int st;
-    char rel[256];
     c->ids = NULL;
     c->n = 0;
-    snprintf(rel, sizeof rel, "data/%s", name);
-    snprintf(path, sizeof path, "%s", hm_test_path(rel));
-    snprintf(tpath, sizeof tpath, "%s", hm_test_path("../samples/tokenizers/cl100k_base.tiktoken"));
     f = fopen(path, "rb");
     if (!f) return HM_E_NOTFOUND;
     for (;;) {
@@ -71,14 +66,8 @@ static inline int calib_corpus_load(const char *name, size_t max_bytes, calib_co
         len = max_bytes;
         while (len > 0 && text[len - 1] != '\n') len--;
     }
-    st = hm_tokenizer_load(&tok, tpath, "cl100k_base", err, sizeof err);
-    if (st != HM_OK) {
-        free(text);
-        return st == HM_E_IO ? HM_E_NOTFOUND : st;
-    }
     hm_tok_output_init(&out);
     st = hm_tokenizer_encode(tok, NULL, text, len, 0, &out);
-    hm_tokenizer_free(tok);
     free(text);
     if (st != HM_OK) {
         hm_tok_output_clear(&out);
@@ -90,11 +79,62 @@ static inline int calib_corpus_load(const char *name, size_t max_bytes, calib_co
     return HM_OK;
 }
 
+/* Reads at most max_bytes (0 = all) of tests/data/<name>, cut at the last
+ * newline inside the limit, and tokenizes it.  Returns HM_OK, HM_E_NOTFOUND
+ * when the corpus or the tokenizer file is missing (`make deps` not run),
+ * or another status. */
+static inline int calib_corpus_load(const char *name, size_t max_bytes, calib_corpus *c)
+{
+    char path[4096], tpath[4096], err[256];
+    hm_tokenizer *tok = NULL;
+    int st;
+    char rel[256];
+    c->ids = NULL;
+    c->n = 0;
+    snprintf(rel, sizeof rel, "data/%s", name);
+    snprintf(path, sizeof path, "%s", hm_test_path(rel));
+    snprintf(tpath, sizeof tpath, "%s", hm_test_path("../samples/tokenizers/cl100k_base.tiktoken"));
+    st = hm_tokenizer_load(&tok, tpath, "cl100k_base", err, sizeof err);
+    if (st != HM_OK) return st == HM_E_IO ? HM_E_NOTFOUND : st;
+    st = calib_read_ids(path, tok, max_bytes, c);
+    hm_tokenizer_free(tok);
+    return st;
+}
+
 static inline void calib_corpus_free(calib_corpus *c)
 {
     free(c->ids);
     c->ids = NULL;
     c->n = 0;
+}
+
+/* Loads both human sources (devil.txt, wordnet-verbs.txt) into one token
+ * stream (documents never straddle the two because each source is cut to a
+ * whole number of documents of doc_len tokens). */
+static inline int calib_corpus_load_human(calib_corpus *c, size_t doc_len, size_t max_bytes)
+{
+    calib_corpus a, b;
+    size_t na, nb;
+    int st = calib_corpus_load("devil.txt", max_bytes, &a);
+    c->ids = NULL;
+    c->n = 0;
+    if (st != HM_OK) return st;
+    st = calib_corpus_load("wordnet-verbs.txt", max_bytes, &b);
+    if (st != HM_OK) {
+        calib_corpus_free(&a);
+        return st;
+    }
+    na = a.n / doc_len * doc_len;
+    nb = b.n / doc_len * doc_len;
+    c->ids = malloc((na + nb + 1) * sizeof *c->ids);
+    if (c->ids) {
+        memcpy(c->ids, a.ids, na * sizeof *c->ids);
+        memcpy(c->ids + na, b.ids, nb * sizeof *c->ids);
+        c->n = na + nb;
+    }
+    calib_corpus_free(&a);
+    calib_corpus_free(&b);
+    return c->ids ? HM_OK : HM_E_NOMEM;
 }
 
 /* The corpus is built by `make deps`; without it the tests say so and

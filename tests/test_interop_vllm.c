@@ -8,15 +8,13 @@
 #include "detect_internal.h"
 #include "embed_internal.h"
 #include "hallmark/error.h"
+#include "hallmark/stats.h"
 #include "schemes/interop.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef HM_HAVE_STATS
-double hm_stats_gamma_logsf(double x, double shape);
-#endif
 
 
 static uint64_t u64(const char *s) { return strtoull(s, NULL, 10); }
@@ -322,11 +320,26 @@ static void run_golden_profile(const golden *g)
     }
     if (!g->det_dedup) CHECK_OK(hm_detector_set_dedup(d, HM_DEDUP_NONE));
     CHECK_OK(hm_detect(d, NULL, 0, ids, g->n_gen, &r, NULL));
-    if (r.n_scored != g->n_scored || fabs(r.score - g->score) > 1e-9 * fabs(g->score) ||
-        fabs(r.ln_p - log(g->p_value)) > 1e-9 * fmax(1.0, fabs(log(g->p_value))))
-        hm_test_fail(__FILE__, __LINE__, "%s: generic detector n %llu S %.17g ln p %.17g; "
-                     "want n %zu S %.17g ln p %.17g", g->id, (unsigned long long)r.n_scored,
-                     r.score, r.ln_p, g->n_scored, g->score, log(g->p_value));
+    /* p: vLLM's own p for gumbel and alpha in {0, 1/2, 1}, where its Gamma
+     * recipe is exact; for other alpha the engine's Gamma(n/var) value is an
+     * approximation, and Hallmark reports the exact dual-gamma tail instead
+     * (docs/statistics.md, "Dual-key gamma tail"). */
+    {
+        int engine_exact = !g->dual || g->det_alpha == 0.0 || g->det_alpha == 0.5 ||
+                           g->det_alpha == 1.0;
+        double want = engine_exact ? log(g->p_value)
+                                   : hm_stats_dualgamma_logsf(g->score, (long)g->n_scored,
+                                                              g->det_alpha);
+        if (!engine_exact)
+            printf("# %s: exact ln p %.6g, engine's approximation %.6g\n", g->id, r.ln_p,
+                   log(g->p_value));
+        if (fabs(r.ln_p - want) > 1e-9 * fmax(1.0, fabs(want)))
+            hm_test_fail(__FILE__, __LINE__, "%s: ln p %.17g want %.17g", g->id, r.ln_p, want);
+    }
+    if (r.n_scored != g->n_scored || fabs(r.score - g->score) > 1e-9 * fabs(g->score))
+        hm_test_fail(__FILE__, __LINE__, "%s: generic detector n %llu S %.17g (ln p %.17g); "
+                     "want n %zu S %.17g", g->id, (unsigned long long)r.n_scored,
+                     r.score, r.ln_p, g->n_scored, g->score);
     hm_detector_free(d);
     /* generation: routing is deterministic only for alpha 0 or 1 */
     if ((g->dual && g->gen_alpha > 0 && g->gen_alpha < 1) || g->gen_dedup == HM_VLLM_DEDUP_ALL ||

@@ -16,11 +16,74 @@
 #include "hallmark/stats.h"
 #include "key_internal.h"
 
+/* The key set's per-position null of a g-value score (SynthID): ln pmf of
+ * the Monte Carlo estimate and of the distribution that dominates every
+ * distribution compatible with the sample at confidence 1 - HM_GNULL_DELTA
+ * (docs/statistics.md, "SynthID: the key set's null"). */
+#define HM_GNULL_DEFAULT_SAMPLES (1u << 21)
+#define HM_GNULL_DELTA 1e-6
+
+typedef struct hm_gnull {
+    uint32_t m;            /* layers; 0 = none */
+    uint64_t samples;
+    double ln_est[HM_SCHEME_MAX_LAYERS + 1];
+    double ln_bound[HM_SCHEME_MAX_LAYERS + 1];
+    double mean, var;      /* of the estimate, per position */
+} hm_gnull;
+
 struct hm_detector {
     hm_embedder *e; /* scheme state, context width and rule */
     int dedup;
     int64_t eos;
+    hm_gnull gnull;
 };
+
+/* Builds d->gnull from the scheme's null sample. */
+static int gnull_build(hm_detector *d)
+{
+    const hm_scheme_ops *ops = d->e->ops;
+    uint64_t counts[HM_SCHEME_MAX_LAYERS + 1], N, tail = 0;
+    double surv[HM_SCHEME_MAX_LAYERS + 2], conf;
+    uint32_t m, j;
+    hm_gnull *g = &d->gnull;
+    N = ops->null_samples ? ops->null_samples(d->e->st) : 0;
+    if (N == 0) N = HM_GNULL_DEFAULT_SAMPLES;
+    memset(counts, 0, sizeof counts);
+    m = ops->null_sample(d->e->st, N, counts);
+    if (m == 0 || m > HM_SCHEME_MAX_LAYERS) return HM_E_RANGE;
+    g->m = m;
+    g->samples = N;
+    g->mean = g->var = 0;
+    for (j = 0; j <= m; j++) {
+        double q = (double)counts[j] / (double)N;
+        g->ln_est[j] = counts[j] ? log(q) : -INFINITY;
+        g->mean += q * j;
+        g->var += q * (double)j * (double)j;
+    }
+    g->var -= g->mean * g->mean;
+    /* Upper Clopper-Pearson bounds on every survival P[S >= j], j = 1..m, each
+     * at one-sided level delta/m (Bonferroni), made non-increasing: with
+     * probability >= 1 - delta over the sample, every one holds, and then the
+     * distribution with these survivals is stochastically larger than the
+     * true per-position null, so its n-fold tail is >= the true tail. */
+    conf = 1.0 - 2.0 * HM_GNULL_DELTA / (double)m;
+    surv[0] = 1.0;
+    surv[m + 1] = 0.0;
+    for (j = m; j >= 1; j--) {
+        double hi = 1.0;
+        tail += counts[j];
+        if (tail < N && hm_stats_clopper_pearson((long)tail, (long)N, conf, NULL, &hi) != HM_OK)
+            return HM_E_RANGE;
+        surv[j] = hi;
+    }
+    for (j = 1; j <= m; j++)
+        if (surv[j] > surv[j - 1]) surv[j] = surv[j - 1];
+    for (j = 0; j <= m; j++) {
+        double q = surv[j] - surv[j + 1];
+        g->ln_bound[j] = q > 0 ? log(q) : -INFINITY;
+    }
+    return HM_OK;
+}
 
 struct hm_detect_stream {
     const hm_detector *d;
@@ -29,6 +92,7 @@ struct hm_detect_stream {
     hm_u64set seen;    /* dedup keys (unbounded) */
     hm_seen window;    /* dedup over the last N contexts (SynthID), when bounded */
     hm_u64set contexts; /* distinct scored contexts, when capped (SGLang) */
+    hm_u64set units;   /* context policy, scheme with a score key: units scored */
     int capped;
     int eos_seen;
     uint64_t n_tokens, n_scored, n_no_context, n_duplicate, n_after_eos, n_after_cap;
@@ -95,6 +159,10 @@ int hm_detector_new_secret(hm_detector **out, const char *scheme, const uint8_t 
     }
     d->dedup = HM_DEDUP_DEFAULT;
     d->eos = -1;
+    if (d->e->ops->null_sample && (s = gnull_build(d)) != HM_OK) {
+        hm_detector_free(d);
+        return s;
+    }
     *out = d;
     return HM_OK;
 }
@@ -166,6 +234,7 @@ void hm_detect_stream_free(hm_detect_stream *s)
     if (!s) return;
     hm_u64set_free(&s->seen);
     hm_u64set_free(&s->contexts);
+    hm_u64set_free(&s->units);
     hm_seen_free(&s->window);
     free(s);
 }
@@ -208,6 +277,16 @@ int hm_detect_update(hm_detect_stream *s, const uint32_t *ids, size_t n, hm_toke
                                                 : ck);
                 if (added < 0) return HM_E_NOMEM;
                 if (!added) skip = 2;
+                if (dedup == HM_DEDUP_CONTEXT && e->ops->score_key) {
+                    /* a unit that spans contexts (kgw selfhash's (anchor,
+                     * token)): a new context may repeat the unit of an
+                     * earlier position, whose score would count twice
+                     * (docs/calibration.md); as the scanner does */
+                    int u = hm_u64set_add(&s->units,
+                                          hm_scheme_tuple_key(e->ops, e->st, ctx, nctx, ck, t));
+                    if (u < 0) return HM_E_NOMEM;
+                    if (!u) skip = 2;
+                }
             }
             if (skip == 0 && e->rules.detect_max_contexts) {
                 int added = hm_u64set_add(&s->contexts, ck);
@@ -249,15 +328,17 @@ int hm_detect_update(hm_detect_stream *s, const uint32_t *ids, size_t n, hm_toke
     return HM_OK;
 }
 
-/* The exact test of `test` for statistic `k` over `n` scored positions. */
+/* The test of `test` for statistic `k` over `n` scored positions; `g`, when
+ * not NULL, is the key set's g-value null (replaces the nominal binomial). */
 static void run_test(int test, double null_param, uint32_t layers, double k, uint64_t n,
-                     hm_detect_result *r)
+                     const hm_gnull *g, hm_detect_result *r)
 {
     double nd = (double)n;
     r->test = test;
     r->null_param = null_param;
     r->score = k;
     r->ln_p = 0;
+    r->ln_p_estimate = NAN;
     r->z = 0;
     switch (test) {
     case HM_TEST_KIND_BINOMIAL:
@@ -277,18 +358,48 @@ static void run_test(int test, double null_param, uint32_t layers, double k, uin
         }
         break;
     case HM_TEST_KIND_GAMMA_WEIGHTED: {
+        /* S = sum (1-a) sA + a sB, sA, sB iid Exp(1): the exact tail of
+         * (1-a) Gamma(n) + a Gamma(n) (docs/statistics.md, "Dual-key") */
         double a = null_param, var = (1 - a) * (1 - a) + a * a;
-        r->test_name = "weighted-gamma-upper-tail";
-        r->trials = nd / var;
+        r->test_name = "dual-gamma-upper-tail";
+        r->trials = nd;
         if (n) {
-            r->ln_p = hm_stats_gamma_logsf(k / var, nd / var);
+            r->ln_p = hm_stats_dualgamma_logsf(k, (long)n, a);
+            if (isnan(r->ln_p)) {
+                r->ln_p = hm_stats_dualgamma_bound_logsf(k, (long)n, a);
+                r->test_name = "dual-gamma-upper-bound";
+            }
             r->z = (k - nd) / sqrt(nd * var);
         }
         break;
     }
-    case HM_TEST_KIND_GVALUES: {
+    case HM_TEST_KIND_GVALUES:
+        if (g && g->m && g->m == layers) {
+            /* the key set's own per-position null, convolved exactly over the
+             * n positions; ln_p from the dominating null (a valid bound at
+             * confidence 1 - delta), ln_p_estimate from the sample itself */
+            double lb = 0, le = 0;
+            uint64_t kk = k > 0 ? (uint64_t)llround(k) : 0;
+            r->test_name = "gsum-keyset-null-mc-bound";
+            r->null_param = 0.5;
+            r->trials = (double)layers * nd;
+            r->null_samples = g->samples;
+            r->null_delta = HM_GNULL_DELTA;
+            if (n) {
+                if (hm_stats_lattice_logsf(g->ln_bound, g->m, n, kk, &lb) != HM_OK) lb = NAN;
+                if (hm_stats_lattice_logsf(g->ln_est, g->m, n, kk, &le) != HM_OK) le = NAN;
+                r->ln_p = lb;
+                r->ln_p_estimate = le;
+                r->z = g->var > 0 ? (k - g->mean * nd) / sqrt(g->var * nd) : 0;
+            }
+            break;
+        }
+        {
+        /* no key-set null (hm_scan_test, which has no detector): the nominal
+         * binomial, which assumes independent fair layer bits and is not
+         * valid for a fixed key set (docs/statistics.md) */
         double m = (double)layers;
-        r->test_name = "binomial-upper-tail-gcount";
+        r->test_name = "binomial-upper-tail-gcount-nominal";
         r->null_param = 0.5;
         r->trials = m * nd;
         if (n) {
@@ -323,7 +434,8 @@ int hm_detect_final(const hm_detect_stream *s, hm_detect_result *res)
     res->n_duplicate = s->n_duplicate;
     res->n_after_eos = s->n_after_eos;
     res->n_after_cap = s->n_after_cap;
-    run_test(public_test(e), e->ops->null_param(e->st), s->layers, s->sum, s->n_scored, res);
+    run_test(public_test(e), e->ops->null_param(e->st), s->layers, s->sum, s->n_scored,
+             &s->d->gnull, res);
     per = (double)s->n_scored * (e->ops->test == HM_TEST_GVALUES ? (double)s->layers : 1.0);
     res->mean_score = per > 0 ? s->sum / per : 0;
     res->weighted_mean = per > 0 ? s->sum_weighted / per : 0;
@@ -419,7 +531,7 @@ int hm_detect_localize(const hm_detector *d, const hm_token_detail *details, siz
             windows++;
             if (k == 0) continue;
             memset(&r, 0, sizeof r);
-            run_test(test, null_param, layers, cs[start + L] - cs[start], k, &r);
+            run_test(test, null_param, layers, cs[start + L] - cs[start], k, &d->gnull, &r);
             if (span->n_scored == 0 || r.ln_p < span->ln_p_window) {
                 span->first = start;
                 span->last = start + L;
@@ -466,7 +578,7 @@ int hm_detector_result_from_sums(const hm_detector *d, uint64_t n_scored, double
     res->dedup = resolve_dedup(d);
     res->n_tokens = n_scored;
     res->n_scored = n_scored;
-    run_test(public_test(e), e->ops->null_param(e->st), layers, sum, n_scored, res);
+    run_test(public_test(e), e->ops->null_param(e->st), layers, sum, n_scored, &d->gnull, res);
     per = (double)n_scored * (e->ops->test == HM_TEST_GVALUES ? (double)layers : 1.0);
     res->mean_score = per > 0 ? sum / per : 0;
     res->weighted_mean = per > 0 ? sum_weighted / per : 0;
@@ -603,7 +715,7 @@ int hm_detector_pooled_test(const hm_detector *d, double sum, uint64_t n, uint32
     res->n_tokens = n;
     res->n_scored = n;
     if (layers == 0) layers = 1;
-    run_test(public_test(e), e->ops->null_param(e->st), layers, sum, n, res);
+    run_test(public_test(e), e->ops->null_param(e->st), layers, sum, n, &d->gnull, res);
     per = (double)n * (e->ops->test == HM_TEST_GVALUES ? (double)layers : 1.0);
     res->mean_score = per > 0 ? sum / per : 0;
     res->weighted_mean = res->mean_score;
@@ -620,7 +732,7 @@ int hm_scan_test(int test, double null_param, uint32_t layers, double sum, uint6
     res->n_tokens = n;
     res->n_scored = n;
     if (layers == 0) layers = 1;
-    run_test(test, null_param, layers, sum, n, res);
+    run_test(test, null_param, layers, sum, n, NULL, res);
     {
         double per = (double)n * (test == HM_TEST_KIND_GVALUES ? (double)layers : 1.0);
         res->mean_score = per > 0 ? sum / per : 0;

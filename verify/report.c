@@ -258,18 +258,38 @@ static void assumptions(const char *test, double null_param, const char *dedup, 
                  "policy '%s': %s), so S = sum of -ln(1 - u) ~ Gamma(n, 1). "
                  "p = P[Gamma(n, 1) >= S], computed exactly in log space.",
                  dd, why);
-    else if (strcmp(test, "weighted-gamma-upper-tail") == 0)
+    else if (strcmp(test, "dual-gamma-upper-tail") == 0 ||
+             strcmp(test, "dual-gamma-upper-bound") == 0)
         snprintf(buf, cap,
-                 "Gamma test of the dual-key score: under H0 the scaled score S/var is "
-                 "referred to Gamma(n/var, 1) with var = %g (docs/statistics.md); per-token "
-                 "independence after deduplication (policy '%s': %s).",
-                 null_param, dd, why);
-    else if (strcmp(test, "binomial-upper-tail-gcount") == 0)
+                 "%s test of the dual-key score: under H0 the per-token values of the two "
+                 "keys are independent Exp(1), so S ~ (1-a) Gamma(n, 1) + a Gamma(n, 1) with "
+                 "a = %g, and p = P[S >= observed]%s (docs/statistics.md); deduplication "
+                 "policy '%s': %s.",
+                 strcmp(test, "dual-gamma-upper-tail") == 0 ? "Exact" : "Conservative",
+                 null_param,
+                 strcmp(test, "dual-gamma-upper-tail") == 0
+                     ? ", computed exactly in log space"
+                     : " bounded above (a valid p-value; alpha is too close to 0 or 1 for the "
+                       "exact series)",
+                 dd, why);
+    else if (strcmp(test, "gsum-keyset-null-mc-bound") == 0)
         snprintf(buf, cap,
-                 "Exact binomial test of the g-count: under H0 each of the m g-values of a "
-                 "scored token is an independent fair bit (probability %g), so the g-count "
-                 "~ Binomial(m n, 1/2); deduplication policy '%s': %s. Computed exactly in "
-                 "log space.",
+                 "Calibrated test of the g-count against this key set's own null: the "
+                 "per-position law of the sum of the m layer bits (which are correlated "
+                 "through the reference's LCG hash) is estimated by Monte Carlo over uniform "
+                 "n-gram hashes, bounded from above at confidence 1 - 1e-6, and convolved "
+                 "exactly over the scored positions; p is the tail under that bound, a valid "
+                 "p-value with that confidence (docs/statistics.md); deduplication policy "
+                 "'%s': %s.",
+                 dd, why);
+    else if (strcmp(test, "binomial-upper-tail-gcount-nominal") == 0 ||
+             strcmp(test, "binomial-upper-tail-gcount") == 0)
+        snprintf(buf, cap,
+                 "Nominal binomial test of the g-count: it assumes each of the m g-values of "
+                 "a scored token is an independent fair bit (probability %g), so the g-count "
+                 "~ Binomial(m n, 1/2). The reference's layer bits are correlated, so this is "
+                 "not a valid p-value for a fixed key set (docs/statistics.md); "
+                 "deduplication policy '%s': %s.",
                  null_param, dd, why);
     else
         snprintf(buf, cap,
@@ -757,8 +777,8 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
                 cJSON_AddNumberToObject(c, "m", hm_report_num(fam, "n_keys"));
                 cJSON_AddStringToObject(c, "over", "every key tested on the same tokens");
                 cJSON_AddItemToObject(c, "best_key_id", dup_or_null(fam, "best_key_id"));
-                cJSON_AddNumberToObject(c, "log10_p_uncorrected",
-                                        hm_report_num(fam, "best_uncorrected_log10_p"));
+                cJSON_AddNumberToObject(c, "log10_selected_tail",
+                                        hm_report_num(fam, "best_log10_tail"));
                 cJSON_AddNumberToObject(c, "log10_p_corrected", hm_report_num(r, "log10_p"));
                 cJSON_AddItemToArray(corr, c);
                 c = cJSON_CreateObject();
@@ -776,7 +796,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
         }
         if (cJSON_IsObject(span)) {
             cJSON *sp = cJSON_CreateObject(), *c;
-            double lw = hm_report_num(span, "window_log10_p") * LN10;
+            double lw = hm_report_num(span, "window_log10_tail") * LN10;
             double lc = hm_report_num(span, "log10_p") * LN10;
             long long n = hm_report_int(span, "n_scored");
             cJSON_AddStringToObject(sp, "name", "most significant span (localization)");
@@ -787,7 +807,9 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
             add_u64(sp, "n", n >= 0 ? (unsigned long long)n : 0);
             cJSON_AddNumberToObject(sp, "first_token", hm_report_num(span, "first_token"));
             cJSON_AddNumberToObject(sp, "last_token", hm_report_num(span, "last_token"));
-            cJSON_AddNumberToObject(sp, "ln_p_window", lw);
+            /* the selected window's own tail: a statistic (the window is
+             * the most extreme of n_windows), not a p-value */
+            cJSON_AddNumberToObject(sp, "ln_window_tail", lw);
             hm_report_add_p(sp, lc);
             cJSON_AddStringToObject(
                 sp, "assumptions",
@@ -802,7 +824,7 @@ int hm_report_build(const char *result, size_t result_len, const hm_report_meta 
             cJSON_AddStringToObject(c, "method", "bonferroni");
             cJSON_AddNumberToObject(c, "m", (double)hm_report_int(span, "n_windows"));
             cJSON_AddStringToObject(c, "over", "every window tried");
-            cJSON_AddNumberToObject(c, "log10_p_uncorrected", lw / LN10);
+            cJSON_AddNumberToObject(c, "log10_selected_tail", lw / LN10);
             cJSON_AddNumberToObject(c, "log10_p_corrected", lc / LN10);
             cJSON_AddItemToArray(corr, c);
         }

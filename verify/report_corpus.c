@@ -175,11 +175,12 @@ static void radio_interpret(struct parts *P, const cJSON *r, double null_param)
     const char *kid = hm_report_str(r, "key_id");
     double ln_p = ln_p_of(m), ln_c = ln_p_of(k), alpha = hm_report_num(r, "alpha");
     int det = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "detected"));
-    char as[1400], sent[1400], pt[64], pc[64], words[96], what[256];
+    char as[1400], sent[1400], pt[64], pc[64], words[96], what[512];
     cJSON *ctl, *arr, *c;
     if (!(alpha > 0 && alpha < 1)) alpha = 1e-6;
     snprintf(what, sizeof what,
-             "the distinct (context, token) pairs of the suspect model's %s outputs, without "
+             "the distinct units (the (context, token) pairs; for kgw selfhash the (anchor, "
+             "token) pairs of each key) of the suspect model's %s outputs, without "
              "those whose context occurs in the prompts%s",
              hm_report_str(r, "n_outputs") ? hm_report_str(r, "n_outputs") : "?",
              cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "filter"))

@@ -231,6 +231,7 @@ static void plot_cumulative(struct hm_sbuf *b, const cJSON *res, double alpha)
     kind = strcmp(test, "binomial-upper-tail") == 0          ? 1
            : strcmp(test, "gamma-upper-tail") == 0           ? 2
            : strcmp(test, "binomial-upper-tail-gcount") == 0 ? 3
+           : strcmp(test, "binomial-upper-tail-gcount-nominal") == 0 ? 3
                                                              : 0;
     if (!kind) {
         hm_sbuf_puts(b, "<p>(No cumulative plot for this test.)</p>");

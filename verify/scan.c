@@ -149,6 +149,11 @@ static int scan_cb(const hm_walk_item *it, void *user)
             s->oom = 1;
             return 1;
         }
+        /* context policy: a new context whose unit (tuple key) was already
+         * scored repeats that score (kgw selfhash), as in hm_detect */
+        if (added && s->dedup == HM_DEDUP_CONTEXT &&
+            hm_u64set_contains(&s->tuple_seen, it->tuple_hash))
+            added = 0;
     }
     if (added) {
         s->n_scored++;

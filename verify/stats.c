@@ -124,6 +124,8 @@ static double gamma_logd(double a, double x)
     return -hm_stats_stirlerr_(a) - hm_stats_bd0_(a, x) - 0.5 * (HM_LN_2PI + log(a));
 }
 
+double hm_stats_gamma_logd_(double a, double x) { return gamma_logd(a, x); }
+
 /* ln P(a, x) and ln Q(a, x) for finite a > 0, finite x > 0. */
 static void gamma_tails(double a, double x, double *lp, double *lq)
 {

@@ -20,5 +20,9 @@ double hm_stats_lgamma_(double x);
 double hm_stats_stirlerr_(double a);
 /* Deviance term x ln(x / m) + m - x for x >= 0, m > 0 (Loader 2000). */
 double hm_stats_bd0_(double x, double m);
+/* ln(x^a e^-x / Gamma(a + 1)) for a > 0, x > 0, without cancellation
+ * (Loader's form for a >= 15): the Poisson-like term by which the
+ * regularized gamma tails step between shapes a and a + 1. */
+double hm_stats_gamma_logd_(double a, double x);
 
 #endif /* HM_STATS_INTERNAL_H */

@@ -17,8 +17,8 @@
  * consecutive ids.  That lets a sampler bound every candidate's value from
  * V/8 hashes and finish only the few candidates that can still matter (see
  * docs/prf.md), while detection pays three SipHash calls per scored token.
- * Uniform doubles take the top 53 bits: u = ((out >> 11) + 0.5) / 2^53, so
- * u is never 0 or 1.  Integers are little-endian everywhere; the results are
+ * Uniform doubles take the top 52 bits: u = ((out >> 12) + 0.5) / 2^52,
+ * exactly representable (as is 1 - u), so u is never 0 or 1.  Integers are little-endian everywhere; the results are
  * identical on every platform.
  *
  * hm_prf and hm_prf_ctx hold no pointers: copy them with memcpy, wipe them
@@ -75,10 +75,14 @@ void hm_prf_group_bytes(const hm_prf_ctx *ctx, uint32_t group, uint32_t stream, 
 uint64_t hm_prf_value_with_top(const hm_prf_ctx *ctx, uint32_t candidate, uint32_t stream,
                                uint8_t top);
 
-/* Maps a 64-bit output to a uniform double in (0, 1) using its top 53 bits. */
+/* Maps a 64-bit output to a uniform double in (0, 1) using its top 52 bits:
+ * the midpoint (k + 1/2) / 2^52 of the k-th of 2^52 equal cells.  Every
+ * such value and its complement 1 - u are exact doubles, so u is never 0 or
+ * 1 and -log(1 - u) is finite.  (The earlier ((out >> 11) + 0.5) / 2^53
+ * cannot be represented above 1/2: it rounded, and the top cell to 1.0.) */
 static inline double hm_prf_unit(uint64_t v)
 {
-    return ((double)(v >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    return ((double)(v >> 12) + 0.5) * (1.0 / 4503599627370496.0);
 }
 
 /* Wipes key material. */

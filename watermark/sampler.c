@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hallmark/error.h"
+#include "prf.h"
 
 static uint64_t rotl64(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
@@ -41,7 +42,7 @@ uint64_t hm_rng_next(hm_rng *rng)
 
 double hm_rng_unit(hm_rng *rng)
 {
-    return ((double)(hm_rng_next(rng) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    return hm_prf_unit(hm_rng_next(rng)); /* the one mapping: never 0 or 1 */
 }
 
 int hm_candset_alloc(hm_candset *cs, size_t cap)

@@ -142,6 +142,17 @@ typedef struct hm_scheme_ops {
      * selfhash this is (min-hash token m, token), not the whole window. */
     uint64_t (*score_key)(const void *st, const uint32_t *ctx, size_t nctx, uint32_t token);
 
+    /* Optional (g-value schemes): the per-position null distribution of the
+     * score for this key set.  Adds to counts[0..layers] the values of
+     * score() at `samples` independent uniformly random n-gram hashes drawn
+     * from a generator fixed by the key set (so the result is reproducible),
+     * and returns the number of layers.  The detector turns the counts into
+     * its null (verify/detect.c). */
+    uint32_t (*null_sample)(const void *st, uint64_t samples, uint64_t *counts);
+    /* Optional: the Monte Carlo size the detector passes to null_sample
+     * (0 = the library default). */
+    uint64_t (*null_samples)(const void *st);
+
     /* Detection defaults: the dedup policy (enum hm_dedup) and whether the
      * engine's own rule is used instead of Hallmark's. */
     int default_dedup;

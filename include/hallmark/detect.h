@@ -41,7 +41,9 @@ typedef struct hm_detect_stream hm_detect_stream;
 typedef enum hm_dedup {
     HM_DEDUP_DEFAULT = 0, /* the scheme's default (tuple; engine rule for interop) */
     HM_DEDUP_NONE = 1,    /* score every position (repeated n-grams inflate scores) */
-    HM_DEDUP_CONTEXT = 2, /* score the first occurrence of each context */
+    HM_DEDUP_CONTEXT = 2, /* score the first occurrence of each context (unless
+                             its unit, e.g. kgw selfhash's (anchor, token), was
+                             already seen at an earlier position) */
     HM_DEDUP_TUPLE = 3    /* score the first occurrence of each (context, token) */
 } hm_dedup;
 
@@ -77,6 +79,14 @@ typedef struct hm_detect_result {
     double z;               /* informative only: standardized statistic */
     double ln_p;            /* natural log of the exact p-value (<= 0, no floor) */
     double log10_p;         /* ln_p / ln 10 */
+    /* SynthID (test "gsum-keyset-null-mc-bound"): ln_p is the tail under the
+     * null that dominates the key set's Monte Carlo null at confidence
+     * 1 - null_delta (null_samples draws), a valid conservative p-value;
+     * ln_p_estimate is the tail under the Monte Carlo null itself.  NaN and
+     * 0 for every other test.  Since 0.1.0. */
+    double ln_p_estimate;
+    uint64_t null_samples;
+    double null_delta;
 } hm_detect_result;
 
 /* Per-position detail, for highlighting and --per-token output. */
@@ -160,7 +170,8 @@ typedef struct hm_span {
     size_t first, last;   /* token indices [first, last) into ids */
     uint64_t n_scored;
     double score;
-    double ln_p_window;   /* the window's own p-value */
+    double ln_p_window;   /* the selected window's own tail: a statistic, not a
+                             p-value (the window is the most extreme of many) */
     double ln_p;          /* corrected for the n_windows tried */
     uint64_t n_windows;
 } hm_span;

@@ -38,7 +38,9 @@ typedef struct hm_payload_result {
     uint64_t n_scored;      /* positions counted (deduplicated) */
     uint64_t agreement;     /* counted tokens in their position's decoded colour */
     uint32_t positions_seen; /* message positions with at least one counted token */
-    double ln_p_fixed;      /* ln P[Binomial(n, 1/4) >= agreement]: a PRE-SPECIFIED payload */
+    double ln_p_fixed;      /* ln P[Binomial(n, 1/4) >= agreement]: a p-value only for a
+                               payload PRE-SPECIFIED before decoding; for the decoded one
+                               a statistic (printed as agreement_log10_tail) */
     double ln_p;            /* corrected over all 2^B payloads (use this one) */
     double log10_p;         /* ln_p / ln 10 */
 } hm_payload_result;

@@ -11,10 +11,15 @@
  * unrelated key derived from ours (docs/radioactivity.md): a sound pipeline
  * gives it a uniform p-value.
  *
+ * The unit of the test is the random variable behind a score (the scheme's
+ * score key): each distinct unit is counted once over the whole input, for
+ * each key separately when the unit depends on the key (kgw selfhash's
+ * keyed min-hash anchor; docs/radioactivity.md).
+ *
  * Memory is bounded: tuples go to an hm_tape (hallmark/scan.h) partitioned
- * by context hash.  For scale-out, a shard i of n keeps only contexts whose
- * hash falls in shard i (every shard reads all input); the shards' stats
- * add up (hm_radio_stats_merge) to exactly the single-process stats.
+ * by context hash.  For scale-out, a shard i of n keeps only the units that
+ * fall in shard i (every shard reads all input); the shards' stats add up
+ * (hm_radio_stats_merge) to exactly the single-process stats.
  *
  * Since 0.1.0.
  */
@@ -46,17 +51,23 @@ typedef struct hm_radio_stats {
     uint64_t n_unique;    /* distinct tuples among them */
     uint64_t n_excluded;  /* distinct tuples whose context occurs in a prompt */
     uint64_t n_filtered;  /* distinct tuples absent from the filter corpus */
-    uint64_t n_kept;      /* distinct tuples tested */
+    uint64_t n_kept;      /* distinct units tested under our key */
     hm_fixsum sum_main;   /* sum of scores under our key */
     hm_fixsum sum_control;/* sum of scores under the control key */
     uint32_t layers;      /* g-value depth (1 otherwise) */
+    /* distinct units tested under the control key: equal to n_kept unless
+     * the scheme's unit depends on the key (kgw, whose selfhash unit is the
+     * keyed (anchor, token) pair). */
+    uint64_t n_kept_control;
 } hm_radio_stats;
 
 /* Creates the engine: a detector for `scheme` with `key` and `params` (as
  * hm_detector_new) and the control detector, same scheme and params under
  * the control secret BLAKE2b-256(key = our secret, "hallmark radioactivity
  * control v1").  opt may be NULL.  Errors: HM_E_MISUSE, HM_E_NOTFOUND
- * (*bad_param), HM_E_RANGE, HM_E_UNSUPPORTED (scheme "none"), HM_E_NOMEM.
+ * (*bad_param), HM_E_RANGE, HM_E_UNSUPPORTED (scheme "none", and the engine
+ * profiles vllm/sglang/synthid, whose key is a parameter: no control key can
+ * be derived), HM_E_NOMEM.
  * Not thread-safe.  Free with hm_radio_free.  Since 0.1.0. */
 HM_API HM_WARN_UNUSED int hm_radio_new(hm_radio **out, const char *scheme, const hm_key *key,
                                        const char *const *params, size_t n_params,

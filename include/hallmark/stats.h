@@ -29,6 +29,7 @@
 #define HALLMARK_STATS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "export.h"
 
@@ -175,6 +176,38 @@ HM_API double hm_stats_smirnov_logsf(size_t n, double d);
  * HM_E_RANGE unless 0 <= k <= n, n >= 1 and 0 < conf < 1.  Since 0.1.0. */
 HM_API int hm_stats_clopper_pearson(long k, long n, double conf, double *lower,
                                     double *upper);
+
+/* ---- engine-specific exact tails (verify/stats_exact.c) ---------------- */
+
+/* ln P[(1-alpha) X + alpha Y >= x] for X, Y independent Gamma(n, 1): the
+ * exact null tail of vLLM's dual-key score sum over n positions.  Computed
+ * as the negative-binomial mixture of gamma tails (Moschopoulos 1985) with
+ * positive terms only and proven truncation bounds; same accuracy target as
+ * the tails above (1e-9 relative in ln p, measured against mpmath in
+ * tests/vectors/stats_dualgamma.txt).  alpha in {0, 1} is Gamma(n, 1) and
+ * alpha == 1/2 is Gamma(2n, 1) at 2x.  n == 0 or x <= 0 gives 0.0; NaN x or
+ * alpha, alpha outside [0, 1], 0 < min(alpha, 1 - alpha) < 1e-3 (where the
+ * series would need ~sqrt(n)/alpha terms) or n < 0 gives NaN.  O(number of mixture terms
+ * carrying 1 - 1e-18 of the sum): about 10 sqrt(n)/alpha near the centre,
+ * more deep in the upper tail.  Since 0.1.0. */
+HM_API double hm_stats_dualgamma_logsf(double x, long n, double alpha);
+/* ln P[(1-alpha) X + alpha Y <= x], the complement.  Since 0.1.0. */
+HM_API double hm_stats_dualgamma_logcdf(double x, long n, double alpha);
+/* Where hm_stats_dualgamma_logsf gives NaN for 0 < min(alpha, 1-alpha) <
+ * 1e-3: a proven upper bound on the same tail (a valid, conservative
+ * p-value), min over c of P[lo Y >= c] + P[hi X >= x - c]; elsewhere the
+ * exact value.  Since 0.1.0. */
+HM_API double hm_stats_dualgamma_bound_logsf(double x, long n, double alpha);
+
+/* ln P[T >= k] for T the sum of n independent copies of an integer variable
+ * with ln P[V = j] = ln_pmf[j], j = 0..m (normalised here; -INFINITY for
+ * impossible values), by an exponentially tilted FFT convolution: exact up
+ * to rounding (relative error of p about 1e-12, docs/statistics.md).
+ * Allocates O(min(m n, m sqrt(n))) doubles.  Returns HM_OK; HM_E_MISUSE for
+ * NULL pointers or m > 4096; HM_E_RANGE for a NaN or positive ln_pmf or an
+ * all-impossible pmf; HM_E_NOMEM.  Since 0.1.0. */
+HM_API int hm_stats_lattice_logsf(const double *ln_pmf, size_t m, uint64_t n, uint64_t k,
+                                  double *ln_p);
 
 HM_END_DECLS
 

@@ -15,16 +15,22 @@
 # with many repeated n-grams: the first 300 KB of WordNet's raw verb records
 # (synset offsets, pointer symbols, frame numbers and the gloss).
 #
-# Writes OUT_DIR/devil.txt, OUT_DIR/wordnet-verbs.txt and
-# OUT_DIR/wordnet-records.txt (default OUT_DIR: this directory) and does
-# nothing when all three exist and are non-empty.
+# Also writes, for `make calibrate` (tests/calibrate.c), source code: the
+# first 400 KB of the C headers directly in /usr/include that Debian's
+# libc6-dev installs (GNU C Library, LGPL), in sorted order
+# (dpkg -L libc6-dev), as code.txt.
+#
+# Writes OUT_DIR/devil.txt, OUT_DIR/wordnet-verbs.txt,
+# OUT_DIR/wordnet-records.txt and OUT_DIR/code.txt (default OUT_DIR: this
+# directory) and does nothing when all four exist and are non-empty.
 # Exit status 0 on success, 2 when a source is missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here}
 devil_src=/usr/share/dictd/devil.dict.dz
 wn_src=/usr/share/wordnet/data.verb
-if [ -s "$out/devil.txt" ] && [ -s "$out/wordnet-verbs.txt" ] && [ -s "$out/wordnet-records.txt" ]; then
+if [ -s "$out/devil.txt" ] && [ -s "$out/wordnet-verbs.txt" ] && [ -s "$out/wordnet-records.txt" ] &&
+   [ -s "$out/code.txt" ]; then
     exit 0
 fi
 for f in "$devil_src" "$wn_src"; do
@@ -36,6 +42,11 @@ zcat "$devil_src" | awk 'started || /THE DEVIL.S DICTIONARY/ { started = 1; prin
 grep -v '^  ' "$wn_src" | sed -n 's/^.* | //p' | sed -e 's/[[:space:]]*$//' \
     > "$out/wordnet-verbs.txt.tmp"
 awk '!/^  / { n += length($0) + 1; if (n > 300000) exit; print }' "$wn_src" > "$out/wordnet-records.txt.tmp"
+headers=$(dpkg -L libc6-dev 2>/dev/null | grep -E '^/usr/include/[^/]+\.h$' | LC_ALL=C sort || true)
+[ -n "$headers" ] || { echo "build-corpus: libc6-dev headers missing (apt-get install libc6-dev)" >&2; exit 2; }
+# shellcheck disable=SC2086
+{ cat $headers || true; } | head -c 400000 | awk '{ print }' > "$out/code.txt.tmp"
+mv "$out/code.txt.tmp" "$out/code.txt"
 mv "$out/devil.txt.tmp" "$out/devil.txt"
 mv "$out/wordnet-verbs.txt.tmp" "$out/wordnet-verbs.txt"
 mv "$out/wordnet-records.txt.tmp" "$out/wordnet-records.txt"

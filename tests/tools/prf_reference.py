@@ -8,6 +8,7 @@ from Python's hashlib.  Nothing here shares code with the C implementation.
 Run: /usr/bin/python3 tests/tools/prf_reference.py > tests/vectors/prf_v1.txt
 """
 import hashlib
+from fractions import Fraction
 import struct
 
 M64 = (1 << 64) - 1
@@ -78,7 +79,8 @@ def prf_value(ctx, cand, stream):
 
 
 def unit(v):
-    return ((v >> 11) + 0.5) / 2.0**53
+    # the midpoint of the k-th of 2^52 cells, k = top 52 bits: exact in a double
+    return float(Fraction(2 * (v >> 12) + 1, 2**53))
 
 
 def main():

@@ -14,6 +14,7 @@
 #include "schemes/interop.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <cJSON.h>
@@ -435,8 +436,9 @@ int hm_synthid_parse_keys_json(const char *json, size_t len, int64_t *keys,
  * logits/T; a context among the last context_history_size ones samples from
  * the unmodified scores.  Detection: the first ngram_len-1 positions are not
  * scored; a context among the last context_history_size (every position
- * recorded) is masked; the test is the exact Binomial(m n, 1/2) tail of the
- * g-count, and the mean and weighted-mean scores are reported beside it.
+ * recorded) is masked; the test is the tail of the g-count under this key
+ * set's own per-position null (null_sample below; verify/detect.c), and the
+ * mean and weighted-mean scores are reported beside it.
  * ====================================================================== */
 
 #include <stdio.h>
@@ -451,6 +453,7 @@ typedef struct synthid_state {
     uint32_t top_k;
     unsigned num_leaves;
     uint32_t history;
+    uint64_t null_samples; /* Monte Carlo size of the key set's null (0 = default) */
     double w[HM_SYNTHID_MAX_KEYS]; /* weighted-mean layer weights (sum m) */
 } synthid_state;
 
@@ -479,6 +482,7 @@ static int synthid_init(void *stv, const uint8_t *secret, const char *const *par
         if (r == 0) r = hm_param_u64(p, "top_k", 2, 1u << 20, &k);
         if (r == 0) r = hm_param_u64(p, "num_leaves", 2, 64, &leaves);
         if (r == 0) r = hm_param_u64(p, "context_history_size", 1, 1u << 20, &hist);
+        if (r == 0) r = hm_param_u64(p, "null_samples", 1u << 12, 1u << 24, &st->null_samples);
         if (r != 1) {
             *bad = i;
             return r == 0 ? HM_E_NOTFOUND : HM_E_RANGE;
@@ -532,9 +536,13 @@ static void synthid_rules(const void *stv, hm_scheme_rules *r)
 static void synthid_describe(const void *stv, char *buf, size_t cap)
 {
     const synthid_state *st = stv;
-    snprintf(buf, cap, "depth=%zu,ngram_len=%u,top_k=%u,num_leaves=%u,context_history_size=%u",
-             st->m, (unsigned)st->ngram_len, (unsigned)st->top_k, st->num_leaves,
-             (unsigned)st->history);
+    int w = snprintf(buf, cap, "depth=%zu,ngram_len=%u,top_k=%u,num_leaves=%u,context_history_size=%u",
+                     st->m, (unsigned)st->ngram_len, (unsigned)st->top_k, st->num_leaves,
+                     (unsigned)st->history);
+    /* only a non-default null size changes the p-value, so only then shown */
+    if (st->null_samples && w > 0 && (size_t)w < cap)
+        snprintf(buf + w, cap - (size_t)w, ",null_samples=%llu",
+                 (unsigned long long)st->null_samples);
 }
 
 static int64_t ctx_hash(const synthid_state *st, const uint32_t *ctx, size_t nctx)
@@ -614,6 +622,125 @@ static void synthid_score(const void *stv, const uint32_t *ctx, size_t nctx, uin
     out->layers = (uint32_t)st->m;
 }
 
+/* ---- the key set's null distribution of the g-sum ------------------------
+ * Under H0 the text is independent of the keys, and what varies between
+ * scored positions is the n-gram hash h_tok = accumulate(h_ctx, token).  All
+ * m layers of one position read the same h_tok: layer l computes
+ * G(h_tok A + c_l) with c_l = key_l A + 1, so the m bits are a fixed
+ * function of one 64-bit value and their joint law depends on the key
+ * differences.  The LCG rounds inside G carry additive differences through
+ * almost unchanged, so the bits of two layers are correlated, by an amount
+ * that depends on the key set (docs/statistics.md).  This samples h_tok
+ * uniformly (splitmix64 seeded from the IV: reproducible per key set) and
+ * tallies the g-sum.  The same arithmetic as g_from_key, inlined. */
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* one round of g_from_key: k = asr((k + 1) A + 1, 5), the shift built from
+ * logical shifts and a sign fill */
+#define SYNTHID_ROUND(k)                                                       \
+    do {                                                                       \
+        (k) = ((k) + 1u) * LCG_MUL + 1u;                                       \
+        (k) = ((k) >> 5) | ((0u - ((k) >> 63)) << 59);                         \
+    } while (0)
+
+/* A process-wide cache of the last few key sets' tallies, so that detectors
+ * created again for the same key set (several documents, a report rerun, a
+ * server) pay for the sample once.  Entries are named by a BLAKE2b tag of the
+ * keys and the sample size, never by key material. */
+#define NULL_CACHE 8
+static struct {
+    unsigned char tag[16];
+    uint64_t counts[HM_SYNTHID_MAX_KEYS + 1];
+    int used;
+} null_cache[NULL_CACHE];
+static unsigned null_cache_next;
+static pthread_mutex_t null_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void null_tag(const synthid_state *st, uint64_t samples, unsigned char tag[16])
+{
+    crypto_generichash_state h;
+    unsigned char b[8];
+    size_t i;
+    crypto_generichash_init(&h, NULL, 0, 16);
+    crypto_generichash_update(&h, (const unsigned char *)"hallmark synthid null v1", 24);
+    for (i = 0; i < 8; i++) b[i] = (unsigned char)(samples >> (8 * i));
+    crypto_generichash_update(&h, b, 8);
+    for (i = 0; i < st->m; i++) {
+        size_t j;
+        for (j = 0; j < 8; j++) b[j] = (unsigned char)((uint64_t)st->keys[i] >> (8 * j));
+        crypto_generichash_update(&h, b, 8);
+    }
+    crypto_generichash_final(&h, tag, 16);
+    sodium_memzero(&h, sizeof h);
+    sodium_memzero(b, sizeof b);
+}
+
+static uint32_t synthid_null_sample(const void *stv, uint64_t samples, uint64_t *counts)
+{
+    const synthid_state *st = stv;
+    uint64_t c[HM_SYNTHID_MAX_KEYS], seed = (uint64_t)st->iv ^ 0x53796e7448494421ull, i;
+    uint64_t tally[HM_SYNTHID_MAX_KEYS + 1];
+    unsigned char tag[16];
+    size_t l;
+    int hit = 0;
+    null_tag(st, samples, tag);
+    pthread_mutex_lock(&null_cache_lock);
+    for (l = 0; l < NULL_CACHE && !hit; l++)
+        if (null_cache[l].used && sodium_memcmp(null_cache[l].tag, tag, 16) == 0) {
+            memcpy(tally, null_cache[l].counts, sizeof tally);
+            hit = 1;
+        }
+    pthread_mutex_unlock(&null_cache_lock);
+    if (hit) {
+        for (l = 0; l <= st->m; l++) counts[l] += tally[l];
+        return (uint32_t)st->m;
+    }
+    memset(tally, 0, sizeof tally);
+    for (l = 0; l < st->m; l++) c[l] = (uint64_t)st->keys[l] * LCG_MUL + 1u;
+    /* four positions at a time: four independent chains keep the multiplier
+     * busy (the 12 rounds of one chain are sequential) */
+    for (i = 0; i < samples; i += 4) {
+        uint64_t x[4];
+        unsigned sum[4] = {0, 0, 0, 0}, q;
+        for (q = 0; q < 4; q++) x[q] = splitmix(&seed) * LCG_MUL; /* h_tok A: uniform */
+        for (l = 0; l < st->m; l++) {
+            uint64_t k0 = x[0] + c[l], k1 = x[1] + c[l], k2 = x[2] + c[l], k3 = x[3] + c[l];
+            int r;
+            for (r = 0; r < 12; r++) {
+                SYNTHID_ROUND(k0);
+                SYNTHID_ROUND(k1);
+                SYNTHID_ROUND(k2);
+                SYNTHID_ROUND(k3);
+            }
+            sum[0] += (unsigned)((k0 >> 30) & 1u);
+            sum[1] += (unsigned)((k1 >> 30) & 1u);
+            sum[2] += (unsigned)((k2 >> 30) & 1u);
+            sum[3] += (unsigned)((k3 >> 30) & 1u);
+        }
+        for (q = 0; q < 4 && i + q < samples; q++) tally[sum[q]]++;
+    }
+    sodium_memzero(c, sizeof c);
+    pthread_mutex_lock(&null_cache_lock);
+    l = null_cache_next++ % NULL_CACHE;
+    memcpy(null_cache[l].tag, tag, 16);
+    memcpy(null_cache[l].counts, tally, sizeof tally);
+    null_cache[l].used = 1;
+    pthread_mutex_unlock(&null_cache_lock);
+    for (l = 0; l <= st->m; l++) counts[l] += tally[l];
+    return (uint32_t)st->m;
+}
+
+static uint64_t synthid_null_samples(const void *stv)
+{
+    return ((const synthid_state *)stv)->null_samples;
+}
+
 static double synthid_null_param(const void *stv)
 {
     (void)stv;
@@ -639,4 +766,6 @@ const hm_scheme_ops hm_scheme_synthid = {
     .scratch_size = synthid_scratch_size,
     .rules = synthid_rules,
     .ctx_key = synthid_ctx_key,
+    .null_sample = synthid_null_sample,
+    .null_samples = synthid_null_samples,
 };
