@@ -61,7 +61,8 @@ class DetectResult(ctypes.Structure):
                 ("n_duplicate", c_u64), ("n_after_eos", c_u64), ("n_after_cap", c_u64),
                 ("score", c_double), ("trials", c_double), ("null_param", c_double),
                 ("mean_score", c_double), ("weighted_mean", c_double), ("z", c_double),
-                ("ln_p", c_double), ("log10_p", c_double)]
+                ("ln_p", c_double), ("log10_p", c_double),
+                ("ln_p_estimate", c_double), ("null_samples", c_u64), ("null_delta", c_double)]
 
 
 class DetectResultBuf(ctypes.Structure):
