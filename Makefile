@@ -3,6 +3,7 @@
 #   make            build libhallmark.a, libhallmark.so and the `hallmark` CLI
 #   make test       install missing Debian packages, build, run every test
 #   make demo       install missing packages, build, run the end-to-end demo
+#   make llama-demo llama.cpp + Hallmark sampler on the sample neural model
 #   make asan       the whole test suite under AddressSanitizer + UBSan
 #   make bench      speed against side-by-side baselines (prints ratios)
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS each, default 600)
@@ -241,6 +242,7 @@ clean:
 	rm -rf $(BUILD)
 
 # Module fragments: each adds its own deps hooks, benches and fuzz targets.
-include $(sort $(wildcard watermark/*.mk verify/*.mk verify/*/*.mk cli/*.mk samples/*.mk tests/*.mk))
+include $(sort $(wildcard watermark/*.mk verify/*.mk verify/*/*.mk cli/*.mk samples/*.mk tests/*.mk \
+  integrations/*/*.mk python/*.mk))
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(SAMPLE_OBJ:.o=.d)

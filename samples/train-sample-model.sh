@@ -27,18 +27,7 @@ mkdir -p "$dir"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-command -v bible >/dev/null || { echo "train-sample-model: 'bible' not found (apt-get install bible-kjv)" >&2; exit 2; }
-
-# One chapter per line.  Verse lines look like "Ge1:1 text"; a chapter
-# changes when the "book+chapter" part does.
-bible -f "Gen1:1-Rev22:21" </dev/null | awk '
-  {
-    ref = $1; sub(/:[0-9]+$/, "", ref);
-    text = $0; sub(/^[^ ]+ /, "", text);
-    if (ref != cur) { if (cur != "") print line; cur = ref; line = text }
-    else line = line " " text
-  }
-  END { if (cur != "") print line }' > "$work/kjv.txt"
+bash "$here/kjv-chapters.sh" > "$work/kjv.txt"
 chapters=$(wc -l < "$work/kjv.txt")
 awk 'NR % 25 != 0' "$work/kjv.txt" > "$work/train.txt"
 awk 'NR % 25 == 0' "$work/kjv.txt" > "$work/heldout.txt"
