@@ -109,16 +109,6 @@ static int pass_cache_load(const char *file)
         if (i == len && start == len && n > 0) break; /* nothing after the last newline */
         e = i;
         if (e > start && buf[e - 1] == '\r') e--;
-        if (memchr(buf + start, 0, e - start)) {
-            /* a NUL would silently cut the passphrase short */
-            sodium_memzero(buf, len);
-            free(buf);
-            pass_cache_clear();
-            cli_err("%s: line %zu: the passphrase contains a NUL byte; a passphrase is one line "
-                    "of text",
-                    file, n + 1);
-            return HM_E_RANGE;
-        }
         if (e - start >= PASS_CAP) {
             sodium_memzero(buf, len);
             free(buf);
