@@ -6,6 +6,8 @@
  */
 #include "cli.h"
 
+#include <errno.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,4 +135,14 @@ void cli_note_master_alone(const struct hm_key *key, const char *path, const cha
             "derive) carries the accounts' marks, not the master's, and is invisible to this "
             "test; to test every account: hallmark %s --master %s --accounts ACCOUNTS.txt",
             path, cmd, path);
+}
+
+int cli_parse_epoch(const char *cmd, const char *arg, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtoull(arg, &end, 10);
+    if (errno || end == arg || *end || arg[0] == '-')
+        return cli_usage_error(cmd, "--epoch needs a non-negative integer");
+    return CLI_OK;
 }

@@ -99,6 +99,9 @@ struct cli_accounts {
 int cli_accounts_load(const char *master_path, const char *passfile, const char *accounts_path,
                       uint64_t epoch, struct cli_accounts *a);
 void cli_accounts_free(struct cli_accounts *a);
+/* --epoch N of a command (cmd names it in the message): CLI_OK, or
+ * CLI_ERROR after a usage message. */
+int cli_parse_epoch(const char *cmd, const char *arg, unsigned long long *out);
 /* When `key` is a master key: a note on stderr that text served under its
  * derived keys is invisible to it, with the --master/--accounts form. */
 void cli_note_master_alone(const struct hm_key *key, const char *path, const char *cmd);

@@ -83,6 +83,21 @@ static void add_path(const char *path, const char *log, char **files, size_t *n)
 
 #define MAX_ARGS 512
 
+/* The message when a log cannot be extended (doing: "appending", ...):
+ * an incomplete last line (HM_E_TRUNCATED) or a broken chain
+ * (HM_E_CORRUPT).  Returns CLI_ERROR. */
+static int chain_refused(const char *log, int status, const char *doing)
+{
+    if (status == HM_E_TRUNCATED)
+        cli_err("custody log %s: its last line is incomplete (an append was cut short); not "
+                "%s: run 'hallmark custody repair %s', which keeps that line as evidence",
+                log, doing, log);
+    else
+        cli_err("custody log %s: the chain is broken; not %s (run 'hallmark custody verify %s')",
+                log, doing, log);
+    return CLI_ERROR;
+}
+
 int cli_custody_append(const char *log, int argc, char **argv, int status)
 {
     char *files[MAX_FILES] = {0};
@@ -116,17 +131,7 @@ int cli_custody_append(const char *log, int argc, char **argv, int status)
         s = hm_custody_append(log, args, (size_t)m, status, (const char *const *)files, n, hash);
     }
     for (i = 0; i < n; i++) free(files[i]);
-    if (s == HM_E_TRUNCATED) {
-        cli_err("custody log %s: its last line is incomplete (an append was cut short); not "
-                "appending: run 'hallmark custody repair %s', which keeps that line as evidence",
-                log, log);
-        return CLI_ERROR;
-    }
-    if (s == HM_E_CORRUPT) {
-        cli_err("custody log %s: the chain is broken; not appending (run 'hallmark custody "
-                "verify %s')", log, log);
-        return CLI_ERROR;
-    }
+    if (s == HM_E_TRUNCATED || s == HM_E_CORRUPT) return chain_refused(log, s, "appending");
     if (s != HM_OK) {
         cli_err("custody log %s: cannot append: %s", log, hm_strerror(s));
         return CLI_ERROR;
@@ -201,18 +206,7 @@ static int custody_checkpoint(const char *log, const char *signf, const char *pa
     }
     s = hm_custody_checkpoint(log, signer, &n, h);
     hm_key_free(signer);
-    if (s == HM_E_TRUNCATED) {
-        cli_err("custody log %s: the last line is incomplete; run 'hallmark custody repair %s' "
-                "first",
-                log, log);
-        return CLI_ERROR;
-    }
-    if (s == HM_E_CORRUPT) {
-        cli_err("custody log %s: the chain is broken; not signing it (run 'hallmark custody "
-                "verify %s')",
-                log, log);
-        return CLI_ERROR;
-    }
+    if (s == HM_E_TRUNCATED || s == HM_E_CORRUPT) return chain_refused(log, s, "signing it");
     if (s != HM_OK) return cli_fail(s, log);
     printf("checkpoint: entries 1..%llu signed; checkpoint entry %s\n", (unsigned long long)n, h);
     return CLI_OK;

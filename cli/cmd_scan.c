@@ -359,10 +359,7 @@ static int parse_args(int argc, char **argv, struct sopts *o, const char **input
         case 'm': o->master = optarg; break;
         case 'a': o->accounts = optarg; break;
         case 'e':
-            errno = 0;
-            o->epoch = strtoull(optarg, &end, 10);
-            if (errno || *end || optarg[0] == '-' || !optarg[0])
-                return cli_usage_error("scan", "--epoch needs a non-negative integer");
+            if (cli_parse_epoch("scan", optarg, &o->epoch) != CLI_OK) return CLI_ERROR;
             break;
         case 'h': usage(stdout); return -1;
         default:

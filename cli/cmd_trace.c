@@ -378,10 +378,7 @@ int cli_trace(int argc, char **argv)
             o.params[o.np++] = optarg;
             break;
         case 'e':
-            errno = 0;
-            o.epoch = strtoull(optarg, &end, 10);
-            if (errno || end == optarg || *end || optarg[0] == '-')
-                return cli_usage_error("trace", "--epoch needs a non-negative integer");
+            if (cli_parse_epoch("trace", optarg, &o.epoch) != CLI_OK) return CLI_ERROR;
             break;
         case 'A':
             errno = 0;
