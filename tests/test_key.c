@@ -2,6 +2,7 @@
  * Ed25519 signing, key-file round trips, wrong passphrases, truncation at
  * every length and tampering at every byte. */
 #include "harness.h"
+#include "testutil.h"
 #include "hallmark.h"
 #include "hallmark/key.h"
 #include "key_internal.h"
@@ -47,21 +48,7 @@ static hm_key *vec_master(void)
 /* Reads tests/<rel> into a malloc'd buffer. */
 static uint8_t *read_vec(const char *rel, size_t *len)
 {
-    FILE *f = fopen(hm_test_path(rel), "rb");
-    uint8_t *buf;
-    long n;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
+    return hm_test_slurp(hm_test_path(rel), len);
 }
 
 /* Recomputes the Checksum line of a (modified) key file in place, the way

@@ -16,6 +16,7 @@
 #include "hallmark/report.h"
 #include "hallmark/result.h"
 #include "harness.h"
+#include "testutil.h"
 
 #define V 5000u
 #define N 300u
@@ -456,22 +457,7 @@ HM_TEST(report_ts_query_is_rfc3161)
 
 static char *slurp(const char *path, size_t *len)
 {
-    FILE *fp = fopen(path, "rb");
-    char *b;
-    long n;
-    if (!fp) return NULL;
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, fp) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(fp);
-    if (b) b[n] = 0;
-    *len = (size_t)n;
-    return b;
+    return (char *)hm_test_slurp(path, len);
 }
 
 static void spit(const char *path, const char *b, size_t len)

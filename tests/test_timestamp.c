@@ -5,6 +5,7 @@
  * shifted clock (faketime, from Debian); without openssl or faketime the
  * test says so and checks nothing. */
 #include "harness.h"
+#include "testutil.h"
 #include "hallmark/error.h"
 #include "hallmark/report.h"
 
@@ -42,25 +43,6 @@ static const char script[] =
     /* a token made one day ago, after the certificate had expired */
     "faketime -f '-1d' openssl ts -reply -queryfile q.tsq -out late.tsr -config tsa.cnf\n";
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *b;
-    long n;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
 HM_TEST(timestamp_validated_at_gen_time)
 {
     char dir[] = "/tmp/hm-ts-XXXXXX", cmd[256], gen[32];
@@ -80,15 +62,15 @@ HM_TEST(timestamp_validated_at_gen_time)
     snprintf(cmd, sizeof cmd, "cd %s && bash make.sh >log 2>&1", dir);
     REQUIRE(system(cmd) == 0);
     snprintf(cmd, sizeof cmd, "%s/data.txt", dir);
-    data = slurp(cmd, &dl);
+    data = hm_test_slurp(cmd, &dl);
     snprintf(cmd, sizeof cmd, "%s/ca.crt", dir);
-    ca = slurp(cmd, &cl);
+    ca = hm_test_slurp(cmd, &cl);
     snprintf(cmd, sizeof cmd, "%s/q.tsq", dir);
-    q = slurp(cmd, &ql);
+    q = hm_test_slurp(cmd, &ql);
     snprintf(cmd, sizeof cmd, "%s/old.tsr", dir);
-    old = slurp(cmd, &ol);
+    old = hm_test_slurp(cmd, &ol);
     snprintf(cmd, sizeof cmd, "%s/late.tsr", dir);
-    late = slurp(cmd, &ll);
+    late = hm_test_slurp(cmd, &ll);
     REQUIRE(data && ca && q && old && late);
     /* made while the certificate was valid: verifies, though it has expired */
     CHECK_EQ_INT(hm_report_ts_verify(old, ol, q, ql, data, dl, ca, cl, gen, sizeof gen), HM_OK);

@@ -32,4 +32,8 @@ void hm_vfile_close(hm_vfile *f);
 /* Splits `line` in place into whitespace-separated fields; returns the count. */
 size_t hm_split(char *line, char **fields, size_t max);
 
+/* Reads the whole file at path into a malloc'd buffer with a NUL after
+ * its *len bytes; NULL when it cannot be read. */
+unsigned char *hm_test_slurp(const char *path, size_t *len);
+
 #endif /* HM_TESTUTIL_H */
